@@ -135,3 +135,20 @@ func (e *nameError) Is(target error) bool { return target == ErrInvalidName }
 func invalidName(name, format string, args ...any) error {
 	return &Error{Op: "validate", Name: name, ExitCode: -1, Err: &nameError{reason: fmt.Sprintf(format, args...)}}
 }
+
+// CheckSnapshotBatch checks names for one atomic Snapshot call: each a valid snapshot name, and
+// no filesystem twice (ZFS refuses "multiple snapshots of same fs" in one transaction).
+func CheckSnapshotBatch(names []string) error {
+	seen := map[string]bool{}
+	for _, s := range names {
+		if err := ValidateSnapshot(s); err != nil {
+			return err
+		}
+		fs, _, _ := strings.Cut(s, "@")
+		if seen[fs] {
+			return invalidName(s, "one snapshot per filesystem per call (%s appears twice)", fs)
+		}
+		seen[fs] = true
+	}
+	return nil
+}

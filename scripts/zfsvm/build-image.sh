@@ -78,16 +78,9 @@ if ! ls "$root/lib/modules/$kver/updates/dkms/"zfs.ko* >/dev/null 2>&1; then
 	exit 1
 fi
 
-# Slim the image: the compiler and headers were only needed by DKMS.
-in_root apt-get purge -y --auto-remove -o Dpkg::Use-Pty=0 zfs-dkms dkms linux-headers-amd64 'linux-headers-*' gcc-12 gcc make \
-	>>"$work/apt.log" 2>&1 || true
+# Slim the image a little. The compiler stays: removing it would take DKMS and the module with it.
 in_root apt-get clean
 rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/* "$root"/var/lib/apt/lists/*
-# Purging zfs-dkms removed the module from the tree; the built copy must stay.
-if ! ls "$root/lib/modules/$kver/updates/dkms/"zfs.ko* >/dev/null 2>&1; then
-	log "the DKMS module vanished while slimming the image"
-	exit 1
-fi
 
 install -m 0755 "$here/guest-init" "$root/sbin/axiom-init"
 mkdir -p "$root/mnt/share"

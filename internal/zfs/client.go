@@ -1,0 +1,92 @@
+package zfs
+
+import "context"
+
+// Client is what the rest of axiom-reconcile needs of ZFS. *CLI implements it with the zfs
+// command; zfstest.Model implements it in memory; zfstest.RunSuite holds both to the same
+// contract, error kinds included. Consumers should accept the narrowest interface they need.
+//
+// Every method validates the names it is given before doing anything (ErrInvalidName), takes a
+// context that bounds any process it starts, and returns *Error values that unwrap to the
+// sentinels in errors.go. None of them is idempotent by itself: creating what exists is ErrExist,
+// destroying what is gone is ErrNotExist; callers decide what "already done" means.
+type Client interface {
+	Observer
+	// Create creates a filesystem with the given properties. Without Parents, a missing parent is
+	// ErrNotExist; with Parents, missing parents are created without properties and an existing
+	// target is still ErrExist (unlike `zfs create -p`, which succeeds silently).
+	Create(ctx context.Context, name string, opt CreateOptions) error
+	// Snapshot takes all the snapshots at once (one transaction group, all or nothing). They must
+	// be in one pool.
+	Snapshot(ctx context.Context, snapshots ...string) error
+	// Clone creates a filesystem from a snapshot.
+	Clone(ctx context.Context, snapshot, name string, props Props) error
+	// Rename renames a filesystem (with its snapshots and children) or a snapshot. The target
+	// existing is ErrExist; a missing target parent is ErrNotExist unless Parents.
+	Rename(ctx context.Context, from, to string, opt RenameOptions) error
+	// Destroy destroys a filesystem or snapshot. Without Recursive, a filesystem with children or
+	// snapshots is ErrBusy, as is a held snapshot or one with clones.
+	Destroy(ctx context.Context, name string, opt DestroyOptions) error
+	// SetProps sets properties locally, all in one command.
+	SetProps(ctx context.Context, name string, props Props) error
+	// InheritProp clears a local property so the inherited value (if any) applies.
+	InheritProp(ctx context.Context, name, prop string) error
+	// Hold places a user hold with tag on every snapshot, atomically. A tag already on one of them
+	// is ErrExist and places none.
+	Hold(ctx context.Context, tag string, snapshots ...string) error
+	// Release removes tag from every snapshot. A snapshot without the tag is ErrNotExist.
+	Release(ctx context.Context, tag string, snapshots ...string) error
+	// Holds returns the hold tags of each snapshot that has any, sorted.
+	Holds(ctx context.Context, snapshots ...string) (map[string][]string, error)
+	// DestroyUnused destroys each filesystem in names together with its snapshots, but only if it
+	// still qualifies at the moment of destruction: it exists, carries guard as a local property,
+	// has no child filesystems, and none of its snapshots is held or cloned. Others are reported
+	// as skipped with the reason. Where ZFS has channel programs the checks and destroys of a
+	// batch run atomically in the kernel; elsewhere they run one name at a time and the kernel's
+	// own refusal (held, cloned) is reported as a skip.
+	DestroyUnused(ctx context.Context, names []string, guard Guard) (DestroyReport, error)
+}
+
+// Observer reads the state of dataset trees.
+type Observer interface {
+	// Observe lists the trees rooted at roots (filesystems, volumes, snapshots) in a constant
+	// number of processes, whatever their size. A root that does not exist contributes nothing.
+	Observe(ctx context.Context, roots ...string) (*Tree, error)
+}
+
+// CreateOptions are the options of Client.Create.
+type CreateOptions struct {
+	Parents bool
+	Props   Props
+}
+
+// RenameOptions are the options of Client.Rename.
+type RenameOptions struct {
+	Parents bool
+}
+
+// DestroyOptions are the options of Client.Destroy.
+type DestroyOptions struct {
+	// Recursive destroys children and snapshots too (zfs destroy -r). Never the default.
+	Recursive bool
+}
+
+// Guard names a property that must be set locally to Value for DestroyUnused to touch a dataset.
+type Guard struct {
+	Prop, Value string
+}
+
+// DestroyReport says what DestroyUnused did with each name.
+type DestroyReport struct {
+	Destroyed []string          // in the order given
+	Skipped   map[string]string // name -> reason ("gone", "unmanaged", "held", "cloned", "has children")
+}
+
+// Skip reasons reported by DestroyUnused.
+const (
+	SkipGone        = "gone"
+	SkipUnmanaged   = "unmanaged"
+	SkipHeld        = "held"
+	SkipCloned      = "cloned"
+	SkipHasChildren = "has children"
+)

@@ -1,0 +1,91 @@
+package zfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// CLI implements Client by running the zfs command. It is safe for concurrent use.
+type CLI struct {
+	log      zerolog.Logger
+	zfsBin   string
+	procs    atomic.Int64
+	mutating atomic.Int64
+
+	capsOnce sync.Once
+	caps     Capabilities
+	capsErr  error
+}
+
+var _ Client = (*CLI)(nil)
+
+// NewCLI returns a client that runs `zfs` from PATH and logs every process once, at debug level.
+func NewCLI(log zerolog.Logger) *CLI {
+	return &CLI{log: log, zfsBin: "zfs"}
+}
+
+// Stats reports how many zfs processes this client started, and how many of them could change
+// state. Tests use it to prove what an operation costs.
+func (c *CLI) Stats() (processes, mutating int64) {
+	return c.procs.Load(), c.mutating.Load()
+}
+
+// waitDelay bounds how long a process may linger after its context is cancelled and SIGTERM was
+// sent, before it is killed.
+const waitDelay = 10 * time.Second
+
+// run is the one place a zfs process starts. op and name describe the request for errors.
+func (c *CLI) run(ctx context.Context, op, name string, mutating bool, args ...string) ([]byte, error) {
+	return c.runIn(ctx, op, name, mutating, nil, args...)
+}
+
+func (c *CLI) runIn(ctx context.Context, op, name string, mutating bool, stdin []byte, args ...string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, Name: name, ExitCode: -1, Err: err}
+	}
+	argv := append([]string{c.zfsBin}, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = waitDelay
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	c.procs.Add(1)
+	if mutating {
+		c.mutating.Add(1)
+	}
+	start := time.Now()
+	err := cmd.Run()
+	code := 0
+	if cmd.ProcessState != nil {
+		code = cmd.ProcessState.ExitCode()
+	} else if err != nil {
+		code = -1
+	}
+	c.log.Debug().Strs("argv", argv).Dur("took", time.Since(start)).Int("exit", code).Msg("zfs")
+	if err == nil {
+		return stdout.Bytes(), nil
+	}
+	e := &Error{Op: op, Name: name, Argv: argv, ExitCode: code, Stderr: strings.TrimSpace(stderr.String())}
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		e.Err = ctx.Err()
+	case errors.As(err, &ee):
+		e.Err = classify(e.Stderr)
+	default:
+		e.Err = err // could not start: no zfs binary, say
+	}
+	return stdout.Bytes(), e
+}

@@ -1,0 +1,239 @@
+package zfs
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Program runs a channel program (zfs-program(8)) on pool with the given arguments and returns
+// its JSON "return" value. readOnly runs it with -n (no zfs.sync calls allowed, no txg wait).
+// go-zfs has no channel programs; this is the only way to check and destroy atomically.
+func (c *CLI) Program(ctx context.Context, pool, script string, readOnly bool, args ...string) (json.RawMessage, error) {
+	if err := ValidateComponent(pool); err != nil {
+		return nil, err
+	}
+	argv := []string{"program", "-j"}
+	if readOnly {
+		argv = append(argv, "-n")
+	}
+	// The script is fed on stdin: no temporary file to create, race on or leak.
+	argv = append(argv, pool, "/dev/stdin")
+	argv = append(argv, args...)
+	out, err := c.runIn(ctx, "program", pool, !readOnly, []byte(script), argv...)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Return json.RawMessage `json:"return"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("zfs program: reading its JSON output: %w", err)
+	}
+	return res.Return, nil
+}
+
+//go:embed destroy_unused.lua
+var destroyUnusedLua string
+
+// programBatch bounds the datasets one channel program destroys: large destroys in one txg stall
+// the pool, and the program's instruction and memory limits must never be reached half-way.
+const programBatch = 200
+
+// DestroyUnused implements Client. With channel programs, every candidate is unmounted (a
+// syscall, no process: a channel program cannot destroy a mounted filesystem) and a batch of at
+// most programBatch is re-checked and destroyed in one program, atomically with respect to every
+// other ZFS administrative operation; a candidate the program skips is mounted again. Without
+// them, each candidate's snapshots and then the candidate are destroyed with `zfs destroy`, after
+// one observation; the kernel still refuses a held or cloned snapshot, reported as a skip.
+func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (DestroyReport, error) {
+	rep := DestroyReport{Skipped: map[string]string{}}
+	if len(names) == 0 {
+		return rep, nil
+	}
+	for _, n := range names {
+		if err := ValidateDataset(n); err != nil {
+			return rep, err
+		}
+	}
+	if !validPropName(guard.Prop) {
+		return rep, &Error{Op: "destroy", Name: guard.Prop, ExitCode: -1, Err: ErrInvalidName}
+	}
+	caps, err := c.Capabilities(ctx)
+	if err != nil {
+		return rep, err
+	}
+	tree, err := c.Observe(ctx, names...)
+	if err != nil {
+		return rep, err
+	}
+	if !caps.ChannelPrograms {
+		return rep, c.destroyEach(ctx, tree, names, guard, &rep)
+	}
+	byPool := map[string][]string{}
+	var pools []string
+	for _, n := range names {
+		p, _, _ := strings.Cut(n, "/")
+		if byPool[p] == nil {
+			pools = append(pools, p)
+		}
+		byPool[p] = append(byPool[p], n)
+	}
+	for _, p := range pools {
+		batch := byPool[p]
+		for len(batch) > 0 {
+			k := min(len(batch), programBatch)
+			if err := c.destroyProgram(ctx, tree, p, batch[:k], guard, &rep); err != nil {
+				return rep, err
+			}
+			batch = batch[k:]
+		}
+	}
+	return rep, nil
+}
+
+func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names []string, guard Guard, rep *DestroyReport) error {
+	// Unmount what the observation says is a candidate; the program decides for real.
+	var unmounted []string
+	for _, n := range names {
+		if reason := unusedReason(tree, n, guard); reason != "" {
+			continue
+		}
+		if d, ok := tree.Get(n); ok && d.Mountpoint != "" {
+			if err := unix.Unmount(d.Mountpoint, 0); err == nil {
+				unmounted = append(unmounted, n)
+			}
+		}
+	}
+	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, names...)...)
+	if err != nil {
+		c.remount(ctx, unmounted)
+		return err
+	}
+	var res struct {
+		Destroyed map[string]json.Number `json:"destroyed"`
+		Skipped   map[string]string      `json:"skipped"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		c.remount(ctx, unmounted)
+		return fmt.Errorf("destroy program: unexpected result %s: %w", out, err)
+	}
+	order := make([]string, 0, len(res.Destroyed))
+	for n := range res.Destroyed {
+		order = append(order, n)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, _ := strconv.Atoi(res.Destroyed[order[i]].String())
+		b, _ := strconv.Atoi(res.Destroyed[order[j]].String())
+		return a < b
+	})
+	for _, n := range order {
+		rep.Destroyed = append(rep.Destroyed, n)
+		if d, ok := tree.Get(n); ok && d.Mountpoint != "" {
+			_ = os.Remove(filepath.Clean(d.Mountpoint)) // the empty mountpoint left in the parent
+		}
+	}
+	for n, reason := range res.Skipped {
+		rep.Skipped[n] = reason
+	}
+	var remount []string
+	for _, n := range unmounted {
+		if _, ok := res.Skipped[n]; ok {
+			remount = append(remount, n)
+		}
+	}
+	c.remount(ctx, remount)
+	return nil
+}
+
+func (c *CLI) remount(ctx context.Context, names []string) {
+	for _, n := range names {
+		_, _ = c.run(ctx, "mount", n, true, "mount", n)
+	}
+}
+
+// destroyEach is the fallback without channel programs.
+func (c *CLI) destroyEach(ctx context.Context, tree *Tree, names []string, guard Guard, rep *DestroyReport) error {
+	for _, n := range names {
+		if reason := unusedReason(tree, n, guard); reason != "" {
+			rep.Skipped[n] = reason
+			continue
+		}
+		if snaps := tree.Snapshots(n); len(snaps) > 0 {
+			short := make([]string, len(snaps))
+			for i, s := range snaps {
+				_, short[i], _ = strings.Cut(s.Name, "@")
+			}
+			// fs@a,b,c destroys all of them or none.
+			if err := c.Destroy(ctx, n+"@"+strings.Join(short, ","), DestroyOptions{}); err != nil {
+				if isBusy(err) {
+					rep.Skipped[n] = busyReason(err)
+					continue
+				}
+				return err
+			}
+		}
+		if err := c.Destroy(ctx, n, DestroyOptions{}); err != nil {
+			if isBusy(err) {
+				rep.Skipped[n] = SkipHasChildren
+				continue
+			}
+			if isNotExist(err) {
+				rep.Skipped[n] = SkipGone
+				continue
+			}
+			return err
+		}
+		rep.Destroyed = append(rep.Destroyed, n)
+	}
+	return nil
+}
+
+// unusedReason applies DestroyUnused's rules to an observation; "" means destroyable.
+func unusedReason(tree *Tree, n string, guard Guard) string {
+	d, ok := tree.Get(n)
+	if !ok {
+		return SkipGone
+	}
+	if v, ok := d.Local(guard.Prop); !ok || v != guard.Value {
+		return SkipUnmanaged
+	}
+	if len(tree.Children(n)) > 0 {
+		return SkipHasChildren
+	}
+	for _, s := range tree.Snapshots(n) {
+		if s.UserRefs > 0 {
+			return SkipHeld
+		}
+		if len(tree.Clones(s.Name)) > 0 {
+			return SkipCloned
+		}
+	}
+	return ""
+}
+
+// busyReason tells a cloned snapshot from a held one by what zfs said.
+func busyReason(err error) string {
+	if e, ok := err.(*Error); ok && strings.Contains(strings.ToLower(e.Stderr), "clone") {
+		return SkipCloned
+	}
+	return SkipHeld
+}
+
+func isBusy(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Err == ErrBusy
+}
+
+func isNotExist(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Err == ErrNotExist
+}

@@ -1,0 +1,90 @@
+//go:build realzfs
+
+package zfs_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
+)
+
+func TestConformanceReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	caps, err := c.Capabilities(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("real OpenZFS: %s (json %v, channel programs %v)", caps, caps.JSON, caps.ChannelPrograms)
+	zfstest.RunSuite(t, func(t *testing.T) zfstest.Target {
+		return zfstest.Target{Client: c, Root: zfstest.NewRoot(t, c, pool)}
+	})
+}
+
+// TestConformanceRealLegacy runs the suite without JSON output and without channel programs, as
+// on OpenZFS before 2.3, so the -H text parser and the one-at-a-time GC path are proven on real
+// output too.
+func TestConformanceRealLegacy(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	zfs.LegacyForTest(c)
+	zfstest.RunSuite(t, func(t *testing.T) zfstest.Target {
+		return zfstest.Target{Client: c, Root: zfstest.NewRoot(t, c, pool)}
+	})
+}
+
+// TestObserveProcessCount proves observation costs the same number of zfs processes for a tree of
+// 10 datasets as for one of 500.
+func TestObserveProcessCount(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	c := zfs.NewCLI(zerolog.Nop())
+	if _, err := c.Capabilities(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cost := func(root string) (int64, int) {
+		before, _ := c.Stats()
+		tree, err := c.Observe(ctx, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := c.Stats()
+		return after - before, len(tree.Datasets)
+	}
+	// build makes root with fs filesystems and snaps snapshots of each: fs*(1+snaps)+1 datasets.
+	build := func(fs, snaps int) string {
+		root := zfstest.NewRoot(t, c, pool)
+		for i := range fs {
+			if err := c.Create(ctx, fmt.Sprintf("%s/fs%02d", root, i), zfs.CreateOptions{Props: zfs.Props{"axiom:managed-by": "test", "canmount": "off"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := range snaps { // ZFS takes one snapshot per filesystem per transaction
+			var names []string
+			for i := range fs {
+				names = append(names, fmt.Sprintf("%s/fs%02d@s%02d", root, i, j))
+			}
+			if err := c.Snapshot(ctx, names...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return root
+	}
+	smallProcs, small := cost(build(3, 2)) // 1 + 3 + 6 = 10
+	largeProcs, large := cost(build(20, 24)) // 1 + 20 + 480 = 501
+	if small != 10 {
+		t.Fatalf("small tree has %d datasets, want 10", small)
+	}
+	if large < 500 {
+		t.Fatalf("large tree has %d datasets, want about 500", large)
+	}
+	t.Logf("observe: %d datasets in %d processes, %d datasets in %d processes", small, smallProcs, large, largeProcs)
+	if smallProcs != largeProcs || smallProcs != 2 {
+		t.Fatalf("observe took %d processes for %d datasets and %d for %d; want 2 for both", smallProcs, small, largeProcs, large)
+	}
+}

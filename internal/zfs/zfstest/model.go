@@ -1,0 +1,594 @@
+package zfstest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+)
+
+// Model is an in-memory zfs.Client. It keeps names, types, guids, txgs, creation times, origins,
+// holds and properties, and enforces the same rules and error kinds as OpenZFS for the operations
+// axiom-reconcile uses. It does not store file contents. With MirrorUnder set, it also creates,
+// moves and removes the mountpoint directories of filesystems whose mountpoint lies under that
+// directory, so code that writes files into datasets can run against it.
+type Model struct {
+	mu  sync.Mutex
+	ds  map[string]*mds
+	txg uint64
+	// Clock gives creation times; time.Now when nil.
+	Clock func() time.Time
+	// MirrorUnder, if set, is a directory under which mountpoints are made real directories.
+	MirrorUnder string
+	// Calls counts every method call that could change state (for "no mutation" assertions).
+	Calls int
+}
+
+type mds struct {
+	typ      zfs.Type
+	guid     uint64
+	txg      uint64
+	creation time.Time
+	origin   string
+	props    map[string]string // set locally
+	holds    map[string]bool
+}
+
+var _ zfs.Client = (*Model)(nil)
+
+// NewModel returns a model holding the given pools (empty root filesystems).
+func NewModel(pools ...string) *Model {
+	m := &Model{ds: map[string]*mds{}}
+	for _, p := range pools {
+		m.txg++
+		m.ds[p] = &mds{typ: zfs.Filesystem, guid: guidFor(p, m.txg), txg: m.txg, creation: m.now(), props: map[string]string{}}
+	}
+	return m
+}
+
+func guidFor(name string, txg uint64) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h ^ (txg * 0x9e3779b97f4a7c15)
+}
+
+func (m *Model) now() time.Time {
+	if m.Clock != nil {
+		return m.Clock().UTC().Truncate(time.Second)
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+func fail(op, name string, err error) error {
+	return &zfs.Error{Op: op, Name: name, ExitCode: -1, Err: err}
+}
+
+func (m *Model) add(name string, d *mds) {
+	m.txg++
+	d.txg = m.txg
+	d.guid = guidFor(name, m.txg)
+	d.creation = m.now()
+	if d.props == nil {
+		d.props = map[string]string{}
+	}
+	m.ds[name] = d
+	if d.typ == zfs.Filesystem {
+		m.mirrorMkdir(name)
+	}
+}
+
+// children returns the names directly or indirectly below name (not snapshots of name itself).
+func (m *Model) descendants(name string) []string {
+	var out []string
+	for n := range m.ds {
+		if strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, name+"@") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func parentOf(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[:i]
+	}
+	return ""
+}
+
+// Create implements zfs.Client.
+func (m *Model) Create(_ context.Context, name string, opt zfs.CreateOptions) error {
+	if err := zfs.ValidateDataset(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	if _, ok := m.ds[name]; ok {
+		return fail("create", name, zfs.ErrExist)
+	}
+	parent := parentOf(name)
+	if parent == "" {
+		return fail("create", name, zfs.ErrNotExist) // pools are made by zpool
+	}
+	if _, ok := m.ds[parent]; !ok {
+		if !opt.Parents {
+			return fail("create", name, zfs.ErrNotExist)
+		}
+		var missing []string
+		for p := parent; p != ""; p = parentOf(p) {
+			if _, ok := m.ds[p]; ok {
+				break
+			}
+			missing = append(missing, p)
+		}
+		if _, ok := m.ds[strings.Split(name, "/")[0]]; !ok {
+			return fail("create", name, zfs.ErrNotExist) // no such pool
+		}
+		for i := len(missing) - 1; i >= 0; i-- {
+			m.add(missing[i], &mds{typ: zfs.Filesystem})
+		}
+	}
+	d := &mds{typ: zfs.Filesystem, props: map[string]string{}}
+	for k, v := range opt.Props {
+		d.props[k] = v
+	}
+	m.add(name, d)
+	return nil
+}
+
+// Snapshot implements zfs.Client.
+func (m *Model) Snapshot(_ context.Context, snapshots ...string) error {
+	if err := zfs.CheckSnapshotBatch(snapshots); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	seen := map[string]bool{}
+	for _, s := range snapshots {
+		fs, _, _ := strings.Cut(s, "@")
+		if d, ok := m.ds[fs]; !ok || d.typ == zfs.Snapshot {
+			return fail("snapshot", s, zfs.ErrNotExist)
+		}
+		if _, ok := m.ds[s]; ok || seen[s] {
+			return fail("snapshot", s, zfs.ErrExist)
+		}
+		seen[s] = true
+	}
+	for _, s := range snapshots {
+		m.add(s, &mds{typ: zfs.Snapshot, holds: map[string]bool{}})
+	}
+	return nil
+}
+
+// Clone implements zfs.Client.
+func (m *Model) Clone(_ context.Context, snapshot, name string, props zfs.Props) error {
+	if err := zfs.ValidateSnapshot(snapshot); err != nil {
+		return err
+	}
+	if err := zfs.ValidateDataset(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	if _, ok := m.ds[snapshot]; !ok {
+		return fail("clone", snapshot, zfs.ErrNotExist)
+	}
+	if _, ok := m.ds[name]; ok {
+		return fail("clone", name, zfs.ErrExist)
+	}
+	if _, ok := m.ds[parentOf(name)]; !ok {
+		return fail("clone", name, zfs.ErrNotExist)
+	}
+	d := &mds{typ: zfs.Filesystem, origin: snapshot, props: map[string]string{}}
+	for k, v := range props {
+		d.props[k] = v
+	}
+	m.add(name, d)
+	return nil
+}
+
+// Rename implements zfs.Client.
+func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions) error {
+	for _, n := range []string{from, to} {
+		if err := zfs.ValidateName(n); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	d, ok := m.ds[from]
+	if !ok {
+		return fail("rename", from, zfs.ErrNotExist)
+	}
+	if _, ok := m.ds[to]; ok {
+		return fail("rename", to, zfs.ErrExist)
+	}
+	if d.typ == zfs.Snapshot {
+		ff, _, _ := strings.Cut(from, "@")
+		tf, _, ok := strings.Cut(to, "@")
+		if !ok || ff != tf {
+			return fail("rename", to, zfs.ErrInvalidName)
+		}
+		delete(m.ds, from)
+		m.ds[to] = d
+		m.repointOrigins(from, to)
+		return nil
+	}
+	if strings.Contains(to, "@") || strings.Split(from, "/")[0] != strings.Split(to, "/")[0] ||
+		strings.HasPrefix(to, from+"/") {
+		return fail("rename", to, zfs.ErrInvalidName)
+	}
+	parent := parentOf(to)
+	if _, ok := m.ds[parent]; !ok {
+		if !opt.Parents {
+			return fail("rename", to, zfs.ErrNotExist)
+		}
+		var missing []string
+		for p := parent; p != ""; p = parentOf(p) {
+			if _, ok := m.ds[p]; ok {
+				break
+			}
+			missing = append(missing, p)
+		}
+		for i := len(missing) - 1; i >= 0; i-- {
+			m.add(missing[i], &mds{typ: zfs.Filesystem})
+		}
+	}
+	oldMP := m.mountpoint(from)
+	moved := append([]string{from}, m.descendants(from)...)
+	for _, n := range moved {
+		nn := to + strings.TrimPrefix(n, from)
+		m.ds[nn] = m.ds[n]
+		delete(m.ds, n)
+		if m.ds[nn].typ == zfs.Snapshot {
+			m.repointOrigins(n, nn)
+		}
+	}
+	m.mirrorMove(oldMP, m.mountpoint(to))
+	return nil
+}
+
+func (m *Model) repointOrigins(from, to string) {
+	for _, d := range m.ds {
+		if d.origin == from {
+			d.origin = to
+		}
+	}
+}
+
+// Destroy implements zfs.Client.
+func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) error {
+	if err := zfs.ValidateName(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	d, ok := m.ds[name]
+	if !ok {
+		return fail("destroy", name, zfs.ErrNotExist)
+	}
+	victims := []string{name}
+	if d.typ != zfs.Snapshot {
+		desc := m.descendants(name)
+		if len(desc) > 0 && !opt.Recursive {
+			return fail("destroy", name, zfs.ErrBusy)
+		}
+		victims = append(victims, desc...)
+		if parentOf(name) == "" {
+			return fail("destroy", name, zfs.ErrBusy) // a pool's root goes with zpool destroy
+		}
+	}
+	gone := map[string]bool{}
+	for _, v := range victims {
+		gone[v] = true
+	}
+	for _, v := range victims {
+		vd := m.ds[v]
+		if vd.typ != zfs.Snapshot {
+			continue
+		}
+		if len(vd.holds) > 0 {
+			return fail("destroy", v, zfs.ErrBusy)
+		}
+		for n, o := range m.ds {
+			if o.origin == v && !gone[n] {
+				return fail("destroy", v, zfs.ErrBusy)
+			}
+		}
+	}
+	mp := ""
+	if d.typ == zfs.Filesystem {
+		mp = m.mountpoint(name)
+	}
+	for _, v := range victims {
+		delete(m.ds, v)
+	}
+	m.mirrorRemove(mp)
+	return nil
+}
+
+// SetProps implements zfs.Client.
+func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error {
+	if err := zfs.ValidateName(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	d, ok := m.ds[name]
+	if !ok {
+		return fail("set", name, zfs.ErrNotExist)
+	}
+	oldMP := m.mountpoint(name)
+	for k, v := range props {
+		d.props[k] = v
+	}
+	if _, ok := props["mountpoint"]; ok {
+		m.mirrorMove(oldMP, m.mountpoint(name))
+	}
+	return nil
+}
+
+// InheritProp implements zfs.Client.
+func (m *Model) InheritProp(_ context.Context, name, prop string) error {
+	if err := zfs.ValidateName(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	d, ok := m.ds[name]
+	if !ok {
+		return fail("inherit", name, zfs.ErrNotExist)
+	}
+	delete(d.props, prop)
+	return nil
+}
+
+// Hold implements zfs.Client.
+func (m *Model) Hold(_ context.Context, tag string, snapshots ...string) error {
+	return m.holdOp("hold", tag, snapshots)
+}
+
+// Release implements zfs.Client.
+func (m *Model) Release(_ context.Context, tag string, snapshots ...string) error {
+	return m.holdOp("release", tag, snapshots)
+}
+
+func (m *Model) holdOp(op, tag string, snapshots []string) error {
+	for _, s := range snapshots {
+		if err := zfs.ValidateSnapshot(s); err != nil {
+			return err
+		}
+	}
+	if tag == "" || strings.HasPrefix(tag, "-") {
+		return fail(op, tag, zfs.ErrInvalidName)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	for _, s := range snapshots {
+		d, ok := m.ds[s]
+		if !ok {
+			return fail(op, s, zfs.ErrNotExist)
+		}
+		switch {
+		case op == "hold" && d.holds[tag]:
+			return fail(op, s, zfs.ErrExist)
+		case op == "release" && !d.holds[tag]:
+			return fail(op, s, zfs.ErrNotExist)
+		}
+	}
+	for _, s := range snapshots {
+		if op == "hold" {
+			m.ds[s].holds[tag] = true
+		} else {
+			delete(m.ds[s].holds, tag)
+		}
+	}
+	return nil
+}
+
+// Holds implements zfs.Client.
+func (m *Model) Holds(_ context.Context, snapshots ...string) (map[string][]string, error) {
+	for _, s := range snapshots {
+		if err := zfs.ValidateSnapshot(s); err != nil {
+			return nil, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string][]string{}
+	for _, s := range snapshots {
+		d, ok := m.ds[s]
+		if !ok {
+			return nil, fail("holds", s, zfs.ErrNotExist)
+		}
+		for tag := range d.holds {
+			out[s] = append(out[s], tag)
+		}
+		slices.Sort(out[s])
+	}
+	return out, nil
+}
+
+// DestroyUnused implements zfs.Client with the channel program's semantics: every check and
+// destroy of the batch happens under one lock.
+func (m *Model) DestroyUnused(_ context.Context, names []string, guard zfs.Guard) (zfs.DestroyReport, error) {
+	for _, n := range names {
+		if err := zfs.ValidateDataset(n); err != nil {
+			return zfs.DestroyReport{}, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	rep := zfs.DestroyReport{Skipped: map[string]string{}}
+	for _, n := range names {
+		if reason := m.unusedReason(n, guard); reason != "" {
+			rep.Skipped[n] = reason
+			continue
+		}
+		mp := m.mountpoint(n)
+		for _, v := range m.descendants(n) {
+			delete(m.ds, v)
+		}
+		delete(m.ds, n)
+		m.mirrorRemove(mp)
+		rep.Destroyed = append(rep.Destroyed, n)
+	}
+	return rep, nil
+}
+
+func (m *Model) unusedReason(n string, guard zfs.Guard) string {
+	d, ok := m.ds[n]
+	if !ok {
+		return zfs.SkipGone
+	}
+	if v, ok := d.props[guard.Prop]; !ok || v != guard.Value {
+		return zfs.SkipUnmanaged
+	}
+	for _, v := range m.descendants(n) {
+		vd := m.ds[v]
+		if vd.typ != zfs.Snapshot {
+			return zfs.SkipHasChildren
+		}
+		if len(vd.holds) > 0 {
+			return zfs.SkipHeld
+		}
+		for _, o := range m.ds {
+			if o.origin == v {
+				return zfs.SkipCloned
+			}
+		}
+	}
+	return ""
+}
+
+// Observe implements zfs.Client.
+func (m *Model) Observe(_ context.Context, roots ...string) (*zfs.Tree, error) {
+	for _, r := range roots {
+		if err := zfs.ValidateDataset(r); err != nil {
+			return nil, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := map[string]bool{}
+	var out []zfs.Dataset
+	for _, r := range roots {
+		if _, ok := m.ds[r]; !ok {
+			continue
+		}
+		for _, n := range append([]string{r}, m.descendants(r)...) {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			out = append(out, m.observe(n))
+		}
+	}
+	return zfs.NewTree(out), nil
+}
+
+func (m *Model) observe(n string) zfs.Dataset {
+	d := m.ds[n]
+	o := zfs.Dataset{Name: n, Type: d.typ, GUID: d.guid, CreateTxg: d.txg, Creation: d.creation,
+		Origin: d.origin, UserRefs: uint64(len(d.holds))}
+	if d.typ == zfs.Snapshot {
+		return o
+	}
+	o.Mountpoint = m.mountpoint(n)
+	props := map[string]zfs.Prop{}
+	for k, v := range d.props {
+		if strings.Contains(k, ":") || k == "readonly" {
+			props[k] = zfs.Prop{Value: v, Source: zfs.SourceLocal}
+		}
+	}
+	for p := parentOf(n); p != ""; p = parentOf(p) {
+		for k, v := range m.ds[p].props {
+			if _, ok := props[k]; !ok && strings.Contains(k, ":") {
+				props[k] = zfs.Prop{Value: v, Source: zfs.SourceInherited, From: p}
+			}
+		}
+	}
+	if len(props) > 0 {
+		o.Props = props
+	}
+	return o
+}
+
+// mountpoint computes a filesystem's mountpoint as ZFS does: the nearest local mountpoint
+// property plus the rest of the name, else "/" + name.
+func (m *Model) mountpoint(n string) string {
+	rest := ""
+	for p := n; p != ""; p = parentOf(p) {
+		d, ok := m.ds[p]
+		if !ok {
+			break
+		}
+		if mp, ok := d.props["mountpoint"]; ok {
+			if mp == "none" || mp == "legacy" {
+				return ""
+			}
+			return path.Join(mp, rest)
+		}
+		rest = path.Join(path.Base(p), rest)
+	}
+	return "/" + n
+}
+
+func (m *Model) mirrored(mp string) bool {
+	return m.MirrorUnder != "" && mp != "" && strings.HasPrefix(filepath.Clean(mp)+"/", filepath.Clean(m.MirrorUnder)+"/")
+}
+
+func (m *Model) mirrorMkdir(name string) {
+	if mp := m.mountpoint(name); m.mirrored(mp) {
+		_ = os.MkdirAll(mp, 0o755)
+	}
+}
+
+func (m *Model) mirrorMove(from, to string) {
+	if m.mirrored(from) && m.mirrored(to) && from != to {
+		_ = os.MkdirAll(filepath.Dir(to), 0o755)
+		_ = os.Rename(from, to)
+	}
+}
+
+func (m *Model) mirrorRemove(mp string) {
+	if m.mirrored(mp) {
+		_ = os.RemoveAll(mp)
+	}
+}
+
+// String lists the model's datasets, for test failure messages.
+func (m *Model) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	names := make([]string, 0, len(m.ds))
+	for n := range m.ds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %v\n", n, m.ds[n].props)
+	}
+	return b.String()
+}

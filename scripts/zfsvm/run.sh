@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Boots the ZFS test VM with SHARE mounted at /mnt/share, runs SHARE/RUNDIR/payload inside it (as
+# root, zfs module loaded, /tmp a tmpfs), streams its output and exits with its exit code.
+#
+# usage: run.sh SHARE RUNDIR
+# env:   AXIOM_VM_TIMEOUT  seconds before the VM is killed (default 3000)
+#        AXIOM_VM_MEMORY   guest memory in MiB (default 3072)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+share=$(cd "$1" && pwd)
+rundir=$2
+[ -f "$share/$rundir/payload" ] || { echo "zfsvm: no payload at $share/$rundir/payload" >&2; exit 1; }
+
+image=$("$here/build-image.sh")
+log="$share/$rundir/console.log"
+rm -f "$share/$rundir/rc" "$log"
+: >"$log"
+
+accel=(-accel tcg -cpu max)
+timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
+	-m "${AXIOM_VM_MEMORY:-3072}" -smp 2 -nographic -no-reboot -nodefaults \
+	-serial "file:$log" -monitor none \
+	-kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
+	-append "root=/dev/vda rw console=ttyS0 panic=-1 init=/sbin/axiom-init quiet loglevel=3 axiom.run=$rundir" \
+	-drive "file=$image/disk.img,format=raw,if=virtio,snapshot=on" \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" &
+qemu=$!
+# Stream the console while the guest runs.
+tail -n +1 -f "$log" --pid="$qemu" &
+tailer=$!
+set +e
+wait "$qemu"
+status=$?
+set -e
+sleep 0.5
+kill "$tailer" 2>/dev/null || true
+wait "$tailer" 2>/dev/null || true
+
+if [ ! -f "$share/$rundir/rc" ]; then
+	echo "zfsvm: the guest stopped without reporting a result (qemu exit $status); console log: $log" >&2
+	exit 1
+fi
+exit "$(cat "$share/$rundir/rc")"
