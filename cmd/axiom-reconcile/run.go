@@ -19,7 +19,7 @@ import (
 // Exit codes; the one place they are decided is exitCode.
 const (
 	exitOK        = 0
-	exitFailure     = 1
+	exitFailure   = 1
 	exitChanges   = 2  // plan --detailed-exitcode found changes
 	exitLockHeld  = 75 // EX_TEMPFAIL: the global lock stayed held past --lock-timeout
 	exitCancelled = 130

@@ -28,6 +28,9 @@ func ValidateSnapshot(name string) error {
 	if strings.ContainsAny(ds, "#") || strings.ContainsAny(snap, "@#/") {
 		return invalidName(name, "a snapshot name has one '@' and no '/', '@' or '#' after it")
 	}
+	if snap == "" {
+		return invalidName(name, "empty snapshot name after '@'")
+	}
 	return result(name, checkFull(ds, snap))
 }
 
@@ -39,6 +42,9 @@ func ValidateBookmark(name string) error {
 	}
 	if strings.ContainsAny(ds, "@") || strings.ContainsAny(bm, "@#/") {
 		return invalidName(name, "a bookmark name has one '#' and no '/', '@' or '#' after it")
+	}
+	if bm == "" {
+		return invalidName(name, "empty bookmark name after '#'")
 	}
 	return result(name, checkFull(ds, bm))
 }

@@ -75,7 +75,7 @@ func TestObserveProcessCount(t *testing.T) {
 		}
 		return root
 	}
-	smallProcs, small := cost(build(3, 2)) // 1 + 3 + 6 = 10
+	smallProcs, small := cost(build(3, 2))   // 1 + 3 + 6 = 10
 	largeProcs, large := cost(build(20, 24)) // 1 + 20 + 480 = 501
 	if small != 10 {
 		t.Fatalf("small tree has %d datasets, want 10", small)

@@ -1,0 +1,52 @@
+# axiom-reconcile — build, test, lint, benchmark, demo. See README.md.
+# Go is taken from PATH, else from /usr/local/go (where Debian build hosts have it).
+export PATH := $(PATH):/usr/local/go/bin
+GO      ?= go
+BIN     := bin/axiom-reconcile
+PKGS    := ./...
+
+.PHONY: all build test test-unit test-zfs lint fmt bench bench-zfs demo vm-image clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/axiom-reconcile
+
+## test: unit tests (no root, no ZFS), then the real-OpenZFS tests (native pool or qemu guest).
+test: test-unit test-zfs
+
+test-unit:
+	$(GO) test -count=1 $(PKGS)
+
+test-zfs:
+	scripts/test-realzfs.sh
+
+## lint: go vet (both build tags), staticcheck and gofmt.
+lint:
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags realzfs,failpoints $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+	$(GO) tool staticcheck -tags realzfs,failpoints $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) run ./cmd/axiom-reconcile fmt -c examples/workstation
+	$(GO) run ./cmd/axiom-reconcile fmt -c examples/buildhost
+	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
+
+## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchmem
+
+## demo: a throwaway pool, the examples applied, status, and a second plan with no changes.
+demo: build
+	scripts/demo.sh
+
+## vm-image: build (or find in the cache) the qemu guest with OpenZFS used on hosts without ZFS.
+vm-image:
+	scripts/zfsvm/build-image.sh
+
+clean:
+	rm -rf bin .build

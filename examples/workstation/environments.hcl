@@ -1,0 +1,8 @@
+environment "dev" {
+  profile = "development"
+}
+
+environment "py" {
+  profile          = "python"
+  keep_generations = 2
+}

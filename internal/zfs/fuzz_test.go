@@ -1,0 +1,80 @@
+package zfs
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func FuzzParseListText(f *testing.F) {
+	f.Add("tp/a\tfilesystem\t1\t9\t1764260000\t-\t-\t/tp/a\n")
+	f.Add("tp/a@s\tsnapshot\t1\t9\t1764260000\t-\t3\t-\n")
+	f.Add("tp/c\tfilesystem\t1\t9\t1\ttp/a@s\t-\tnone\n\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ds, err := parseListText(in)
+		if err != nil {
+			return
+		}
+		for _, d := range ds {
+			if ValidateName(d.Name) != nil || d.Type == 0 {
+				t.Fatalf("accepted %+v", d)
+			}
+		}
+	})
+}
+
+func FuzzParseGetText(f *testing.F) {
+	f.Add("tp/a\taxiom:x\tlocal\tv\n")
+	f.Add("tp/a\taxiom:x\tinherited from tp\ta\tb\nc\ntp/a\treadonly\tlocal\ton\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		recs, err := parseGetText(in, func(n string) bool { return n == "tp/a" })
+		if err != nil {
+			return
+		}
+		for _, r := range recs {
+			if r.dataset != "tp/a" || !validPropName(r.prop) {
+				t.Fatalf("accepted record %+v", r)
+			}
+			// Every value line is kept: the values' lines plus the record lines make the input.
+			if strings.Count(r.p.Value, "\n") > strings.Count(in, "\n") {
+				t.Fatal("value grew lines")
+			}
+		}
+	})
+}
+
+func FuzzParseJSON(f *testing.F) {
+	f.Add([]byte(`{"datasets":{"tp/a":{"name":"tp/a","type":"FILESYSTEM","properties":{"guid":{"value":"1","source":{"type":"NONE","data":"-"}}}}}}`))
+	f.Add([]byte(`{"datasets":{"tp/a":{"properties":{"axiom:x":{"value":7,"source":{"type":"LOCAL"}}}}}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if ds, err := parseListJSON(in); err == nil {
+			for _, d := range ds {
+				if ValidateName(d.Name) != nil {
+					t.Fatalf("accepted invalid name %q", d.Name)
+				}
+			}
+		}
+		_, _ = parseGetJSON(in)
+	})
+}
+
+func FuzzValidateName(f *testing.F) {
+	for _, s := range []string{"zroot/axiom", "zroot/a@s", "zroot/a#b", "-x", "a//b", "zroot/..", "p/a b:c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidateName(s) != nil {
+			return
+		}
+		if strings.HasPrefix(s, "-") || strings.Contains(s, "//") || len(s) > MaxNameLen || strings.ContainsAny(s, "\x00\n\t$") {
+			t.Fatalf("accepted %q", s)
+		}
+		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '@' || r == '#' }) {
+			if c == "." || c == ".." || c == "" {
+				t.Fatalf("accepted %q with component %q", s, c)
+			}
+		}
+	})
+}

@@ -1,0 +1,208 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Load reads the configuration in dir. See Loader.Load.
+func Load(dir string) (*Config, hcl.Diagnostics) {
+	var l Loader
+	return l.Load(dir)
+}
+
+// A Loader reads configuration directories and keeps the files it read, so that diagnostics can
+// be shown with source snippets even when loading failed. The zero value is ready to use. A
+// Loader is not safe for concurrent use.
+type Loader struct {
+	files map[string]*hcl.File
+}
+
+// Load reads every *.hcl file directly in dir (not in subdirectories; names beginning with '.'
+// are ignored) and decodes them as one configuration. It returns either a valid *Config and no
+// error diagnostics, or nil and every problem found. Ranges in the config and in diagnostics name
+// files as filepath.Join(dir, name), so they read as the user wrote dir.
+func (l *Loader) Load(dir string) (*Config, hcl.Diagnostics) {
+	return l.LoadFS(os.DirFS(dir), dir)
+}
+
+// LoadFS is Load reading from fsys, whose root holds the configuration files. dir names that
+// root: it prefixes file names in ranges, becomes Config.Dir once made absolute, and is the base
+// of relative source paths.
+func (l *Loader) LoadFS(fsys fs.FS, dir string) (*Config, hcl.Diagnostics) {
+	names, err := ListFiles(fsys)
+	if err != nil {
+		l.files = nil
+		return nil, hcl.Diagnostics{dirError(dir, "Cannot read configuration directory", inDir(dir, err).Error())}
+	}
+	if len(names) == 0 {
+		l.files = nil
+		return nil, hcl.Diagnostics{dirError(dir, "No configuration files",
+			fmt.Sprintf("The directory %s contains no *.hcl files.", dir))}
+	}
+	return l.load(fsys, dir, names)
+}
+
+// Files returns the files read by the last Load or LoadFS, keyed by the file names used in
+// ranges, for WriteDiagnostics. The map must not be modified.
+func (l *Loader) Files() map[string]*hcl.File { return l.files }
+
+// ListFiles returns the names of the configuration files at the root of fsys, sorted: regular
+// files (or links to them) named *.hcl whose name does not begin with '.'. Editors' backup and
+// lock files are thereby skipped.
+func ListFiles(fsys fs.FS) ([]string, error) {
+	des, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, de := range des {
+		name := de.Name()
+		if !strings.HasSuffix(name, ".hcl") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		mode := de.Type()
+		if mode&fs.ModeSymlink != 0 {
+			fi, err := fs.Stat(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			mode = fi.Mode().Type()
+		}
+		if mode.IsRegular() {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// ListDir is ListFiles for the directory dir; errors name paths as dir/NAME.
+func ListDir(dir string) ([]string, error) {
+	names, err := ListFiles(os.DirFS(dir))
+	return names, inDir(dir, err)
+}
+
+// inDir rewrites the path of an fs.FS error, which is relative to the file system's root, to
+// the path the user knows.
+func inDir(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: filepath.Join(dir, pe.Path), Err: pe.Err}
+	}
+	return err
+}
+
+// sourceFile is one configuration file as read.
+type sourceFile struct {
+	name    string // relative to the configuration directory
+	display string // the name used in ranges
+	abs     string
+	src     []byte
+	file    *hcl.File // nil when the file could not be read
+	broken  bool      // unreadable or has syntax errors, so its content is unknown or incomplete
+}
+
+// load reads and decodes the named files of fsys in the order given. Its result must not depend
+// on that order; TestLoadOrderIndependent holds it to that.
+func (l *Loader) load(fsys fs.FS, dir string, names []string) (*Config, hcl.Diagnostics) {
+	parser := hclparse.NewParser() // a fresh one: hclparse caches files by name
+	l.files = nil
+	defer func() { l.files = parser.Files() }()
+
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{dirError(dir, "Cannot read configuration directory", err.Error())}
+	}
+	var diags hcl.Diagnostics
+	files := make([]*sourceFile, 0, len(names))
+	for _, name := range names {
+		f := &sourceFile{name: name, display: filepath.Join(dir, name), abs: filepath.Join(abs, name)}
+		f.src, err = fs.ReadFile(fsys, name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read configuration file",
+				Detail:   inDir(dir, err).Error(),
+				Subject:  &hcl.Range{Filename: f.display},
+			})
+			f.broken = true // what it declares is unknown
+			files = append(files, f)
+			continue
+		}
+		var pd hcl.Diagnostics
+		f.file, pd = parser.ParseHCL(f.src, f.display)
+		f.broken = pd.HasErrors()
+		diags = append(diags, pd...)
+		files = append(files, f)
+	}
+	cfg, dd := decode(abs, files)
+	diags = append(diags, dd...)
+	diags = finish(diags, files)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	cfg.sources = parser.Files()
+	return cfg, diags
+}
+
+// finish makes the diagnostics independent of file order, sorting them by position, and makes
+// sure every one of them points somewhere.
+func finish(diags hcl.Diagnostics, files []*sourceFile) hcl.Diagnostics {
+	first := ""
+	for _, f := range files {
+		if first == "" || f.display < first {
+			first = f.display
+		}
+	}
+	for _, d := range diags {
+		if d.Subject == nil {
+			// Every diagnostic this package makes has a Subject; this guards against hcl
+			// leaving one out, since a diagnostic that points nowhere is useless to a user.
+			d.Subject = startOf(first)
+		}
+	}
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+	return diags
+}
+
+// digest computes Config.Digest over files sorted by name.
+func digest(files []*sourceFile) string {
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b *sourceFile) int { return strings.Compare(a.name, b.name) })
+	h := sha256.New()
+	for _, f := range sorted {
+		// Length-prefixed, so no two different file sets hash the same input.
+		h.Write([]byte(strconv.Itoa(len(f.name)) + ":" + f.name + strconv.Itoa(len(f.src)) + ":"))
+		h.Write(f.src)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// startOf is the empty range at the start of a file, for problems with a whole file or
+// directory.
+func startOf(filename string) *hcl.Range {
+	return &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+}
+
+// dirError reports a problem with the directory as a whole. Its Subject names the directory and
+// no position (line 0).
+func dirError(dir, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &hcl.Range{Filename: dir}}
+}

@@ -1,0 +1,7 @@
+store {
+  dataset = "zroot/axiom"
+}
+
+gc {
+  max_deletes = 10
+}

@@ -1,0 +1,6 @@
+# ERROR: Missing store block
+profile "p" {}
+
+environment "e" {
+  profile = "p"
+}

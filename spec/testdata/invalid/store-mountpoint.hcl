@@ -1,0 +1,4 @@
+store {
+  dataset    = "-zroot" # ERROR: Invalid dataset name
+  mountpoint = "/axiom/../opt//axiom" # ERROR: Invalid mountpoint
+}

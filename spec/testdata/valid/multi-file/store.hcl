@@ -1,0 +1,7 @@
+store {
+  dataset = "zroot/axiom"
+}
+
+source "samples" {
+  path = "../packages"
+}
