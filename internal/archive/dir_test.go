@@ -1,0 +1,177 @@
+package archive_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+)
+
+// mkTree creates files (content after "="), directories (trailing "/") and symlinks
+// ("name -> target") under dir.
+func mkTree(t *testing.T, dir string, specs ...string) {
+	t.Helper()
+	for _, s := range specs {
+		var err error
+		switch {
+		case strings.Contains(s, " -> "):
+			name, target, _ := strings.Cut(s, " -> ")
+			err = os.Symlink(target, filepath.Join(dir, name))
+		case strings.HasSuffix(s, "/"):
+			err = os.MkdirAll(filepath.Join(dir, s), 0o755)
+		default:
+			name, body, _ := strings.Cut(s, "=")
+			err = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestWalkDirAccepts(t *testing.T) {
+	d := t.TempDir()
+	mkTree(t, d, "manifest.yaml=m", "root/bin/", "root/bin/bash=ELF", "root/bin/sh -> bash", "root/lib/", "root/b=1")
+	if err := os.Chmod(filepath.Join(d, "root/bin/bash"), 0o4755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(d, "root/lib"), 0o1750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(d, "root/b"), filepath.Join(d, "root/hard")); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := walkAll(t, d, archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []got{
+		{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+		{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+		{Entry: archive.Entry{Path: "root/b", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "1"},
+		{Entry: archive.Entry{Path: "root/bin", Type: archive.Dir, Mode: 0o755}},
+		{Entry: archive.Entry{Path: "root/bin/bash", Type: archive.Regular, Mode: 0o755, Size: 3}, Content: "ELF"},
+		{Entry: archive.Entry{Path: "root/bin/sh", Type: archive.Symlink, Mode: 0o777, Target: "bash"}},
+		{Entry: archive.Entry{Path: "root/hard", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "1"},
+		{Entry: archive.Entry{Path: "root/lib", Type: archive.Dir, Mode: 0o750}},
+	}
+	if !slices.Equal(entries, want) {
+		t.Errorf("got\n%+v\nwant\n%+v", entries, want)
+	}
+}
+
+func TestWalkDirRejects(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, d string)
+		lim   archive.Limits
+		entry string
+		want  error
+	}{
+		{"absolute symlink", func(t *testing.T, d string) { mkTree(t, d, "root/", "root/etc -> /etc") }, archive.Limits{}, "root/etc", archive.ErrLinkEscape},
+		{"symlink escaping", func(t *testing.T, d string) { mkTree(t, d, "root/", "root/x -> ../../..") }, archive.Limits{}, "root/x", archive.ErrLinkEscape},
+		{"symlink chain escaping", func(t *testing.T, d string) { mkTree(t, d, "a/", "a/l1 -> ..", "a/l2 -> l1/..") }, archive.Limits{}, "a/l2", archive.ErrLinkEscape},
+		{"backslash in a name", func(t *testing.T, d string) { mkTree(t, d, `a\b=x`) }, archive.Limits{}, `a\b`, archive.ErrUnsafePath},
+		{"percent-encoded dots", func(t *testing.T, d string) { mkTree(t, d, "d/", "d/%2E%2E=x") }, archive.Limits{}, "d/%2E%2E", archive.ErrUnsafePath},
+		{"control character", func(t *testing.T, d string) { mkTree(t, d, "a\tb=x") }, archive.Limits{}, "a\tb", archive.ErrUnsafePath},
+		{"FIFO", func(t *testing.T, d string) {
+			if err := syscall.Mkfifo(filepath.Join(d, "pipe"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, archive.Limits{}, "pipe", archive.ErrSpecialFile},
+		{"socket", func(t *testing.T, d string) {
+			l, err := net.Listen("unix", filepath.Join(d, "sock"))
+			if err != nil {
+				t.Skip("no unix sockets:", err)
+			}
+			t.Cleanup(func() { l.Close() })
+		}, archive.Limits{}, "sock", archive.ErrSpecialFile},
+		{"device node", func(t *testing.T, d string) {
+			if err := syscall.Mknod(filepath.Join(d, "null"), syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
+				t.Skip("cannot make a device node here:", err)
+			}
+		}, archive.Limits{}, "null", archive.ErrSpecialFile},
+		{"oversized file", func(t *testing.T, d string) { mkTree(t, d, "big="+strings.Repeat("x", 100)) }, archive.Limits{MaxFileSize: 99}, "big", archive.ErrTooLarge},
+		{"too many entries", func(t *testing.T, d string) { mkTree(t, d, "a=", "b=", "c=") }, archive.Limits{MaxEntries: 2}, "c", archive.ErrTooLarge},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			tc.setup(t, d)
+			called := false
+			err := archive.WalkDir(context.Background(), d, tc.lim, func(archive.Entry, io.Reader) error {
+				called = true
+				return nil
+			})
+			wantReject(t, err, d, tc.entry, tc.want)
+			if called {
+				t.Error("the callback was called for a tree the first pass must reject")
+			}
+		})
+	}
+}
+
+// TestWalkDirChanged changes the tree from inside the callback, between the two passes'
+// views of a later entry.
+func TestWalkDirChanged(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(d string) error
+	}{
+		{"file grew", func(d string) error { return os.WriteFile(filepath.Join(d, "z"), []byte("zzz"), 0o644) }},
+		{"file shrank", func(d string) error { return os.WriteFile(filepath.Join(d, "z"), nil, 0o644) }},
+		{"file removed", func(d string) error { return os.Remove(filepath.Join(d, "z")) }},
+		{"file became a symlink", func(d string) error {
+			if err := os.Remove(filepath.Join(d, "z")); err != nil {
+				return err
+			}
+			return os.Symlink("a", filepath.Join(d, "z"))
+		}},
+		{"file replaced by another", func(d string) error {
+			if err := os.WriteFile(filepath.Join(d, "new"), []byte("Z"), 0o644); err != nil {
+				return err
+			}
+			return os.Rename(filepath.Join(d, "new"), filepath.Join(d, "z"))
+		}},
+		{"mode changed", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o600) }},
+		{"symlink retargeted", func(d string) error {
+			if err := os.Remove(filepath.Join(d, "y")); err != nil {
+				return err
+			}
+			return os.Symlink("z", filepath.Join(d, "y"))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			mkTree(t, d, "a=1", "y -> a", "z=2")
+			first := true
+			err := archive.WalkDir(context.Background(), d, archive.Limits{}, func(e archive.Entry, r io.Reader) error {
+				if first {
+					first = false
+					return tc.change(d)
+				}
+				_, err := io.Copy(io.Discard, r)
+				return err
+			})
+			if !errors.Is(err, archive.ErrChanged) {
+				t.Fatalf("WalkDir = %v; want ErrChanged", err)
+			}
+		})
+	}
+}
+
+func TestWalkDirMissing(t *testing.T) {
+	err := archive.WalkDir(context.Background(), filepath.Join(t.TempDir(), "nope"), archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("WalkDir = %v; want os.ErrNotExist", err)
+	}
+}

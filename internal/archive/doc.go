@@ -1,0 +1,51 @@
+// Package archive reads package trees — from tar archives (.tar, .tar.gz/.tgz, .tar.zst) and
+// from plain directories — and holds both to one set of safety rules, so that nothing a caller
+// imports can write outside its destination, name a device, or mean something other than it
+// says.
+//
+// It owns the rules of reference/axiom-model.md §9 ("Secure extraction rules"), which upstream
+// Axiom defines but never runs, plus the ones upstream lacks (hard links, duplicates, paths
+// through symlinks, symlink chains). Every entry is checked; the first violation ends the walk
+// with an [*Error] naming the archive (or directory) and the entry, whose Err is one of the
+// sentinels ([ErrUnsafePath], [ErrLinkEscape], [ErrSpecialFile], [ErrDuplicate], [ErrTooLarge],
+// [ErrFormat], [ErrChanged]) for use with [errors.Is].
+//
+// # Two passes
+//
+// [Walk] and [WalkDir] read their input twice. The first pass validates the whole listing —
+// names, types, sizes, links, limits, and for archives the complete (decompressed) byte stream —
+// and decides whether a single top-level folder is to be stripped. Only then does the second
+// pass call the caller's function, entry by entry, with the content. So a malformed or hostile
+// input is normally rejected before the caller has seen anything of it. The second pass checks
+// every entry against the first and fails with [ErrChanged] if the input moved underneath; since
+// that (or an I/O error, or the caller's own error) can happen after some entries were handed
+// out, callers must stage what they build and commit it only when the walk returned nil. Content
+// is never buffered in memory.
+//
+// # What is accepted
+//
+//   - Regular files, directories and symbolic links. Hard links in an archive are accepted only
+//     when their target is an earlier regular file of the same archive; they are handed to the
+//     caller as regular files with the target's content (the link is not preserved). Hard links
+//     in a directory are just regular files. Device nodes, FIFOs, sockets and every other entry
+//     type are rejected.
+//   - Names are relative, at most [Limits.MaxPathLen] bytes, free of NUL, control characters,
+//     backslashes and percent-encoded '.', '/', '\' or control characters (such as %2e, %2f, %5c,
+//     %00), and have no ".." component. Leading "./" and repeated or trailing slashes are
+//     cleaned away; an entry naming the root itself ("./") is skipped.
+//   - Symbolic link targets obey the same character rules, are relative, and — followed through
+//     the tree's other symlinks — never climb above the tree's root. ".." in a target may only
+//     leave a directory that exists in the tree, so a target cannot climb through a name another
+//     package might later supply (see [CheckLinks]). No entry may lie beneath a symlink or a file.
+//   - Modes keep the nine permission bits; setuid, setgid and sticky bits are dropped, never an
+//     error. Symlinks always report 0777. Owners, groups and times are ignored.
+//   - Each path appears once: a second entry with the same cleaned path (including a file and a
+//     directory) is [ErrDuplicate].
+//   - [Limits] bound each file's size, the total size, the number of entries and the length of
+//     names.
+//   - In archives only: if every entry lives under one top-level directory, that directory is
+//     stripped (bash-5.2.0/manifest.yaml → manifest.yaml). Directories that an archive implies but
+//     does not list are reported, with mode 0755, just before the first entry under them.
+//
+// This package imports nothing from the rest of the project.
+package archive

@@ -1,0 +1,156 @@
+package archive_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/klauspost/compress/zstd"
+)
+
+// member is one entry of an archive built by a test.
+type member struct {
+	hdr  tar.Header
+	body string
+}
+
+func file(name, body string) member {
+	return member{hdr: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(body))}, body: body}
+}
+
+func fileMode(name, body string, mode int64) member {
+	m := file(name, body)
+	m.hdr.Mode = mode
+	return m
+}
+
+func dir(name string) member {
+	return member{hdr: tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755}}
+}
+
+func symlink(name, target string) member {
+	return member{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777}}
+}
+
+func hardlink(name, target string) member {
+	return member{hdr: tar.Header{Typeflag: tar.TypeLink, Name: name, Linkname: target, Mode: 0o644}}
+}
+
+func special(name string, flag byte) member {
+	return member{hdr: tar.Header{Typeflag: flag, Name: name, Mode: 0o644, Devmajor: 1, Devminor: 3}}
+}
+
+// tarOf writes members with archive/tar's writer.
+func tarOf(t testing.TB, ms ...member) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range ms {
+		h := m.hdr
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatalf("writing header %q: %v", h.Name, err)
+		}
+		if _, err := io.WriteString(tw, m.body); err != nil {
+			t.Fatalf("writing %q: %v", h.Name, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gzipOf(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func zstdOf(t testing.TB, b []byte) []byte {
+	t.Helper()
+	zw, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zw.Close()
+	return zw.EncodeAll(b, nil)
+}
+
+// compressFor returns b compressed as the suffix of name asks.
+func compressFor(t testing.TB, name string, b []byte) []byte {
+	switch filepath.Ext(name) {
+	case ".gz", ".tgz":
+		return gzipOf(t, b)
+	case ".zst":
+		return zstdOf(t, b)
+	}
+	return b
+}
+
+func writeFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// got is what a walk reported for one entry.
+type got struct {
+	archive.Entry
+	Content string
+}
+
+func walkAll(t testing.TB, p string, lim archive.Limits) ([]got, error) {
+	t.Helper()
+	var out []got
+	walk := archive.Walk
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		walk = archive.WalkDir
+	}
+	err := walk(context.Background(), p, lim, func(e archive.Entry, r io.Reader) error {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if int64(len(b)) != e.Size {
+			t.Errorf("%s: reader gave %d bytes, Size is %d", e.Path, len(b), e.Size)
+		}
+		out = append(out, got{Entry: e, Content: string(b)})
+		return nil
+	})
+	return out, err
+}
+
+// wantReject checks that err is an *archive.Error for archive p and entry, wrapping sentinel.
+func wantReject(t *testing.T, err error, p, entry string, sentinel error) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("error = %v; want one wrapping %q", err, sentinel)
+	}
+	var ae *archive.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an *archive.Error", err)
+	}
+	if ae.Archive != p {
+		t.Errorf("Error.Archive = %q; want %q", ae.Archive, p)
+	}
+	if ae.Entry != entry {
+		t.Errorf("Error.Entry = %q; want %q (error: %v)", ae.Entry, entry, err)
+	}
+}

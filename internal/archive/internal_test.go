@@ -1,0 +1,153 @@
+package archive
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestReplayTarChanged runs the second pass over a different archive than the first pass
+// listed, as happens when the file is replaced between the passes.
+func TestReplayTarChanged(t *testing.T) {
+	write := func(name string, entries ...[2]string) string {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		for _, e := range entries {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: e[0], Mode: 0o644, Size: int64(len(e[1]))}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write([]byte(e[1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	orig := write("a.tar", [2]string{"a", "1"}, [2]string{"b", "2"})
+	ctx := context.Background()
+	tr, err := scanTar(ctx, orig, plain, Limits{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, other := range map[string]string{
+		"renamed entry":  write("b.tar", [2]string{"a", "1"}, [2]string{"c", "2"}),
+		"resized entry":  write("c.tar", [2]string{"a", "1"}, [2]string{"b", "22"}),
+		"extra entry":    write("d.tar", [2]string{"a", "1"}, [2]string{"b", "2"}, [2]string{"c", "3"}),
+		"missing entry":  write("e.tar", [2]string{"a", "1"}),
+		"reordered tree": write("f.tar", [2]string{"b", "2"}, [2]string{"a", "1"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := replayTar(ctx, other, plain, tr, func(e Entry, r io.Reader) error {
+				_, err := io.Copy(io.Discard, r)
+				return err
+			})
+			if !errors.Is(err, ErrChanged) {
+				t.Fatalf("replay = %v; want ErrChanged", err)
+			}
+		})
+	}
+	same := write("g.tar", [2]string{"a", "1"}, [2]string{"b", "3"})
+	if err := replayTar(ctx, same, plain, tr, func(Entry, io.Reader) error { return nil }); err != nil {
+		t.Fatalf("replay over an archive of the same shape = %v; want nil (content is the caller's to verify)", err)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	for name, want := range map[string]string{
+		"a":          "a",
+		"./a":        "a",
+		"a//b/":      "a/b",
+		"./":         "",
+		".":          "",
+		"a/./b":      "a/b",
+		"...":        "...",
+		"..a":        "..a",
+		"a%2":        "a%2",
+		"a%zz":       "a%zz",
+		"a%41":       "a%41",
+		"%":          "%",
+		"x%20y":      "x%20y",
+		"ünïcödé":    "ünïcödé",
+		"a/b/c/d/e/": "a/b/c/d/e",
+	} {
+		got, err := cleanName(name, 1024)
+		if err != nil || got != want {
+			t.Errorf("cleanName(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	for _, name := range []string{
+		"", "/a", "..", "../a", "a/..", "a/../b", "a\\b", "a\x00b", "a\x01b", "a\x1fb", "a\x7f",
+		"%2e", "%2E", "%2f", "%2F", "%5c", "%5C", "%00", "%0c", "%0e", "%0f", "%7f", "a%2e%2e",
+	} {
+		if got, err := cleanName(name, 1024); err == nil {
+			t.Errorf("cleanName(%q) = %q; want an error", name, got)
+		}
+	}
+	if _, err := cleanName("abcdef", 5); err == nil {
+		t.Error("cleanName accepted a name longer than the limit")
+	}
+}
+
+func TestCheckLinks(t *testing.T) {
+	f := func(p string) Entry { return Entry{Path: p, Type: Regular} }
+	d := func(p string) Entry { return Entry{Path: p, Type: Dir} }
+	l := func(p, target string) Entry { return Entry{Path: p, Type: Symlink, Target: target} }
+	cases := []struct {
+		name    string
+		entries []Entry
+		bad     string
+	}{
+		{"plain relative links", []Entry{f("bin/bash"), l("bin/sh", "bash"), l("sbin", "bin"), l("usr/bin/sh", "../../bin/sh")}, ""},
+		{"link to the root", []Entry{d("a"), l("a/up", "..")}, ""},
+		{"dangling link inside", []Entry{l("a", "b/c")}, ""},
+		{"absolute", []Entry{l("a", "/bin")}, "a"},
+		{"climbs above the root", []Entry{d("a"), l("a/up", "../..")}, "a/up"},
+		{"escape through a chain", []Entry{d("a"), l("a/up", ".."), l("b", "a/up/..")}, "b"},
+		{"escape through a chain listed first", []Entry{l("b", "a/up/.."), d("a"), l("a/up", "..")}, "b"},
+		{"climb out of a name the tree lacks", []Entry{l("x", "nope/../..")}, "x"},
+		{"climb out of a file", []Entry{f("f"), l("x", "f/..")}, "x"},
+		{"loop", []Entry{l("a", "b"), l("b", "c"), l("c", "a")}, "a"},
+		{"self loop", []Entry{l("a", "a/x")}, "a"},
+		{"implied directories count", []Entry{f("a/b/c"), l("a/b/l", "../../a/b/c")}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckLinks(tc.entries)
+			if tc.bad == "" {
+				if err != nil {
+					t.Fatalf("CheckLinks = %v; want nil", err)
+				}
+				return
+			}
+			var ae *Error
+			if !errors.As(err, &ae) || !errors.Is(err, ErrLinkEscape) || ae.Entry != tc.bad {
+				t.Fatalf("CheckLinks = %v; want ErrLinkEscape naming %q", err, tc.bad)
+			}
+		})
+	}
+}
+
+func TestCheckLinksLongChain(t *testing.T) {
+	// A chain far longer than maxLinkDepth is rejected, quickly, rather than blowing the stack.
+	var es []Entry
+	for i := range 5000 {
+		es = append(es, Entry{Path: linkName(i), Type: Symlink, Target: linkName(i + 1)})
+	}
+	if err := CheckLinks(es); !errors.Is(err, ErrLinkEscape) {
+		t.Fatalf("CheckLinks = %v; want ErrLinkEscape for a chain of 5000", err)
+	}
+}
+
+func linkName(i int) string { return "l" + strconv.Itoa(i) }

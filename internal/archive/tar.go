@@ -1,0 +1,433 @@
+package archive
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// compression is how a tar stream is wrapped.
+type compression uint8
+
+const (
+	plain compression = iota
+	gzipped
+	zstded
+)
+
+func (c compression) String() string {
+	switch c {
+	case gzipped:
+		return "gzip-compressed"
+	case zstded:
+		return "zstd-compressed"
+	}
+	return "uncompressed"
+}
+
+// Supported reports whether name ends in a suffix [Walk] reads: .tar, .tar.gz, .tgz or
+// .tar.zst (lower case).
+func Supported(name string) bool {
+	_, ok := compressionOf(name)
+	return ok
+}
+
+// compressionOf says what the content of an archive called name must be.
+func compressionOf(name string) (compression, bool) {
+	for _, s := range []struct {
+		suffix string
+		comp   compression
+	}{
+		{".tar.gz", gzipped}, {".tgz", gzipped}, {".tar.zst", zstded}, {".tar", plain},
+	} {
+		if strings.HasSuffix(name, s.suffix) && len(name) > len(s.suffix) {
+			return s.comp, true
+		}
+	}
+	return 0, false
+}
+
+const (
+	gzipMagic = "\x1f\x8b"
+	zstdMagic = "\x28\xb5\x2f\xfd"
+)
+
+const (
+	// zstdMaxWindow is the largest zstd window accepted: the zstd CLI's own default limit
+	// for decompression (--memory=128MB), so archives made with --long still read.
+	zstdMaxWindow = 128 << 20
+	// maxTrailing bounds the (decompressed) bytes accepted after the tar end-of-archive
+	// marker: tar pads to its record size (10 KiB by default); more is not padding.
+	maxTrailing = 1 << 20
+)
+
+// Walk reads the tar archive at path — .tar, .tar.gz, .tgz or .tar.zst, chosen by the
+// suffix and confirmed by the magic bytes — and calls fn for each entry, in archive order, as
+// described in the package documentation: the whole archive is validated first, and fn is
+// called in a second pass over the file. The single top-level folder, if any, is stripped;
+// directories the archive implies without listing are reported (mode 0755) just before the
+// first entry under them; hard links to an earlier regular file are reported as regular files
+// with that file's content (which is why the second pass may spool such content to an
+// unlinked temporary file). The tar stream must be POSIX (ustar, pax or GNU, as every current
+// tar writes): a pre-POSIX archive, which carries no magic, is [ErrFormat]. Trailing bytes
+// after the end-of-archive marker beyond 1 MiB are [ErrFormat] too.
+//
+// A rejection is an [*Error]; an error from fn is returned unchanged; a cancelled ctx ends the
+// walk with ctx's error.
+func Walk(ctx context.Context, path string, lim Limits, fn WalkFunc) error {
+	lim = lim.withDefaults()
+	comp, ok := compressionOf(path)
+	if !ok {
+		return &Error{Archive: path, Err: ErrFormat, Reason: "name does not end in .tar, .tar.gz, .tgz or .tar.zst"}
+	}
+	t, err := scanTar(ctx, path, comp, lim)
+	if err != nil {
+		return err
+	}
+	return replayTar(ctx, path, comp, t, fn)
+}
+
+// tarFile is an open archive: the tar reader over the decompressed stream.
+type tarFile struct {
+	f    *os.File
+	zr   *zstd.Decoder
+	body *bufio.Reader // the decompressed stream, under tr
+	tr   *tar.Reader
+}
+
+func (a *tarFile) close() {
+	if a.zr != nil {
+		a.zr.Close()
+	}
+	a.f.Close()
+}
+
+// openTar opens path and checks that its bytes are what its suffix says.
+func openTar(path string, comp compression) (*tarFile, error) {
+	fail := func(sentinel error, format string, args ...any) error {
+		return &Error{Archive: path, Err: sentinel, Reason: fmt.Sprintf(format, args...)}
+	}
+	// O_NONBLOCK: opening a FIFO must not hang; it is rejected below.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &Error{Archive: path, Err: err, Reason: "cannot open"}
+	}
+	a := &tarFile{f: f}
+	ok := false
+	defer func() {
+		if !ok {
+			a.close()
+		}
+	}()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &Error{Archive: path, Err: err, Reason: "cannot stat"}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fail(ErrFormat, "not a regular file (%v)", fi.Mode().Type())
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, err := br.Peek(len(zstdMagic))
+	if err != nil && err != io.EOF {
+		return nil, &Error{Archive: path, Err: err, Reason: "cannot read"}
+	}
+	actual := plain
+	switch {
+	case bytes.HasPrefix(head, []byte(gzipMagic)):
+		actual = gzipped
+	case bytes.HasPrefix(head, []byte(zstdMagic)):
+		actual = zstded
+	}
+	if actual != comp {
+		return nil, fail(ErrFormat, "name says %s but the content is %s", comp, actual)
+	}
+	var body io.Reader = br
+	switch comp {
+	case gzipped:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fail(ErrFormat, "gzip: %v", err)
+		}
+		body = zr
+	case zstded:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return nil, fail(ErrFormat, "zstd: %v", err)
+		}
+		a.zr, body = zr, zr
+	}
+	a.body = bufio.NewReaderSize(body, 64<<10)
+	block, err := a.body.Peek(512)
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, fail(ErrFormat, "%d bytes are too short for a tar archive", len(block))
+		}
+		return nil, fail(ErrFormat, "%v", err)
+	}
+	if !bytes.HasPrefix(block[257:], []byte("ustar")) && !isZero(block) {
+		return nil, fail(ErrFormat, "not a POSIX (ustar, pax or GNU) tar archive")
+	}
+	a.tr = tar.NewReader(a.body)
+	ok = true
+	return a, nil
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// scanTar is the first pass: it reads the whole archive and returns its validated listing.
+func scanTar(ctx context.Context, path string, comp compression, lim Limits) (*tree, error) {
+	a, err := openTar(path, comp)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	fail := func(err *Error) error {
+		err.Archive = path
+		return err
+	}
+	t := newTree(lim)
+	last := ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := next(a.tr)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if last == "" {
+				return nil, fail(reject(ErrFormat, "", "reading the first header: %v", err))
+			}
+			return nil, fail(reject(ErrFormat, "", "reading the header after entry %q: %v", last, err))
+		}
+		last = hdr.Name
+		r := rawOf(hdr)
+		if err := t.addHeader(hdr, r); err != nil {
+			return nil, fail(err)
+		}
+		if hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeGNUSparse {
+			n, err := io.Copy(io.Discard, &ctxReader{ctx, a.tr})
+			if err != nil && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil || n != hdr.Size {
+				return nil, fail(reject(ErrFormat, hdr.Name, "header claims %d bytes of content, the archive holds %d (%v)", hdr.Size, n, err))
+			}
+		}
+	}
+	// Read to the end of the (decompressed) stream, so that a damaged gzip or zstd trailer
+	// is noticed; tar itself stops at its end-of-archive marker.
+	n, err := io.Copy(io.Discard, io.LimitReader(a.body, maxTrailing+1))
+	switch {
+	case err != nil:
+		return nil, fail(reject(ErrFormat, "", "after the end of the tar archive: %v", err))
+	case n > maxTrailing:
+		return nil, fail(reject(ErrFormat, "", "more than %d bytes follow the end of the tar archive", maxTrailing))
+	}
+	if err := t.finish(true); err != nil {
+		return nil, fail(err)
+	}
+	return t, nil
+}
+
+// next is tr.Next, except that tar.ErrInsecurePath (reported when GODEBUG=tarinsecurepath=0)
+// is left to this package's own, stricter checks.
+func next(tr *tar.Reader) (*tar.Header, error) {
+	hdr, err := tr.Next()
+	if hdr != nil && errors.Is(err, tar.ErrInsecurePath) {
+		err = nil
+	}
+	return hdr, err
+}
+
+func rawOf(hdr *tar.Header) raw {
+	return raw{name: hdr.Name, flag: hdr.Typeflag, mode: hdr.Mode, size: hdr.Size, link: hdr.Linkname}
+}
+
+// addHeader validates one tar header and records it.
+func (t *tree) addHeader(hdr *tar.Header, r raw) *Error {
+	perm := fs.FileMode(hdr.Mode & 0o777)
+	noContent := func() *Error {
+		if hdr.Size != 0 {
+			return reject(ErrFormat, hdr.Name, "header of a %s claims %d bytes of content", typeName(hdr.Typeflag), hdr.Size)
+		}
+		return nil
+	}
+	var err *Error
+	switch hdr.Typeflag {
+	case tar.TypeXGlobalHeader:
+		err = t.addSkipped(r)
+	case tar.TypeReg, tar.TypeGNUSparse:
+		err = t.add(r, Regular, perm, hdr.Size, "")
+	case tar.TypeDir:
+		if e := noContent(); e != nil {
+			return e
+		}
+		err = t.add(r, Dir, perm, 0, "")
+	case tar.TypeSymlink:
+		if e := noContent(); e != nil {
+			return e
+		}
+		err = t.add(r, Symlink, perm, 0, hdr.Linkname)
+	case tar.TypeLink:
+		if e := noContent(); e != nil {
+			return e
+		}
+		err = t.addHardLink(r, perm)
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return reject(ErrSpecialFile, hdr.Name, "%s", typeName(hdr.Typeflag))
+	default:
+		return reject(ErrSpecialFile, hdr.Name, "unsupported entry type %s", typeName(hdr.Typeflag))
+	}
+	return err
+}
+
+func typeName(flag byte) string {
+	switch flag {
+	case tar.TypeReg:
+		return "regular file"
+	case tar.TypeDir:
+		return "directory"
+	case tar.TypeSymlink:
+		return "symlink"
+	case tar.TypeLink:
+		return "hard link"
+	case tar.TypeChar:
+		return "character device"
+	case tar.TypeBlock:
+		return "block device"
+	case tar.TypeFifo:
+		return "FIFO"
+	}
+	return fmt.Sprintf("%q", flag)
+}
+
+// replayTar is the second pass: it reads the archive again, checks each header against the
+// listing and calls fn.
+func replayTar(ctx context.Context, path string, comp compression, t *tree, fn WalkFunc) error {
+	a, err := openTar(path, comp)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	changed := func(entry, format string, args ...any) error {
+		return &Error{Archive: path, Entry: entry, Err: ErrChanged, Reason: fmt.Sprintf(format, args...)}
+	}
+	var spool *os.File // content of hard links' targets
+	var spoolAt []int64
+	defer func() {
+		if spool != nil {
+			spool.Close()
+		}
+	}()
+	for i, rc := range t.recs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := next(a.tr)
+		if err != nil {
+			return changed(rc.raw.name, "the first pass read this entry, the second cannot: %v", err)
+		}
+		if rawOf(hdr) != rc.raw {
+			return changed(rc.raw.name, "the second pass finds %q (%s) in its place", hdr.Name, typeName(hdr.Typeflag))
+		}
+		for _, d := range rc.before {
+			if err := fn(d, emptyReader{}); err != nil {
+				return err
+			}
+		}
+		if rc.skip {
+			continue
+		}
+		e := rc.entry
+		switch {
+		case rc.hardlink >= 0:
+			target := t.recs[rc.hardlink]
+			r := &contentReader{ctx: ctx, r: io.NewSectionReader(spool, spoolAt[rc.hardlink], target.entry.Size), archive: path, entry: rc.raw.name}
+			if err := fn(e, r); err != nil {
+				return err
+			}
+			if err := r.finish(e.Size); err != nil {
+				return err
+			}
+		case e.Type == Regular:
+			var body io.Reader = a.tr
+			if rc.spool {
+				if spool == nil {
+					if spool, err = newSpool(); err != nil {
+						return &Error{Archive: path, Entry: rc.raw.name, Err: err, Reason: "cannot keep a hard link target's content"}
+					}
+					spoolAt = make([]int64, len(t.recs))
+				}
+				if spoolAt[i], err = spool.Seek(0, io.SeekEnd); err != nil {
+					return &Error{Archive: path, Entry: rc.raw.name, Err: err, Reason: "cannot keep a hard link target's content"}
+				}
+				body = io.TeeReader(a.tr, spool)
+			}
+			r := &contentReader{ctx: ctx, r: body, archive: path, entry: rc.raw.name}
+			if err := fn(e, r); err != nil {
+				return err
+			}
+			if err := r.finish(e.Size); err != nil {
+				return err
+			}
+		default:
+			if err := fn(e, emptyReader{}); err != nil {
+				return err
+			}
+		}
+	}
+	if hdr, err := next(a.tr); err != io.EOF {
+		if err == nil {
+			return changed(hdr.Name, "the second pass finds an entry the first did not")
+		}
+		return changed("", "the second pass cannot read the end of the archive: %v", err)
+	}
+	return nil
+}
+
+// newSpool returns an unlinked temporary file.
+func newSpool() (*os.File, error) {
+	f, err := os.CreateTemp("", "axiom-archive-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,372 @@
+package archive_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+)
+
+// TestWalkRejects is the corpus of hostile archives: one case per attack, each checked in
+// every format. A rejection must name the archive and the entry, carry the right sentinel,
+// and come before the callback has seen anything.
+func TestWalkRejects(t *testing.T) {
+	big := strings.Repeat("x", 2000)
+	cases := []struct {
+		name    string
+		members []member
+		lim     archive.Limits
+		entry   string
+		want    error
+	}{
+		{"absolute path", []member{file("/etc/passwd", "x")}, archive.Limits{}, "/etc/passwd", archive.ErrUnsafePath},
+		{"dot-dot traversal", []member{file("../x", "x")}, archive.Limits{}, "../x", archive.ErrUnsafePath},
+		{"nested dot-dot", []member{dir("a/"), file("a/../../x", "x")}, archive.Limits{}, "a/../../x", archive.ErrUnsafePath},
+		{"dot-dot inside the tree", []member{file("a/../b", "x")}, archive.Limits{}, "a/../b", archive.ErrUnsafePath},
+		{"percent-encoded dots", []member{file("%2e%2e/x", "x")}, archive.Limits{}, "%2e%2e/x", archive.ErrUnsafePath},
+		{"percent-encoded slash", []member{file("a%2Fb", "x")}, archive.Limits{}, "a%2Fb", archive.ErrUnsafePath},
+		{"percent-encoded backslash", []member{file("a%5cb", "x")}, archive.Limits{}, "a%5cb", archive.ErrUnsafePath},
+		{"percent-encoded NUL", []member{file("a%00b", "x")}, archive.Limits{}, "a%00b", archive.ErrUnsafePath},
+		{"percent-encoded control", []member{file("a%0eb", "x")}, archive.Limits{}, "a%0eb", archive.ErrUnsafePath},
+		{"backslash", []member{file(`..\x`, "x")}, archive.Limits{}, `..\x`, archive.ErrUnsafePath},
+		{"control character", []member{file("a\nb", "x")}, archive.Limits{}, "a\nb", archive.ErrUnsafePath},
+		{"DEL character", []member{file("a\x7fb", "x")}, archive.Limits{}, "a\x7fb", archive.ErrUnsafePath},
+		{"file naming the root", []member{file(".", "")}, archive.Limits{}, ".", archive.ErrUnsafePath},
+		{"name too long", []member{file(strings.Repeat("a/", 600)+"x", "x")}, archive.Limits{}, strings.Repeat("a/", 600) + "x", archive.ErrUnsafePath},
+		{"symlink absolute", []member{symlink("root/etc", "/etc")}, archive.Limits{}, "root/etc", archive.ErrLinkEscape},
+		{"symlink escaping via ../..", []member{dir("root/"), symlink("root/x", "../../etc")}, archive.Limits{}, "root/x", archive.ErrLinkEscape},
+		{"symlink escaping from the top", []member{symlink("x", "..")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"symlink chain escaping (link to dir link)", []member{
+			file("f", "x"), dir("a/"), symlink("a/l1", ".."), symlink("a/l2", "l1/.."),
+		}, archive.Limits{}, "a/l2", archive.ErrLinkEscape},
+		{"symlink escaping the stripped folder", []member{
+			dir("pkg/"), file("pkg/manifest.yaml", "x"), symlink("pkg/x", "../pkg/manifest.yaml"),
+		}, archive.Limits{}, "pkg/x", archive.ErrLinkEscape},
+		{"symlink chain escaping, link listed first", []member{
+			symlink("up", "d/sub"), dir("d/"), symlink("d/sub", "../.."),
+		}, archive.Limits{}, "up", archive.ErrLinkEscape},
+		{"symlink climbing out of a missing name", []member{file("f", "x"), symlink("x", "missing/../../etc")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"symlink climbing out of a file", []member{file("f", "x"), symlink("x", "f/../../etc")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"symlink loop", []member{symlink("a", "b"), symlink("b", "a")}, archive.Limits{}, "a", archive.ErrLinkEscape},
+		{"symlink with an unsafe target", []member{symlink("a", `b\c`)}, archive.Limits{}, "a", archive.ErrUnsafePath},
+		{"symlink with an empty target", []member{symlink("a", "")}, archive.Limits{}, "a", archive.ErrUnsafePath},
+		{"entry beneath a symlink", []member{symlink("a", "b"), dir("b/"), file("a/passwd", "x")}, archive.Limits{}, "a/passwd", archive.ErrLinkEscape},
+		{"entry beneath a symlink listed later", []member{file("etc/passwd", "x"), symlink("etc", "/etc")}, archive.Limits{}, "etc", archive.ErrLinkEscape},
+		{"hard link escaping", []member{hardlink("x", "../../etc/shadow")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"hard link absolute", []member{hardlink("x", "/etc/shadow")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"hard link to a later entry", []member{hardlink("x", "y"), file("y", "data")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"hard link to a missing entry", []member{file("y", "data"), hardlink("x", "z")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"hard link to a directory", []member{dir("d/"), hardlink("x", "d")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"hard link to a symlink", []member{symlink("s", "y"), file("y", "data"), hardlink("x", "s")}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"character device", []member{special("dev/null", tar.TypeChar)}, archive.Limits{}, "dev/null", archive.ErrSpecialFile},
+		{"block device", []member{special("dev/sda", tar.TypeBlock)}, archive.Limits{}, "dev/sda", archive.ErrSpecialFile},
+		{"FIFO", []member{special("pipe", tar.TypeFifo)}, archive.Limits{}, "pipe", archive.ErrSpecialFile},
+		{"unknown entry type", []member{special("vol", 'V')}, archive.Limits{}, "vol", archive.ErrSpecialFile},
+		{"duplicate entry", []member{file("a", "1"), file("a", "2")}, archive.Limits{}, "a", archive.ErrDuplicate},
+		{"duplicate after cleaning", []member{file("a/b", "1"), file("./a//b", "2")}, archive.Limits{}, "./a//b", archive.ErrDuplicate},
+		{"file vs directory", []member{file("a", "1"), dir("a/")}, archive.Limits{}, "a/", archive.ErrDuplicate},
+		{"directory listed twice", []member{dir("a/"), dir("a")}, archive.Limits{}, "a", archive.ErrDuplicate},
+		{"entry beneath a file", []member{file("a", "1"), file("a/b", "2")}, archive.Limits{}, "a/b", archive.ErrDuplicate},
+		{"oversized member", []member{file("big", big)}, archive.Limits{MaxFileSize: 1000}, "big", archive.ErrTooLarge},
+		{"oversized total", []member{file("a", big), file("b", big)}, archive.Limits{MaxTotalSize: 3000}, "b", archive.ErrTooLarge},
+		{"hard links count towards the total", []member{file("a", big), hardlink("b", "a")}, archive.Limits{MaxTotalSize: 3000}, "b", archive.ErrTooLarge},
+		{"too many entries", []member{file("a", ""), file("b", ""), file("c", "")}, archive.Limits{MaxEntries: 2}, "c", archive.ErrTooLarge},
+		{"too many implied directories", []member{file("a/b/c/d", "")}, archive.Limits{MaxEntries: 2}, "a/b/c/d", archive.ErrTooLarge},
+		{"symlink header with a size", []member{{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: "t", Size: 5}}}, archive.Limits{}, "s", archive.ErrFormat},
+	}
+	for _, tc := range cases {
+		for _, suffix := range []string{".tar", ".tar.gz", ".tar.zst"} {
+			t.Run(tc.name+suffix, func(t *testing.T) {
+				p := writeFile(t, t.TempDir(), "pkg"+suffix, compressFor(t, suffix, tarOf(t, tc.members...)))
+				called := false
+				err := archive.Walk(context.Background(), p, tc.lim, func(archive.Entry, io.Reader) error {
+					called = true
+					return nil
+				})
+				wantReject(t, err, p, tc.entry, tc.want)
+				if called {
+					t.Error("the callback was called for an archive the first pass must reject")
+				}
+			})
+		}
+	}
+}
+
+// TestWalkRejectsBadStreams covers archives that are broken below the entry level.
+func TestWalkRejectsBadStreams(t *testing.T) {
+	good := tarOf(t, dir("pkg/"), file("pkg/manifest.yaml", "name: x\n"), file("pkg/root/a", strings.Repeat("a", 5000)))
+	flip := func(b []byte, i int) []byte {
+		b = slices.Clone(b)
+		b[i] ^= 0xff
+		return b
+	}
+	gz, zst := gzipOf(t, good), zstdOf(t, good)
+	cases := []struct {
+		name  string
+		file  string
+		data  []byte
+		entry string
+	}{
+		{"bad gzip header", "p.tar.gz", flip(gz, 3), ""},
+		{"corrupt gzip data", "p.tar.gz", flip(gz, len(gz)/2), ""},
+		{"gzip checksum mismatch", "p.tar.gz", flip(gz, len(gz)-6), ""},
+		{"truncated gzip", "p.tar.gz", gz[:len(gz)-12], ""},
+		{"bad zstd frame", "p.tar.zst", flip(zst, 5), ""},
+		{"corrupt zstd data", "p.tar.zst", flip(zst, len(zst)/2), ""},
+		{"truncated zstd", "p.tar.zst", zst[:len(zst)-8], ""},
+		{"tar content named .tar.gz", "p.tar.gz", good, ""},
+		{"tar content named .tgz", "p.tgz", good, ""},
+		{"gzip content named .tar", "p.tar", gz, ""},
+		{"zstd content named .tar.gz", "p.tar.gz", zst, ""},
+		{"gzip content named .tar.zst", "p.tar.zst", gz, ""},
+		{"not a tar archive", "p.tar", bytes.Repeat([]byte("hello world\n"), 100), ""},
+		{"not a tar archive, compressed", "p.tar.gz", gzipOf(t, bytes.Repeat([]byte("hello world\n"), 100)), ""},
+		{"empty file", "p.tar", nil, ""},
+		{"unknown suffix", "p.zip", good, ""},
+		{"header claims more content than there is", "p.tar", good[:512*4+1000], "pkg/root/a"},
+		{"corrupt header checksum", "p.tar", flip(good, 512+148), ""},
+		{"garbage after the archive", "p.tar.gz", gzipOf(t, append(slices.Clone(good), bytes.Repeat([]byte{1}, 2<<20)...)), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, t.TempDir(), tc.file, tc.data)
+			_, err := walkAll(t, p, archive.Limits{})
+			wantReject(t, err, p, tc.entry, archive.ErrFormat)
+		})
+	}
+}
+
+func TestWalkRejectsNULInPAXName(t *testing.T) {
+	// A NUL cannot be written into a tar name by archive/tar; patch the pax record that a
+	// name too long for ustar needs.
+	b := tarOf(t, file(strings.Repeat("d", 200)+"/evilXname", "x"))
+	i := bytes.Index(b, []byte("evilXname"))
+	if i < 0 {
+		t.Fatal("no pax path record")
+	}
+	b[i+4] = 0
+	p := writeFile(t, t.TempDir(), "nul.tar", b)
+	_, err := walkAll(t, p, archive.Limits{})
+	wantReject(t, err, p, "", archive.ErrFormat)
+}
+
+func TestWalkRejectsNonRegularFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.tar")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := archive.Walk(context.Background(), p, archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
+	wantReject(t, err, p, "", archive.ErrFormat)
+
+	missing := filepath.Join(t.TempDir(), "missing.tar")
+	err = archive.Walk(context.Background(), missing, archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("error = %v; want fs.ErrNotExist", err)
+	}
+}
+
+// TestWalkAccepts checks what a good archive yields, in every format.
+func TestWalkAccepts(t *testing.T) {
+	cases := []struct {
+		name    string
+		members []member
+		want    []got
+	}{
+		{
+			name: "single top-level folder is stripped",
+			members: []member{
+				dir("bash-5.2.0/"), file("bash-5.2.0/manifest.yaml", "m"), dir("bash-5.2.0/root/"),
+				fileMode("bash-5.2.0/root/bin/bash", "ELF", 0o755),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+				{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/bin", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/bin/bash", Type: archive.Regular, Mode: 0o755, Size: 3}, Content: "ELF"},
+			},
+		},
+		{
+			name:    "implied top-level folder is stripped too",
+			members: []member{file("./p/manifest.yaml", "m"), file("p/root/a", "a")},
+			want: []got{
+				{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+				{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/a", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "a"},
+			},
+		},
+		{
+			name:    "no folder to strip",
+			members: []member{dir("./"), file("./manifest.yaml", "m"), dir("./root/"), symlink("root/sh", "bash"), file("root/bash", "b")},
+			want: []got{
+				{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+				{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/sh", Type: archive.Symlink, Mode: 0o777, Target: "bash"}},
+				{Entry: archive.Entry{Path: "root/bash", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "b"},
+			},
+		},
+		{
+			name:    "a lone top-level file is not a folder",
+			members: []member{file("manifest.yaml", "m")},
+			want:    []got{{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"}},
+		},
+		{
+			name: "setuid, setgid and sticky bits are dropped",
+			members: []member{
+				fileMode("su", "x", 0o4755), fileMode("sg", "x", 0o2750), {hdr: tar.Header{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777}},
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "su", Type: archive.Regular, Mode: 0o755, Size: 1}, Content: "x"},
+				{Entry: archive.Entry{Path: "sg", Type: archive.Regular, Mode: 0o750, Size: 1}, Content: "x"},
+				{Entry: archive.Entry{Path: "tmp", Type: archive.Dir, Mode: 0o777}},
+			},
+		},
+		{
+			name: "hard links become regular files with the target's content",
+			members: []member{
+				file("a", "first"), fileMode("b", "second", 0o600), hardlink("c", "./b"), hardlink("d", "c"), hardlink("e", "a"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "a", Type: archive.Regular, Mode: 0o644, Size: 5}, Content: "first"},
+				{Entry: archive.Entry{Path: "b", Type: archive.Regular, Mode: 0o600, Size: 6}, Content: "second"},
+				{Entry: archive.Entry{Path: "c", Type: archive.Regular, Mode: 0o644, Size: 6}, Content: "second"},
+				{Entry: archive.Entry{Path: "d", Type: archive.Regular, Mode: 0o644, Size: 6}, Content: "second"},
+				{Entry: archive.Entry{Path: "e", Type: archive.Regular, Mode: 0o644, Size: 5}, Content: "first"},
+			},
+		},
+		{
+			name: "symlinks inside the tree, through other symlinks",
+			members: []member{
+				dir("lib/"), file("lib/libc.so.7", "c"), symlink("lib/libc.so", "libc.so.7"),
+				symlink("lib64", "lib"), symlink("usr/lib/x", "../../lib64/libc.so"), symlink("top", "lib/.."),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "lib", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "lib/libc.so.7", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "c"},
+				{Entry: archive.Entry{Path: "lib/libc.so", Type: archive.Symlink, Mode: 0o777, Target: "libc.so.7"}},
+				{Entry: archive.Entry{Path: "lib64", Type: archive.Symlink, Mode: 0o777, Target: "lib"}},
+				{Entry: archive.Entry{Path: "usr", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "usr/lib", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "usr/lib/x", Type: archive.Symlink, Mode: 0o777, Target: "../../lib64/libc.so"}},
+				{Entry: archive.Entry{Path: "top", Type: archive.Symlink, Mode: 0o777, Target: "lib/.."}},
+			},
+		},
+		{
+			name: "pax global headers and harmless percent signs are fine",
+			members: []member{
+				{hdr: tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header", PAXRecords: map[string]string{"comment": "abc"}}},
+				file("100%", "x"), file("a%20b", "y"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "100%", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "x"},
+				{Entry: archive.Entry{Path: "a%20b", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "y"},
+			},
+		},
+		{
+			name:    "directory listed after its contents",
+			members: []member{file("d/f", "x"), {hdr: tar.Header{Typeflag: tar.TypeDir, Name: "d/", Mode: 0o700}}, file("e", "")},
+			want: []got{
+				{Entry: archive.Entry{Path: "d/f", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "x"},
+				{Entry: archive.Entry{Path: "d", Type: archive.Dir, Mode: 0o700}},
+				{Entry: archive.Entry{Path: "e", Type: archive.Regular, Mode: 0o644}},
+			},
+		},
+		{
+			name:    "empty archive",
+			members: nil,
+			want:    nil,
+		},
+	}
+	for _, tc := range cases {
+		for _, suffix := range []string{".tar", ".tar.gz", ".tgz", ".tar.zst"} {
+			t.Run(tc.name+suffix, func(t *testing.T) {
+				p := writeFile(t, t.TempDir(), "pkg"+suffix, compressFor(t, suffix, tarOf(t, tc.members...)))
+				got, err := walkAll(t, p, archive.Limits{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("got\n%+v\nwant\n%+v", got, tc.want)
+				}
+			})
+		}
+	}
+}
+
+func TestWalkLargeContentStreams(t *testing.T) {
+	// Larger than every internal buffer, with a hard link to it, so spooling is exercised.
+	body := strings.Repeat("0123456789abcdef", 64<<10)
+	p := writeFile(t, t.TempDir(), "big.tar.zst", zstdOf(t, tarOf(t, file("big", body), hardlink("link", "big"))))
+	got, err := walkAll(t, p, archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Content != body || got[1].Content != body {
+		t.Fatalf("content of the file or its hard link is wrong (%d entries)", len(got))
+	}
+}
+
+func TestWalkCallbackErrorAndCancel(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "p.tar", tarOf(t, file("a", "1"), file("b", "2")))
+	stop := errors.New("stop")
+	n := 0
+	err := archive.Walk(context.Background(), p, archive.Limits{}, func(archive.Entry, io.Reader) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Fatalf("Walk = %v after %d calls; want the callback's own error after 1", err, n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	n = 0
+	err = archive.Walk(ctx, p, archive.Limits{}, func(archive.Entry, io.Reader) error {
+		n++
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n != 1 {
+		t.Fatalf("Walk = %v after %d calls; want context.Canceled after 1", err, n)
+	}
+}
+
+func TestWalkPartialReadIsSkipped(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "p.tar.gz", gzipOf(t, tarOf(t, file("a", strings.Repeat("a", 100000)), file("b", "bee"))))
+	var last string
+	err := archive.Walk(context.Background(), p, archive.Limits{}, func(e archive.Entry, r io.Reader) error {
+		buf := make([]byte, 10)
+		if _, err := io.ReadFull(r, buf); err != nil && e.Size >= 10 {
+			return err
+		}
+		if e.Path == "b" {
+			b, _ := io.ReadAll(r)
+			last = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != "" {
+		t.Fatalf("after reading 3 of 3 bytes of b, ReadAll gave %q; want nothing", last)
+	}
+}
+
+func TestSupported(t *testing.T) {
+	for name, want := range map[string]bool{
+		"bash.tar": true, "bash.tar.gz": true, "bash.tgz": true, "bash.tar.zst": true,
+		"bash.tar.xz": false, "bash.zip": false, "bash": false, ".tar": false, "bash.TAR": false,
+	} {
+		if got := archive.Supported(name); got != want {
+			t.Errorf("Supported(%q) = %v; want %v", name, got, want)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+// Package layout names the datasets, paths and properties of an Axiom tree (DESIGN.md §4), so no
+// other package builds a dataset name or a mountpoint path by hand:
+//
+//	<root>                                          mountpoint=<mountpoint>, compression=lz4, atime=off
+//	<root>/store/pkg/<name>/<X.Y.Z>/<rev>/<build>   a package: readonly=on, @installed
+//	<root>/profiles/<profile>                       profile.yaml, profile.lock.yaml
+//	<root>/env/<env>                                current -> gen-K, activate
+//	<root>/env/<env>/gen-<K>                        a generation: readonly=on, @realized
+//	<root>/tmp/<...>                                work in progress; anything here is garbage once
+//	                                                no pass is running
+//
+// Upstream Axiom has no tmp container; adding one keeps half-built datasets out of the places
+// upstream (and people) look, and makes "temporary" a fact of the name rather than of a property.
+package layout
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/version"
+)
+
+// Properties the reconciler sets. Only values whose source is local count (see zfs.Dataset.Local).
+const (
+	PropManagedBy  = "axiom:managed-by" // = ManagedBy on every dataset the reconciler creates
+	ManagedBy      = "axiom-reconcile"
+	PropKind       = "axiom:kind"       // one of the Kind* values
+	PropPackage    = "axiom:package"    // on a package: name/X.Y.Z/rev/build
+	PropProfile    = "axiom:profile"    // on an environment and its generations
+	PropGeneration = "axiom:generation" // on a generation: K
+	PropLockDigest = "axiom:lock-digest"
+	// PropRealizeDigest identifies what a generation was built from: the lock and the conflict
+	// policy. Two generations with the same value have the same content.
+	PropRealizeDigest  = "axiom:realize-digest"
+	PropTempFor        = "axiom:temp-for"        // on a temporary dataset: what it will become
+	PropPreventDestroy = "axiom:prevent-destroy" // on an environment: "on" while declared so
+	PropPinned         = "axiom:pinned"          // on an environment after rollback: the generation K
+	PropPinnedFor      = "axiom:pinned-for"      // the realize digest the configuration wanted then
+)
+
+// Kinds of managed datasets (PropKind).
+const (
+	KindContainer  = "container"
+	KindPackage    = "package"
+	KindProfile    = "profile"
+	KindEnv        = "env"
+	KindGeneration = "generation"
+	KindTemp       = "temp"
+)
+
+// Snapshot names.
+const (
+	SnapInstalled = "installed"
+	SnapRealized  = "realized"
+)
+
+// Files inside datasets.
+const (
+	ProfileFile    = "profile.yaml"
+	LockFile       = "profile.lock.yaml"
+	CurrentLink    = "current"
+	ActivateScript = "activate"
+	// GenerationLock is where a generation keeps a copy of the lock it was built from.
+	GenerationLock = ".axiom/" + LockFile
+)
+
+// Layout is an Axiom tree: its root dataset and the mountpoint the root is mounted at.
+type Layout struct {
+	Root       string
+	Mountpoint string
+}
+
+func (l Layout) Store() string              { return l.Root + "/store" }
+func (l Layout) PkgRoot() string            { return l.Root + "/store/pkg" }
+func (l Layout) Profiles() string           { return l.Root + "/profiles" }
+func (l Layout) Profile(name string) string { return l.Profiles() + "/" + name }
+func (l Layout) Envs() string               { return l.Root + "/env" }
+func (l Layout) Env(name string) string     { return l.Envs() + "/" + name }
+func (l Layout) Tmp() string                { return l.Root + "/tmp" }
+func (l Layout) Generation(env string, k int) string {
+	return l.Env(env) + "/" + GenerationName(k)
+}
+
+// Containers are the datasets every tree has, parents first.
+func (l Layout) Containers() []string {
+	return []string{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}
+}
+
+// Package returns the dataset of a package.
+func (l Layout) Package(id PackageID) string { return l.PkgRoot() + "/" + id.Path() }
+
+// Path returns where dataset ds is mounted, given that the root is mounted at l.Mountpoint and
+// nothing below it sets its own mountpoint (the reconciler checks both).
+func (l Layout) Path(ds string) string {
+	if ds == l.Root {
+		return l.Mountpoint
+	}
+	return path.Join(l.Mountpoint, strings.TrimPrefix(ds, l.Root+"/"))
+}
+
+// Under reports whether ds is at or below dataset parent.
+func Under(ds, parent string) bool {
+	return ds == parent || strings.HasPrefix(ds, parent+"/")
+}
+
+// GenerationName is the dataset name component of generation k: gen-K.
+func GenerationName(k int) string { return "gen-" + strconv.Itoa(k) }
+
+// ParseGeneration reads gen-K; ok is false for anything else.
+func ParseGeneration(s string) (int, bool) {
+	n, ok := strings.CutPrefix(s, "gen-")
+	if !ok || n == "" || n[0] == '0' {
+		return 0, false
+	}
+	k, err := strconv.Atoi(n)
+	return k, err == nil && k > 0
+}
+
+// HoldTag is the user hold a generation places on every package it uses.
+func HoldTag(env string, k int) string { return fmt.Sprintf("axiom-env:%s:%d", env, k) }
+
+// PackageID identifies one build of a package in the store.
+type PackageID struct {
+	Name     string
+	Version  version.Version
+	Revision uint32
+	BuildID  string
+}
+
+// Path is the package's path below store/pkg: name/X.Y.Z/rev/build.
+func (id PackageID) Path() string {
+	return fmt.Sprintf("%s/%s/%d/%s", id.Name, id.Version, id.Revision, id.BuildID)
+}
+
+// String is a short human form: bash 5.2.21-1 (3f2a9c1b).
+func (id PackageID) String() string {
+	b := id.BuildID
+	if len(b) > 8 {
+		b = b[:8]
+	}
+	return fmt.Sprintf("%s %s-%d (%s)", id.Name, id.Version, id.Revision, b)
+}
+
+// Less orders ids by name, then version, revision and build-id.
+func (id PackageID) Less(o PackageID) bool {
+	if id.Name != o.Name {
+		return id.Name < o.Name
+	}
+	if c := id.Version.Compare(o.Version); c != 0 {
+		return c < 0
+	}
+	if id.Revision != o.Revision {
+		return id.Revision < o.Revision
+	}
+	return id.BuildID < o.BuildID
+}
+
+// ParsePackagePath reads name/X.Y.Z/rev/build (a path below store/pkg).
+func ParsePackagePath(p string) (PackageID, bool) {
+	f := strings.Split(p, "/")
+	if len(f) != 4 {
+		return PackageID{}, false
+	}
+	v, err := version.Parse(f[1])
+	if err != nil || v.String() != f[1] {
+		return PackageID{}, false
+	}
+	rev, err := strconv.ParseUint(f[2], 10, 32)
+	if err != nil || strconv.FormatUint(rev, 10) != f[2] || f[0] == "" || f[3] == "" {
+		return PackageID{}, false
+	}
+	return PackageID{Name: f[0], Version: v, Revision: uint32(rev), BuildID: f[3]}, true
+}

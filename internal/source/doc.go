@@ -1,0 +1,47 @@
+// Package source finds Axiom packages in source directories, gives each a build-id derived from
+// its content, and materialises a package into an empty directory (in production, the
+// mountpoint of a freshly created package dataset).
+//
+// It owns three decisions: what in a source directory is a package, what makes two packages the
+// same (the build-id, see [BuildID]), and how a package's files are written so that what lands
+// in the store is exactly what the build-id names. Reading archives and directories safely is
+// internal/archive's job; the YAML files belong to internal/pkgmeta. This package knows nothing
+// about ZFS.
+//
+// # Source directories
+//
+// A source directory holds packages, one per entry, each either a directory or an archive
+// (.tar, .tar.gz, .tgz, .tar.zst) with this layout, optionally under a single top-level folder
+// in an archive:
+//
+//	manifest.yaml     required
+//	deps.yaml         optional; absent means no dependencies
+//	provenance.yaml   optional
+//	root/             optional; the package's files
+//
+// Other entries of a package (a manifest.sig, a README) are ignored, though they are held to
+// the same safety rules as the rest. Scan looks only at the direct entries of each source
+// directory, following symbolic links:
+//
+//   - names beginning with "." are ignored (.git, partial downloads);
+//   - a directory with manifest.yaml or root/ is a package; one with neither is ignored, so
+//     that unrelated folders can sit beside packages; one with root/ but no manifest.yaml is
+//     an error;
+//   - a file whose name ends in an archive suffix is a package; other files are ignored;
+//   - a source directory that itself holds manifest.yaml is an error (name its parent).
+//
+// Everything [archive.Walk] and [archive.WalkDir] reject is rejected, for directories and
+// archives alike. In addition, symlinks under root/ must stay inside root/, and manifest.yaml,
+// deps.yaml and provenance.yaml must be regular files of at most 1 MiB. The manifest's name must
+// pass axiomname.Check.
+//
+// # Materialising
+//
+// [Package.Materialize] re-reads the origin and writes the package, verifying every entry
+// against what Scan recorded; if anything differs it fails with [ErrChanged] and the
+// destination must be discarded. Files are created with O_EXCL, written, given their mode and
+// fsynced; directories get their modes (and are fsynced) last, deepest first, so a read-only
+// directory can still be filled. Owners are not preserved: everything belongs to the running
+// user. Every file and directory gets the modification time [ModTime] (symlinks keep theirs),
+// so that materialising the same package twice with the same now gives identical trees.
+package source

@@ -1,0 +1,63 @@
+package source
+
+import (
+	"cmp"
+	"io/fs"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
+)
+
+// FileType is the type of a [File]: [Regular], [Dir] or [Symlink].
+type FileType = archive.Type
+
+// The file types a package may hold.
+const (
+	Regular = archive.Regular
+	Dir     = archive.Dir
+	Symlink = archive.Symlink
+)
+
+// File is one entry of a package's root/ tree.
+type File struct {
+	// Path is relative to root/, slash-separated and clean.
+	Path string
+	Type FileType
+	// Mode holds the permission bits; setuid, setgid and sticky are dropped, and symlinks
+	// always have 0777.
+	Mode fs.FileMode
+	// Size is a regular file's length; 0 for other types.
+	Size int64
+	// SHA256 is a regular file's content hash; zero for other types.
+	SHA256 [32]byte
+	// Target is a symlink's (relative) target; empty for other types.
+	Target string
+}
+
+// Package is one package found by [Scan].
+type Package struct {
+	Manifest pkgmeta.Manifest
+	// Deps is the package's deps.yaml; the zero value when it has none.
+	Deps pkgmeta.Deps
+	// Provenance is the package's provenance.yaml; nil when it has none.
+	Provenance *pkgmeta.Provenance
+	// Origin is the absolute path of the package directory or archive it was read from.
+	Origin string
+	// BuildID identifies the package's content; see [BuildID].
+	BuildID string
+	// Files is the root/ tree, sorted by Path (byte order).
+	Files []File
+
+	lim archive.Limits // the limits Scan read it with, for Materialize
+}
+
+// comparePackages orders packages by name, version, revision and build-id.
+func comparePackages(a, b *Package) int {
+	return cmp.Or(
+		strings.Compare(a.Manifest.Name, b.Manifest.Name),
+		a.Manifest.Version.Compare(b.Manifest.Version),
+		cmp.Compare(a.Manifest.Revision, b.Manifest.Revision),
+		strings.Compare(a.BuildID, b.BuildID),
+	)
+}

@@ -1,0 +1,12 @@
+// Package store owns the Axiom package store in ZFS: which datasets are packages (the index,
+// read from one observation), how a package gets in (Import), and how a package's metadata is
+// read back.
+//
+// Import answers upstream's check-then-create race (seed §1): it never asks "does it exist?"
+// before creating. A package is built under a fresh temporary name below <root>/tmp, made
+// read-only and snapshotted @installed, and only then renamed into
+// store/pkg/<name>/<X.Y.Z>/<rev>/<build-id>. The rename is the commit point. Two importers of the
+// same package both build; one rename wins; the other finds the name taken by a complete package
+// with the same content-derived build-id, destroys its own copy and succeeds. A killed importer
+// leaves only a temporary dataset, which is garbage by its location.
+package store

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+)
+
+// ID returns the store identity of a source package.
+func ID(p *source.Package) layout.PackageID {
+	return layout.PackageID{Name: p.Manifest.Name, Version: p.Manifest.Version, Revision: p.Manifest.Revision, BuildID: p.BuildID}
+}
+
+// Importer puts source packages into the store.
+type Importer struct {
+	ZFS    zfs.Client
+	Layout layout.Layout
+	Log    zerolog.Logger
+	Now    func() time.Time
+	// MountCheck verifies a new dataset is mounted before anything is written into it; nil means
+	// CheckMounted. Tests against the in-memory model, whose "mounts" are plain directories,
+	// replace it.
+	MountCheck func(dir string) error
+}
+
+// Result says what Import did.
+type Result struct {
+	Dataset  string
+	Imported bool // false: the package was already in the store, complete
+}
+
+// Import puts pkg into the store unless a complete copy is there already. known, if not nil, is
+// a fresh observation the caller made (saving two processes); it is only used to skip work, never
+// to decide that creating is safe.
+func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.Tree) (Result, error) {
+	id := ID(pkg)
+	final := im.Layout.Package(id)
+	res := Result{Dataset: final}
+	if known == nil {
+		t, err := im.ZFS.Observe(ctx, final)
+		if err != nil {
+			return res, err
+		}
+		known = t
+	}
+	if err := completeAt(known, final); err == nil {
+		return res, nil
+	} else if !errors.Is(err, errAbsent) {
+		return res, err
+	}
+
+	tmp, err := im.createTemp(ctx, "pkg-"+id.BuildID, zfs.Props{
+		layout.PropManagedBy: layout.ManagedBy,
+		layout.PropKind:      layout.KindPackage,
+		layout.PropPackage:   id.Path(),
+	})
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", id, err)
+	}
+	failpoint.Hit(failpoint.ImportTempCreated)
+	if err := im.fill(ctx, pkg, tmp); err != nil {
+		im.discard(ctx, tmp)
+		return res, fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err)
+	}
+	err = im.commit(ctx, tmp, final)
+	if errors.Is(err, zfs.ErrExist) {
+		// Another importer won the rename. Its copy has the same build-id, so the same content;
+		// only its completeness needs checking.
+		t, oerr := im.ZFS.Observe(ctx, final)
+		if oerr != nil {
+			return res, oerr
+		}
+		if cerr := completeAt(t, final); cerr != nil {
+			return res, fmt.Errorf("import %s: %s exists but %w", id, final, cerr)
+		}
+		im.discard(ctx, tmp)
+		im.Log.Debug().Str("package", id.String()).Msg("imported concurrently by another process")
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", id, err)
+	}
+	failpoint.Hit(failpoint.ImportRenamed)
+	res.Imported = true
+	return res, nil
+}
+
+func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {
+	dir := im.Layout.Path(tmp)
+	check := CheckMounted
+	if im.MountCheck != nil {
+		check = im.MountCheck
+	}
+	if err := check(dir); err != nil {
+		return err
+	}
+	now := time.Now
+	if im.Now != nil {
+		now = im.Now
+	}
+	if err := pkg.Materialize(ctx, dir, now()); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.ImportFilesWritten)
+	return nil
+}
+
+// commit makes tmp read-only, snapshots it @installed and renames it to final.
+func (im *Importer) commit(ctx context.Context, tmp, final string) error {
+	if err := im.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.ImportReadonly)
+	if err := im.ZFS.Snapshot(ctx, tmp+"@"+layout.SnapInstalled); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.ImportSnapshot)
+	err := im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
+	if errors.Is(err, zfs.ErrNotExist) {
+		// The parents name/X.Y.Z/rev are missing: make them (each managed), then rename again.
+		if err := im.ensure(ctx, parentChain(im.Layout, final)...); err != nil {
+			return err
+		}
+		err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
+	}
+	return err
+}
+
+// createTemp creates a uniquely named, managed dataset below <root>/tmp.
+func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Props) (string, error) {
+	return CreateTemp(ctx, im.ZFS, im.Layout, prefix, props)
+}
+
+// CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
+// container if needed. Everything below tmp is garbage once no pass is running.
+func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	name := l.Tmp() + "/" + prefix + "-" + hex.EncodeToString(b[:])
+	err := c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	if errors.Is(err, zfs.ErrNotExist) {
+		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {
+			return "", err
+		}
+		err = c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	}
+	return name, err
+}
+
+func (im *Importer) ensure(ctx context.Context, names ...string) error {
+	return Ensure(ctx, im.ZFS, names...)
+}
+
+// Ensure creates each dataset in order as a managed container, accepting ones that exist
+// (create-then-handle-exists: whoever made it first, it is there).
+func Ensure(ctx context.Context, c zfs.Client, names ...string) error {
+	for _, n := range names {
+		err := c.Create(ctx, n, zfs.CreateOptions{Props: zfs.Props{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}})
+		if err != nil && !errors.Is(err, zfs.ErrExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// parentChain lists the containers from store/ down to a package's revision dataset.
+func parentChain(l layout.Layout, pkg string) []string {
+	var chain []string
+	for d := filepath.Dir(pkg); layout.Under(d, l.Store()); d = filepath.Dir(d) {
+		chain = append([]string{d}, chain...)
+	}
+	return chain
+}
+
+// discard destroys a temporary dataset of ours; failure only leaves garbage the next pass removes.
+func (im *Importer) discard(ctx context.Context, tmp string) {
+	if err := im.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); err != nil {
+		im.Log.Warn().Err(err).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
+	}
+}
+
+var errAbsent = errors.New("absent")
+
+// completeAt checks that name is a committed package in tree: read-only with @installed.
+func completeAt(tree *zfs.Tree, name string) error {
+	d, ok := tree.Get(name)
+	if !ok {
+		return errAbsent
+	}
+	if ro, _ := d.Local("readonly"); ro != "on" {
+		return fmt.Errorf("%s is not read-only: not a complete package", name)
+	}
+	if _, ok := tree.Get(name + "@" + layout.SnapInstalled); !ok {
+		return fmt.Errorf("%s has no @%s: not a complete package", name, layout.SnapInstalled)
+	}
+	return nil
+}
+
+// CheckMounted makes sure dir is the root of a mounted, empty filesystem, not a plain directory
+// in its parent's: files written into the parent dataset would be outside the new dataset and its
+// snapshot.
+func CheckMounted(dir string) error {
+	var st, pst syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		return fmt.Errorf("the new dataset is not mounted at %s: %w", dir, err)
+	}
+	if err := syscall.Stat(filepath.Dir(dir), &pst); err != nil {
+		return err
+	}
+	if st.Dev == pst.Dev {
+		return fmt.Errorf("%s is not a mountpoint: the new dataset did not mount there", dir)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
+		return fmt.Errorf("the new dataset at %s is not empty", dir)
+	}
+	return nil
+}
