@@ -64,6 +64,11 @@ func commands() []command {
 	return []command{
 		validateCommand(),
 		fmtCommand(),
+		planCommand(),
+		applyCommand(),
+		statusCommand(),
+		gcCommand(),
+		rollbackCommand(),
 	}
 }
 
@@ -189,6 +194,9 @@ func exitCode(e *env, c command, err error) int {
 		return ee.code
 	case errors.Is(err, errReported):
 		return exitFailure
+	case isLocked(err):
+		fmt.Fprintf(e.stderr, "axiom-reconcile %s: %v\n", c.name, err)
+		return exitLockHeld
 	case errors.As(err, &ue):
 		fmt.Fprintf(e.stderr, "axiom-reconcile %s: %v\nRun 'axiom-reconcile help %s' for usage.\n", c.name, ue.err, c.name)
 		return exitFailure

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
+)
+
+const applyHelp = `
+Apply brings the store to the configuration: it plans (as plan does) and carries the steps out in
+order under the global lock, which it holds exclusively, together with upstream axiom's GC lock.
+
+Given PLANFILE (saved by "plan --out"), it applies exactly that plan, after observing again under
+the lock: if the configuration, its sources or the ZFS state moved since the plan was made, it
+refuses and says what moved.
+
+Every step is idempotent and commits with one atomic operation, so an apply that is interrupted
+(Ctrl-C finishes the step in progress; a crash stops anywhere) converges when run again. After a
+successful apply, plan reports no changes.
+
+Removing profiles and environments that are no longer declared counts against the deletion budget
+(gc.max_deletes, or --max-deletes); a plan over budget is refused. Environments declared with
+prevent_destroy = true are never removed.
+`
+
+type applyOptions struct {
+	dir        string
+	upgrade    bool
+	maxDeletes int
+	lock       lockFlags
+}
+
+func applyCommand() command {
+	return command{
+		name: "apply", args: "[-c DIR | PLANFILE] [--upgrade] [--max-deletes N] [--lock-timeout DUR]",
+		summary: "change the store to match the configuration", help: applyHelp,
+		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			var o applyOptions
+			fs.StringVar(&o.dir, "c", "", "read the configuration from `DIR` (default: the current directory, or the plan's)")
+			fs.BoolVar(&o.upgrade, "upgrade", false, "re-resolve every profile, even where its lock is still valid")
+			maxDeletesFlag(fs, &o.maxDeletes)
+			o.lock.register(fs)
+			return func(ctx context.Context, g *globals, args []string) error {
+				switch len(args) {
+				case 0:
+					return runApply(ctx, g, o)
+				case 1:
+					if o.upgrade || o.maxDeletes >= 0 {
+						return usageError{fmt.Errorf("--upgrade and --max-deletes belong to plan when applying a saved plan")}
+					}
+					return runApplySaved(ctx, g, o, args[0])
+				}
+				return usageError{fmt.Errorf("at most one PLANFILE")}
+			}
+		},
+	}
+}
+
+func runApply(ctx context.Context, g *globals, o applyOptions) error {
+	if o.dir == "" {
+		o.dir = "."
+	}
+	cfg, err := loadConfig(g.env, o.dir)
+	if err != nil {
+		return err
+	}
+	return withExclusive(ctx, g, o.lock, "apply -c "+o.dir, func() error {
+		plan, done, err := g.engine().Apply(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: o.maxDeletes})
+		if plan != nil {
+			plan.WriteHuman(g.env.stdout)
+		}
+		reportApplied(g, done)
+		return err
+	})
+}
+
+func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string) error {
+	plan, err := reconcile.LoadPlan(path)
+	if err != nil {
+		return err
+	}
+	dir := o.dir
+	if dir == "" {
+		dir = plan.ConfigDir
+	}
+	cfg, err := loadConfig(g.env, dir)
+	if err != nil {
+		return err
+	}
+	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
+		plan.WriteHuman(g.env.stdout)
+		done, err := g.engine().ApplySaved(ctx, cfg, plan)
+		reportApplied(g, done)
+		return err
+	})
+}
+
+func reportApplied(g *globals, done *reconcile.Applied) {
+	if done == nil {
+		return
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(done.ByKind)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, done.ByKind[k]))
+	}
+	what := "nothing to do"
+	if len(parts) > 0 {
+		what = strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(g.env.stdout, "\nApplied %d %s in %s (%s).\n", done.Steps, plural(done.Steps, "step", "steps"), done.Duration.Round(1e6), what)
+	for _, n := range slices.Sorted(maps.Keys(done.Skipped)) {
+		fmt.Fprintf(g.env.stdout, "Not collected: %s (%s since the plan)\n", n, done.Skipped[n])
+	}
+}

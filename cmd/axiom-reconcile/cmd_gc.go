@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
+)
+
+const gcHelp = `
+GC destroys packages nothing uses any more. Its roots are every declared profile's lock (as on
+disk and as the configuration resolves now) and the lock of every generation of every environment.
+A package is collected only if it is managed by axiom-reconcile, named by no root, has no user
+hold (each generation holds its packages; the kernel refuses to destroy a held snapshot, whoever
+asks), is not the origin of a clone, and is older than gc.grace_period by its ZFS creation time.
+Parents name/X.Y.Z/rev left empty go too. At most gc.max_deletes (or --max-deletes) packages go in
+one run, oldest first.
+
+Where ZFS has channel programs, each batch of candidates is checked again and destroyed inside one
+program, atomically with respect to every other ZFS operation; elsewhere one at a time.
+
+--dry-run prints what would be collected. --explain DATASET says why a package is kept, or that it
+is collectable.
+`
+
+func gcCommand() command {
+	return command{
+		name: "gc", args: "[-c DIR] [--dry-run] [--explain DATASET] [--max-deletes N]", summary: "collect unreferenced packages", help: gcHelp,
+		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			dry := fs.Bool("dry-run", false, "print what would be collected; change nothing")
+			explain := fs.String("explain", "", "say why package `DATASET` is kept or collectable")
+			var maxDeletes int
+			maxDeletesFlag(fs, &maxDeletes)
+			var lf lockFlags
+			lf.register(fs)
+			return func(ctx context.Context, g *globals, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+				}
+				cfg, err := loadConfig(g.env, *dir)
+				if err != nil {
+					return err
+				}
+				opt := reconcile.PlanOptions{MaxDeletes: maxDeletes, GCOnly: true}
+				if *explain != "" {
+					return withShared(ctx, g, lf, "gc --explain", func() error {
+						s, err := g.engine().Explain(ctx, cfg, *explain, opt)
+						if err == nil {
+							fmt.Fprintln(g.env.stdout, s)
+						}
+						return err
+					})
+				}
+				if *dry {
+					return withShared(ctx, g, lf, "gc --dry-run", func() error {
+						plan, err := g.engine().Plan(ctx, cfg, opt)
+						if err == nil {
+							plan.WriteHuman(g.env.stdout)
+						}
+						return err
+					})
+				}
+				return withExclusive(ctx, g, lf, "gc -c "+*dir, func() error {
+					plan, done, err := g.engine().Apply(ctx, cfg, opt)
+					if plan != nil {
+						plan.WriteHuman(g.env.stdout)
+					}
+					reportApplied(g, done)
+					return err
+				})
+			}
+		},
+	}
+}

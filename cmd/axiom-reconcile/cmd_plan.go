@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
+)
+
+const planHelp = `
+Plan observes the store's ZFS tree (in a constant number of zfs processes, whatever its size), the
+configuration and the packages in its sources, and prints the steps that would bring the tree to
+the configuration, grouped by store, profile, environment and garbage collection:
+
+  +  something is created (a dataset, a generation, a lock)
+  ~  something is changed in place (a profile file, which generation is current)
+  -  something is destroyed (a pruned generation, an undeclared environment, a collected package)
+
+Each step says why, and which configuration line caused it. Plan changes nothing. It takes the
+global lock shared, so it waits for (or, without --lock-timeout, refuses to run beside) an apply.
+
+--out FILE saves the plan with a digest of the configuration and its sources and a fingerprint of
+the ZFS state it observed; "axiom-reconcile apply FILE" applies exactly that plan, or refuses it
+if anything moved since.
+`
+
+type planOptions struct {
+	dir      string
+	out      string
+	json     bool
+	detailed bool
+	upgrade  bool
+	lock     lockFlags
+}
+
+func planCommand() command {
+	return command{
+		name: "plan", args: "[-c DIR] [--out FILE] [--json] [--detailed-exitcode] [--upgrade]",
+		summary: "show what apply would change", help: planHelp,
+		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			var o planOptions
+			fs.StringVar(&o.dir, "c", ".", "read the configuration from `DIR`")
+			fs.StringVar(&o.out, "out", "", "save the plan to `FILE` for apply")
+			fs.BoolVar(&o.json, "json", false, "print the plan as JSON")
+			fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when there are no changes and 2 when there are")
+			fs.BoolVar(&o.upgrade, "upgrade", false, "re-resolve every profile, even where its lock is still valid")
+			o.lock.register(fs)
+			return func(ctx context.Context, g *globals, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+				}
+				return runPlan(ctx, g, o)
+			}
+		},
+	}
+}
+
+func runPlan(ctx context.Context, g *globals, o planOptions) error {
+	cfg, err := loadConfig(g.env, o.dir)
+	if err != nil {
+		return err
+	}
+	var plan *reconcile.Plan
+	err = withShared(ctx, g, o.lock, "plan -c "+o.dir, func() error {
+		var err error
+		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: -1})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(g.env.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(plan); err != nil {
+			return err
+		}
+	} else {
+		plan.WriteHuman(g.env.stdout)
+	}
+	if o.out != "" {
+		if err := plan.Save(o.out); err != nil {
+			return fmt.Errorf("saving the plan: %w", err)
+		}
+		if !o.json {
+			fmt.Fprintf(g.env.stdout, "\nSaved the plan to %s. Apply it with: axiom-reconcile apply %s\n", o.out, o.out)
+		}
+	}
+	if o.detailed && !plan.Empty() {
+		return codeError{code: exitChanges}
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+)
+
+const statusHelp = `
+Status shows the store as it is: packages, profiles and their lock digests, environments with
+their generations (* marks current) and rollback pins, and the drift from the configuration (what
+a plan would change now). It changes nothing and takes no lock.
+`
+
+func statusCommand() command {
+	return command{
+		name: "status", args: "[-c DIR] [--json]", summary: "show profiles, environments, generations and drift", help: statusHelp,
+		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			asJSON := fs.Bool("json", false, "print the status as JSON")
+			return func(ctx context.Context, g *globals, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+				}
+				cfg, err := loadConfig(g.env, *dir)
+				if err != nil {
+					return err
+				}
+				st, err := g.engine().Status(ctx, cfg)
+				if err != nil {
+					return err
+				}
+				if *asJSON {
+					enc := json.NewEncoder(g.env.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(st)
+				}
+				st.WriteHuman(g.env.stdout)
+				return nil
+			}
+		},
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
+)
+
+// loadConfig loads the configuration in dir, printing diagnostics if it is invalid.
+func loadConfig(e *env, dir string) (*spec.Config, error) {
+	var l spec.Loader
+	cfg, diags := l.Load(dir)
+	if diags.HasErrors() || cfg == nil {
+		if err := spec.WriteDiagnostics(e.stderr, l.Files(), diags, diagnosticOptions(e)); err != nil {
+			return nil, err
+		}
+		n := len(diags.Errs())
+		fmt.Fprintf(e.stderr, "Configuration is invalid: %d %s; nothing was planned or changed.\n", n, plural(n, "error", "errors"))
+		return nil, errReported
+	}
+	return cfg, nil
+}
+
+// engine builds the reconciler with the real zfs command.
+func (g *globals) engine() *reconcile.Engine {
+	return &reconcile.Engine{ZFS: zfs.NewCLI(g.log), Log: g.log}
+}
+
+func (g *globals) lockOptions(timeout time.Duration, command string, args []string) reconcile.LockOptions {
+	return reconcile.LockOptions{Path: g.lockFile, GCPath: g.gcLockFile, Timeout: timeout, Command: strings.TrimSpace(command + " " + strings.Join(args, " "))}
+}
+
+// lockFlags are the flags of every command that takes the global lock.
+type lockFlags struct {
+	timeout time.Duration
+}
+
+func (l *lockFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&l.timeout, "lock-timeout", 0, "wait up to `DUR` for the global lock held by another process (0: do not wait); then exit 75")
+}
+
+// withExclusive runs fn holding the global lock exclusively (and upstream's GC lock).
+func withExclusive(ctx context.Context, g *globals, lf lockFlags, command string, fn func() error) error {
+	held, err := reconcile.LockExclusive(ctx, g.lockOptions(lf.timeout, command, nil))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := held.Release(); err != nil {
+			g.log.Warn().Err(err).Msg("releasing the global lock")
+		}
+	}()
+	return fn()
+}
+
+// withShared runs fn holding the global lock shared.
+func withShared(ctx context.Context, g *globals, lf lockFlags, command string, fn func() error) error {
+	held, err := reconcile.LockShared(ctx, g.lockOptions(lf.timeout, command, nil))
+	if err != nil {
+		return err
+	}
+	defer held.Release()
+	return fn()
+}
+
+// maxDeletesFlag is --max-deletes: -1 (unset) keeps the configuration's gc.max_deletes.
+func maxDeletesFlag(fs *flag.FlagSet, p *int) {
+	fs.IntVar(p, "max-deletes", -1, "allow removing up to `N` profiles, environments and packages in this pass (default: gc.max_deletes)")
+}
+
+// isLocked is the exit-code switch's test for "the lock stayed held".
+func isLocked(err error) bool { return reconcile.IsLocked(err) }
+
+var errChangesPending = errors.New("changes pending")

@@ -1,0 +1,16 @@
+// Package reconcile turns a desired state (a *spec.Config) and an observation of ZFS into an
+// ordered plan of typed, idempotent steps, and applies them under a global lock.
+//
+// A pass is level-based: it re-observes everything (two zfs processes, see zfs.CLI.Observe, plus
+// reads of the few files the reconciler keeps: profile.yaml, profile.lock.yaml, each generation's
+// lock copy and each environment's `current` link) and never acts on what it was told changed.
+// Planning does no mutation; applying runs the steps in order and checks the context only between
+// steps, so an interrupted pass stops at a clean point. Every step is idempotent and every commit
+// point is a single atomic operation (a `zfs rename`, a file or symlink rename), so a pass killed
+// at any point converges when run again: what it left half-done is either garbage by its location
+// (below <root>/tmp) or a hold whose generation does not exist, and the next plan removes both.
+//
+// Ownership: only datasets carrying a local axiom:managed-by=axiom-reconcile are ever modified
+// or destroyed. An unmanaged dataset where the reconciler needs to create one is an error that
+// names it.
+package reconcile

@@ -1,0 +1,57 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/resolve"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+)
+
+// Engine plans and applies. Its fields are its dependencies; the zero value of each optional one
+// is a sensible default.
+type Engine struct {
+	ZFS zfs.Client
+	Log zerolog.Logger
+	// Now is the clock (GC grace periods, provenance times); time.Now when nil.
+	Now func() time.Time
+	// MountCheck verifies a new dataset is mounted before files are written into it; nil means
+	// store.CheckMounted. Only tests against the in-memory model replace it.
+	MountCheck func(dir string) error
+	// Resolve bounds dependency resolution; ResolveTimeout bounds its time (default 30s).
+	Resolve        resolve.Options
+	ResolveTimeout time.Duration
+	// Archive bounds what a source archive may hold.
+	Archive archive.Limits
+
+	meta store.MetaCache
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) mountCheck(dir string) error {
+	if e.MountCheck != nil {
+		return e.MountCheck(dir)
+	}
+	return store.CheckMounted(dir)
+}
+
+// PlanOptions change what a plan wants.
+type PlanOptions struct {
+	// Upgrade re-resolves every profile even when its lock is still valid.
+	Upgrade bool
+	// MaxDeletes overrides the configuration's deletion budget (gc.max_deletes) when >= 0.
+	MaxDeletes int
+	// GCOnly plans garbage collection alone (the `gc` command): besides what the configuration
+	// resolves to, the locks on disk and every existing generation count as roots, since no
+	// other step of the plan runs, and the plan keeps only the GC and temporary-cleanup steps.
+	GCOnly bool
+}

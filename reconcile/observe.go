@@ -1,0 +1,250 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
+)
+
+// observation is everything a plan is computed from besides the configuration: the ZFS tree, the
+// reconciler's own files in it, and the packages in the sources.
+type observation struct {
+	layout  layout.Layout
+	tree    *zfs.Tree
+	files   map[string][]byte // path -> content; absent files are not in the map
+	links   map[string]string // symlink path -> target
+	sources []*source.Package
+}
+
+// observe reads ZFS (two processes), the reconciler's files and the configured sources.
+func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, error) {
+	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}
+	tree, err := e.ZFS.Observe(ctx, l.Root)
+	if err != nil {
+		return nil, fmt.Errorf("observing %s: %w", l.Root, err)
+	}
+	o := &observation{layout: l, tree: tree, files: map[string][]byte{}, links: map[string]string{}}
+	for _, d := range tree.Children(l.Profiles()) {
+		dir := l.Path(d.Name)
+		o.readFile(filepath.Join(dir, layout.ProfileFile))
+		o.readFile(filepath.Join(dir, layout.LockFile))
+	}
+	for _, env := range tree.Children(l.Envs()) {
+		dir := l.Path(env.Name)
+		o.readLink(filepath.Join(dir, layout.CurrentLink))
+		o.readFile(filepath.Join(dir, layout.ActivateScript))
+		for _, g := range tree.Children(env.Name) {
+			o.readFile(filepath.Join(l.Path(g.Name), layout.GenerationLock))
+		}
+	}
+	var dirs []string
+	for _, s := range cfg.Sources {
+		dirs = append(dirs, s.Path)
+	}
+	o.sources, err = source.Scan(ctx, dirs, e.Archive)
+	if err != nil {
+		return nil, fmt.Errorf("reading sources: %w", err)
+	}
+	return o, nil
+}
+
+func (o *observation) readFile(path string) {
+	if b, err := os.ReadFile(path); err == nil {
+		o.files[path] = b
+	}
+}
+
+func (o *observation) readLink(path string) {
+	if t, err := os.Readlink(path); err == nil {
+		o.links[path] = t
+	}
+}
+
+// file returns the content of an observed file, and whether it existed.
+func (o *observation) file(path string) ([]byte, bool) {
+	b, ok := o.files[path]
+	return b, ok
+}
+
+// fingerprint summarises the observed state: one entry per dataset and per file or link read. A
+// saved plan keeps it; apply refuses the plan if any entry differs, and says which.
+func (o *observation) fingerprint() map[string]string {
+	fp := map[string]string{}
+	for _, d := range o.tree.Datasets {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %d %d %d %s", d.Type, d.GUID, d.CreateTxg, d.UserRefs, d.Origin)
+		for _, k := range slices.Sorted(maps.Keys(d.Props)) {
+			p := d.Props[k]
+			if p.Source == zfs.SourceLocal {
+				fmt.Fprintf(&b, " %s=%q", k, p.Value)
+			}
+		}
+		fp["dataset "+d.Name] = short(b.String())
+	}
+	for p, b := range o.files {
+		fp["file "+p] = short(string(b))
+	}
+	for p, t := range o.links {
+		fp["link "+p] = t
+	}
+	return fp
+}
+
+func short(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
+
+// state interprets an observation: what the tree means in Axiom terms.
+type state struct {
+	obs      *observation
+	layout   layout.Layout
+	root     *zfs.Dataset // nil when the tree does not exist yet
+	index    *store.Index
+	profiles map[string]*profileState
+	envs     map[string]*envState
+	temps    []*zfs.Dataset
+}
+
+type profileState struct {
+	name    string
+	ds      *zfs.Dataset
+	managed bool
+	yaml    []byte
+	hasYAML bool
+	lock    *pkgmeta.Lock // nil when absent or unreadable
+	lockErr error
+}
+
+type envState struct {
+	name           string
+	ds             *zfs.Dataset
+	managed        bool
+	current        int // generation `current` points to; 0 if none
+	currentRaw     string
+	activate       []byte
+	hasActivate    bool
+	pinned         int
+	pinnedFor      string
+	preventDestroy bool
+	gens           []*genState // sorted by k
+}
+
+type genState struct {
+	env           string
+	k             int
+	ds            *zfs.Dataset
+	managed       bool
+	complete      bool
+	realizeDigest string
+	lock          *pkgmeta.Lock
+	lockErr       error
+}
+
+func (g *genState) name() string { return layout.GenerationName(g.k) }
+
+func (s *envState) gen(k int) *genState {
+	for _, g := range s.gens {
+		if g.k == k {
+			return g
+		}
+	}
+	return nil
+}
+
+func managed(d *zfs.Dataset) bool {
+	v, _ := d.Local(layout.PropManagedBy)
+	return v == layout.ManagedBy
+}
+
+func interpret(o *observation) *state {
+	l := o.layout
+	s := &state{obs: o, layout: l, index: store.NewIndex(o.tree, l), profiles: map[string]*profileState{}, envs: map[string]*envState{}}
+	s.root, _ = o.tree.Get(l.Root)
+	for _, d := range o.tree.Children(l.Profiles()) {
+		p := &profileState{name: filepath.Base(d.Name), ds: d, managed: managed(d)}
+		dir := l.Path(d.Name)
+		p.yaml, p.hasYAML = o.file(filepath.Join(dir, layout.ProfileFile))
+		if b, ok := o.file(filepath.Join(dir, layout.LockFile)); ok {
+			lk, err := pkgmeta.ParseLock(b)
+			if err != nil {
+				p.lockErr = pkgmeta.WithFile(err, filepath.Join(dir, layout.LockFile))
+			} else {
+				p.lock = &lk
+			}
+		}
+		s.profiles[p.name] = p
+	}
+	for _, d := range o.tree.Children(l.Envs()) {
+		env := &envState{name: filepath.Base(d.Name), ds: d, managed: managed(d)}
+		dir := l.Path(d.Name)
+		env.currentRaw = o.links[filepath.Join(dir, layout.CurrentLink)]
+		env.current, _ = layout.ParseGeneration(env.currentRaw)
+		env.activate, env.hasActivate = o.file(filepath.Join(dir, layout.ActivateScript))
+		if v, ok := d.Local(layout.PropPinned); ok {
+			env.pinned, _ = strconv.Atoi(v)
+		}
+		env.pinnedFor, _ = d.Local(layout.PropPinnedFor)
+		pd, _ := d.Local(layout.PropPreventDestroy)
+		env.preventDestroy = pd == "on"
+		for _, gd := range o.tree.Children(d.Name) {
+			k, ok := layout.ParseGeneration(filepath.Base(gd.Name))
+			if !ok {
+				continue
+			}
+			g := &genState{env: env.name, k: k, ds: gd, managed: managed(gd)}
+			ro, _ := gd.Local("readonly")
+			_, snap := o.tree.Get(gd.Name + "@" + layout.SnapRealized)
+			g.complete = ro == "on" && snap
+			g.realizeDigest, _ = gd.Local(layout.PropRealizeDigest)
+			lockPath := filepath.Join(l.Path(gd.Name), layout.GenerationLock)
+			if b, ok := o.file(lockPath); ok {
+				lk, err := pkgmeta.ParseLock(b)
+				if err != nil {
+					g.lockErr = pkgmeta.WithFile(err, lockPath)
+				} else {
+					g.lock = &lk
+				}
+			} else {
+				g.lockErr = fmt.Errorf("%s: %w", lockPath, fs.ErrNotExist)
+			}
+			env.gens = append(env.gens, g)
+		}
+		slices.SortFunc(env.gens, func(a, b *genState) int { return a.k - b.k })
+		s.envs[env.name] = env
+	}
+	for _, d := range o.tree.Children(l.Tmp()) {
+		s.temps = append(s.temps, d)
+	}
+	return s
+}
+
+// lockIDs returns the package ids a lock names.
+func lockIDs(lk *pkgmeta.Lock) []layout.PackageID {
+	if lk == nil {
+		return nil
+	}
+	ids := make([]layout.PackageID, 0, len(lk.Resolved))
+	for _, e := range lk.Resolved {
+		ids = append(ids, layout.PackageID{Name: e.Name, Version: e.Version, Revision: e.Revision, BuildID: e.BuildID})
+	}
+	return ids
+}
+
+var errUnmanagedInTheWay = errors.New("not managed by axiom-reconcile")

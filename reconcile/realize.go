@@ -1,0 +1,225 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/merge"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
+)
+
+// checkMerge merges an environment's packages at plan time, so a conflict fails the plan (listing
+// every conflicting path) rather than the apply. Packages not imported yet are read from their
+// sources' listings.
+func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) error {
+	inputs := make([]merge.Input, 0, len(order))
+	for _, id := range order {
+		in := merge.Input{Name: id.Name, Label: id.String()}
+		if pkg, ok := p.s.index.Get(id); ok && pkg.Managed && pkg.Complete {
+			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", pkg.Dataset, err)
+			}
+			in.Entries = entries
+		} else if sp, ok := p.sources[id]; ok {
+			in.Entries = sourceEntries(sp)
+		} else {
+			return fmt.Errorf("%s is neither in the store nor in a source", id)
+		}
+		inputs = append(inputs, in)
+	}
+	_, err := merge.Merge(inputs, merge.Policy(se.ConflictPolicy))
+	return err
+}
+
+// storeEntries lists a package's root/ tree. Contents are hashed only when another package ships
+// the same path.
+func storeEntries(root string) ([]merge.Entry, error) {
+	var out []merge.Entry
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll // a package without files
+			}
+			return err
+		}
+		if path == root {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode().Perm(), Size: info.Size()}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			e.Type = merge.Symlink
+			if e.Target, err = os.Readlink(path); err != nil {
+				return err
+			}
+		case d.IsDir():
+			e.Type = merge.Dir
+		case d.Type().IsRegular():
+			e.Type = merge.File
+			e.Digest = func() ([32]byte, error) { return hashFile(path) }
+		default:
+			return fmt.Errorf("%s: not a regular file, directory or symlink", path)
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+func hashFile(path string) ([32]byte, error) {
+	var sum [32]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, err
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+func sourceEntries(sp *source.Package) []merge.Entry {
+	out := make([]merge.Entry, 0, len(sp.Files))
+	for _, f := range sp.Files {
+		e := merge.Entry{Path: f.Path, Mode: f.Mode, Size: f.Size, Target: f.Target}
+		switch f.Type {
+		case source.Dir:
+			e.Type = merge.Dir
+		case source.Symlink:
+			e.Type = merge.Symlink
+		default:
+			e.Type = merge.File
+			sum := f.SHA256
+			e.Digest = func() ([32]byte, error) { return sum, nil }
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// realize builds generation K under a temporary name and commits it with a rename:
+//
+//	create tmp/gen-<env>-<K>-<rand> (managed, with what it is built from as properties)
+//	merge the packages' root/ trees into it, write .axiom/profile.lock.yaml
+//	hold every package's @installed with axiom-env:<env>:<K>
+//	readonly=on, snapshot @realized
+//	rename to env/<env>/gen-<K>
+//
+// Until the rename, the generation is garbage by its location, and its holds belong to a
+// generation that does not exist, which the next plan releases.
+func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
+	tmp, err := store.CreateTemp(ctx, e.ZFS, l, "gen-"+st.Env+"-"+fmt.Sprint(st.Generation), zfs.Props{
+		layout.PropManagedBy:     layout.ManagedBy,
+		layout.PropKind:          layout.KindGeneration,
+		layout.PropProfile:       st.Profile,
+		layout.PropGeneration:    fmt.Sprint(st.Generation),
+		layout.PropLockDigest:    st.LockDigest,
+		layout.PropRealizeDigest: st.RealizeDigest,
+	})
+	if err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.RealizeTempCreated)
+	held := false
+	snaps := make([]string, 0, len(st.Packages))
+	for _, p := range st.Packages {
+		snaps = append(snaps, l.PkgRoot()+"/"+p+"@"+layout.SnapInstalled)
+	}
+	tag := layout.HoldTag(st.Env, st.Generation)
+	fail := func(err error) error {
+		bg := context.WithoutCancel(ctx)
+		if held {
+			if rerr := e.ZFS.Release(bg, tag, snaps...); rerr != nil {
+				e.Log.Warn().Err(rerr).Str("tag", tag).Msg("could not release the holds of a failed generation; the next pass will")
+			}
+		}
+		if derr := e.ZFS.Destroy(bg, tmp, zfs.DestroyOptions{Recursive: true}); derr != nil {
+			e.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
+		}
+		return err
+	}
+	dir := l.Path(tmp)
+	if err := e.mountCheck(dir); err != nil {
+		return fail(err)
+	}
+	if err := e.fillGeneration(ctx, l, st, dir); err != nil {
+		return fail(err)
+	}
+	failpoint.Hit(failpoint.RealizeFilesWriten)
+	if err := e.ZFS.Hold(ctx, tag, snaps...); err != nil {
+		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
+	}
+	held = true
+	failpoint.Hit(failpoint.RealizeHeld)
+	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
+		return fail(err)
+	}
+	failpoint.Hit(failpoint.RealizeReadonly)
+	if err := e.ZFS.Snapshot(ctx, tmp+"@"+layout.SnapRealized); err != nil {
+		return fail(err)
+	}
+	failpoint.Hit(failpoint.RealizeSnapshot)
+	if err := e.ZFS.Rename(ctx, tmp, l.Generation(st.Env, st.Generation), zfs.RenameOptions{}); err != nil {
+		return fail(err)
+	}
+	failpoint.Hit(failpoint.RealizeRenamed)
+	return nil
+}
+
+func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, dir string) error {
+	inputs := make([]merge.Input, 0, len(st.Packages))
+	roots := make([]string, 0, len(st.Packages))
+	for _, p := range st.Packages {
+		id, ok := layout.ParsePackagePath(p)
+		if !ok {
+			return fmt.Errorf("bad package %q in the plan", p)
+		}
+		root := filepath.Join(l.Path(l.Package(id)), "root")
+		entries, err := storeEntries(root)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", id, err)
+		}
+		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries})
+		roots = append(roots, root)
+	}
+	res, err := merge.Merge(inputs, merge.Policy(st.Policy))
+	if err != nil {
+		return err
+	}
+	open := func(input int, path string) (io.ReadCloser, error) {
+		if strings.Contains(path, "..") && !filepath.IsLocal(path) {
+			return nil, fmt.Errorf("unsafe path %q", path)
+		}
+		return os.Open(filepath.Join(roots[input], filepath.FromSlash(path)))
+	}
+	if err := merge.Write(ctx, dir, res, open); err != nil {
+		return err
+	}
+	lockPath := filepath.Join(dir, layout.GenerationLock)
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(lockPath, []byte(st.Lock), 0o644)
+}

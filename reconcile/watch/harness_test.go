@@ -1,0 +1,305 @@
+package watch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// Time limits. waitLimit bounds waits for something that must happen (generous, so a loaded CI
+// machine does not fail a correct daemon); quiet is how long "nothing happens" is watched for.
+const (
+	testDebounce = 30 * time.Millisecond
+	waitLimit    = 5 * time.Second
+	quiet        = 8 * testDebounce
+)
+
+// errInvalid is the test loader's diagnostics.
+var errInvalid = errors.New("main.hcl:1,1-8: Unsupported block type")
+
+// harness runs Run against a temporary configuration directory with a test Load and Pass that
+// record their calls, and a log sink that hands every summary line to the test.
+type harness struct {
+	t   *testing.T
+	dir string // the configuration directory
+
+	// Set before start.
+	cfg Config[string]
+	// hook, if set, is the pass's behaviour; n counts passes from 1.
+	hook func(ctx context.Context, n int, state string) (PassResult, error)
+
+	sources atomic.Pointer[[]string] // returned by Load; the test may change it while Run runs
+	gen     atomic.Int32             // appended to the state by Load: a change no file event shows
+
+	loads       atomic.Int32
+	passes      atomic.Int32
+	inflight    atomic.Int32
+	maxInflight atomic.Int32
+	mu          sync.Mutex
+	states      []string // state given to each pass
+	starts      []time.Time
+
+	summaries chan map[string]any
+	sink      *logSink
+	hup       chan struct{}
+	cancel    context.CancelFunc
+	done      chan error
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{
+		t:         t,
+		dir:       t.TempDir(),
+		summaries: make(chan map[string]any, 1024),
+		hup:       make(chan struct{}),
+		done:      make(chan error, 1),
+	}
+	h.sink = &logSink{summaries: h.summaries}
+	h.cfg = Config[string]{
+		Interval: time.Hour, // tests that want resyncs lower it
+		Debounce: testDebounce,
+		Backoff:  Backoff{Initial: 20 * time.Millisecond, Max: 80 * time.Millisecond},
+		Hangup:   h.hup,
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", h.sink.String())
+		}
+	})
+	return h
+}
+
+// load is the test Load: the concatenated *.hcl files of dir (not those starting with '.'),
+// invalid when any says INVALID.
+func (h *harness) load(dir string) (string, []string, error) {
+	h.loads.Add(1)
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	for _, de := range des {
+		if n := de.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasPrefix(n, ".") {
+			data, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				return "", nil, err
+			}
+			b.Write(data)
+		}
+	}
+	if strings.Contains(b.String(), "INVALID") {
+		return "", nil, errInvalid
+	}
+	if g := h.gen.Load(); g != 0 {
+		fmt.Fprintf(&b, "#%d", g)
+	}
+	var sources []string
+	if p := h.sources.Load(); p != nil {
+		sources = *p
+	}
+	return b.String(), sources, nil
+}
+
+func (h *harness) pass(ctx context.Context, state string) (PassResult, error) {
+	n := h.inflight.Add(1)
+	for m := h.maxInflight.Load(); n > m && !h.maxInflight.CompareAndSwap(m, n); m = h.maxInflight.Load() {
+	}
+	defer h.inflight.Add(-1)
+	seq := int(h.passes.Add(1))
+	h.mu.Lock()
+	h.states = append(h.states, state)
+	h.starts = append(h.starts, time.Now())
+	h.mu.Unlock()
+	if zerolog.Ctx(ctx).GetLevel() == zerolog.Disabled {
+		return PassResult{}, errors.New("pass ctx carries no logger")
+	}
+	if h.hook != nil {
+		return h.hook(ctx, seq, state)
+	}
+	return PassResult{Steps: map[string]int{"import": 1}, Planned: 1}, nil
+}
+
+// write replaces name in the configuration directory the way editors do: a temporary file in
+// the same directory renamed over it.
+func (h *harness) write(name, content string) {
+	h.t.Helper()
+	tmp := filepath.Join(h.dir, "."+name+".swp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(h.dir, name)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) start() {
+	h.t.Helper()
+	cfg := h.cfg
+	cfg.ConfigDir = h.dir
+	cfg.Load = h.load
+	cfg.Pass = h.pass
+	cfg.Log = zerolog.New(h.sink).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.done <- Run(ctx, cfg) }()
+	h.t.Cleanup(func() {
+		// Tests normally stop the daemon themselves; this only keeps a failed test from leaking.
+		cancel()
+		select {
+		case <-h.done:
+		case <-time.After(waitLimit):
+			h.t.Error("Run did not return after cancel")
+		}
+	})
+}
+
+// stop cancels Run's context and checks that Run returns nil.
+func (h *harness) stop() {
+	h.t.Helper()
+	h.cancel()
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Fatalf("Run returned %v, want nil", err)
+		}
+		h.done <- nil // for the cleanup
+	case <-time.After(waitLimit):
+		h.t.Fatal("Run did not return after cancel")
+	}
+}
+
+// next returns the next summary line, failing the test if none comes within waitLimit.
+func (h *harness) next() map[string]any {
+	h.t.Helper()
+	select {
+	case s := <-h.summaries:
+		return s
+	case <-time.After(waitLimit):
+		h.t.Fatal("no pass summary within", waitLimit)
+		return nil
+	}
+}
+
+// expect returns the next summary line and checks its trigger and result.
+func (h *harness) expect(trigger Trigger, result Result) map[string]any {
+	h.t.Helper()
+	s := h.next()
+	if s["trigger"] != string(trigger) || s["result"] != string(result) {
+		h.t.Fatalf("summary %v: want trigger %s, result %s", s, trigger, result)
+	}
+	return s
+}
+
+// skipUntil returns the first summary line with the given trigger and result, skipping those
+// whose trigger is in skip (passes whose timing the test does not control).
+func (h *harness) skipUntil(trigger Trigger, result Result, skip ...Trigger) map[string]any {
+	h.t.Helper()
+	for {
+		s := h.next()
+		if s["trigger"] == string(trigger) && s["result"] == string(result) {
+			return s
+		}
+		if !slices.Contains(skip, Trigger(s["trigger"].(string))) {
+			h.t.Fatalf("summary %v: want trigger %s, result %s", s, trigger, result)
+		}
+	}
+}
+
+// expectNone checks that no summary line is logged for d.
+func (h *harness) expectNone(d time.Duration) {
+	h.t.Helper()
+	select {
+	case s := <-h.summaries:
+		h.t.Fatalf("unexpected pass summary %v", s)
+	case <-time.After(d):
+	}
+}
+
+func (h *harness) setSources(dirs ...string) { h.sources.Store(&dirs) }
+
+func (h *harness) state(i int) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.states[i]
+}
+
+func (h *harness) hangup() {
+	select {
+	case h.hup <- struct{}{}:
+	case <-time.After(waitLimit):
+		h.t.Fatal("daemon did not take the hangup")
+	}
+}
+
+// logSink keeps the daemon's log and passes summary lines on. zerolog writes one JSON object per
+// Write.
+type logSink struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	summaries chan map[string]any
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf.Write(p)
+	var m map[string]any
+	if err := json.Unmarshal(p, &m); err != nil {
+		return 0, err
+	}
+	if m["message"] == summaryMsg {
+		select {
+		case s.summaries <- m:
+		default: // the test stopped reading; it has failed already or does not care
+		}
+	}
+	return len(p), nil
+}
+
+func (s *logSink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// lines returns the log lines whose message is msg.
+func (s *logSink) lines(msg string) []map[string]any {
+	var out []map[string]any
+	for line := range strings.Lines(s.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitFor polls cond until it holds or waitLimit passes; for conditions with no channel to wait on.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

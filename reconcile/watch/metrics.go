@@ -1,0 +1,177 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the daemon's Prometheus metrics and its health, in a registry of its own (never
+// the process-global default, so that two daemons in one test binary do not collide). A nil
+// *Metrics records nothing. It is safe for concurrent use.
+//
+// Metrics, all prefixed axiom_reconcile_:
+//
+//	passes_total{trigger}                  passes run, by trigger
+//	pass_failures_total{trigger}           passes that returned an error (not counting cancelled ones)
+//	pass_duration_seconds                  histogram of pass durations
+//	steps_applied_total{kind}              steps applied, by kind (import, lock, realize, ...)
+//	last_success_timestamp_seconds         unix time the last successful pass ended
+//	drift_steps                            steps the last pass planned (0: the host had converged)
+//	config_valid                           1 when the configuration files were valid at the last load
+//
+// plus the standard go_* and process_* collectors.
+type Metrics struct {
+	reg         *prometheus.Registry
+	passes      *prometheus.CounterVec
+	failures    *prometheus.CounterVec
+	duration    prometheus.Histogram
+	steps       *prometheus.CounterVec
+	lastSuccess prometheus.Gauge
+	drift       prometheus.Gauge
+	configValid prometheus.Gauge
+
+	mu      sync.Mutex
+	lastErr string // error of the most recent pass; "" when it succeeded or none has run
+}
+
+// NewMetrics returns metrics registered in a new private registry.
+func NewMetrics() *Metrics {
+	const ns = "axiom_reconcile"
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "passes_total", Help: "Reconcile passes run, by trigger.",
+		}, []string{"trigger"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "pass_failures_total", Help: "Reconcile passes that failed, by trigger.",
+		}, []string{"trigger"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "pass_duration_seconds", Help: "Duration of reconcile passes.",
+			// 0.1s (nothing to do, warm) to about 6m (large imports, waiting for the lock).
+			Buckets: prometheus.ExponentialBuckets(0.1, 2.5, 10),
+		}),
+		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "steps_applied_total", Help: "Steps applied, by kind.",
+		}, []string{"kind"}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "last_success_timestamp_seconds", Help: "Unix time the last successful pass ended.",
+		}),
+		drift: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "drift_steps", Help: "Steps the last pass planned; 0 when the host had converged.",
+		}),
+		configValid: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
+		}),
+	}
+	m.reg.MustRegister(m.passes, m.failures, m.duration, m.steps, m.lastSuccess, m.drift, m.configValid,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Export every trigger from the start, so that rate() sees the first increment.
+	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
+		m.passes.WithLabelValues(string(t))
+		m.failures.WithLabelValues(string(t))
+	}
+	return m
+}
+
+// Handler serves /metrics (Prometheus text exposition) and /healthz: 200 "ok" when the most
+// recent pass succeeded or no pass has failed since start, otherwise 503 with that pass's error.
+// A cancelled pass and invalid configuration leave the health as it was.
+func (m *Metrics) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	mux.HandleFunc("GET /healthz", m.serveHealth)
+	return mux
+}
+
+func (m *Metrics) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	m.mu.Lock()
+	lastErr := m.lastErr
+	m.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if lastErr != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "last pass failed: %s\n", lastErr)
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// observePass records one pass that ran. err is nil for success; cancelled passes are not
+// failures and do not change the health.
+func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bool, d time.Duration, end time.Time) {
+	if m == nil {
+		return
+	}
+	m.passes.WithLabelValues(string(t)).Inc()
+	m.duration.Observe(d.Seconds())
+	for kind, n := range res.Steps {
+		m.steps.WithLabelValues(kind).Add(float64(n))
+	}
+	if err == nil || res.Planned > 0 {
+		// A pass that failed before planning knows nothing about drift: keep the last value.
+		m.drift.Set(float64(res.Planned))
+	}
+	if cancelled {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.failures.WithLabelValues(string(t)).Inc()
+		m.lastErr = err.Error()
+		return
+	}
+	m.lastErr = ""
+	m.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
+}
+
+func (m *Metrics) setConfigValid(ok bool) {
+	if m == nil {
+		return
+	}
+	if ok {
+		m.configValid.Set(1)
+	} else {
+		m.configValid.Set(0)
+	}
+}
+
+// shutdownGrace bounds how long Serve waits for requests in flight when it stops.
+const shutdownGrace = 5 * time.Second
+
+// Serve serves h on ln until ctx is cancelled, then shuts the server down (waiting up to 5s for
+// requests in flight) and returns nil. It closes ln. It returns an error only if serving failed;
+// when it returns, no goroutine it started is left.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("metrics server on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close() // requests still running after the grace period are cut off
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics server on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}

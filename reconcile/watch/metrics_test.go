@@ -1,0 +1,196 @@
+package watch
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetricsAndHealthOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	h.cfg.MetricsListener = ln
+	h.cfg.Metrics = NewMetrics()
+	h.cfg.Backoff = Backoff{Initial: time.Hour} // no retry during the test
+	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
+		switch n {
+		case 1:
+			return PassResult{Steps: map[string]int{"import": 2, "realize": 1}, Planned: 3}, nil
+		case 2:
+			return PassResult{}, errors.New("zfs: dataset is busy") // failed before planning
+		default:
+			return PassResult{Steps: map[string]int{"activate": 1}, Planned: 1}, nil
+		}
+	}
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+	h.hangup()
+	h.expect(TriggerSignal, ResultError)
+
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: waitLimit}
+	defer client.CloseIdleConnections()
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+
+	code, body := get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	m := parseExposition(t, body)
+	for series, want := range map[string]float64{
+		`axiom_reconcile_passes_total{trigger="startup"}`:        1,
+		`axiom_reconcile_passes_total{trigger="signal"}`:         1,
+		`axiom_reconcile_passes_total{trigger="file"}`:           0,
+		`axiom_reconcile_pass_failures_total{trigger="startup"}`: 0,
+		`axiom_reconcile_pass_failures_total{trigger="signal"}`:  1,
+		`axiom_reconcile_steps_applied_total{kind="import"}`:     2,
+		`axiom_reconcile_steps_applied_total{kind="realize"}`:    1,
+		`axiom_reconcile_pass_duration_seconds_count`:            2,
+		`axiom_reconcile_drift_steps`:                            3, // the failed pass did not plan
+		`axiom_reconcile_config_valid`:                           1,
+	} {
+		if got, ok := m[series]; !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
+		}
+	}
+	if ts := m["axiom_reconcile_last_success_timestamp_seconds"]; ts < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("last success timestamp %v, want about now", ts)
+	}
+	if _, ok := m["go_goroutines"]; !ok {
+		t.Error("no go_* metrics")
+	}
+
+	code, body = get("/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "zfs: dataset is busy") {
+		t.Errorf("/healthz after a failed pass: %d %q, want 503 with the error", code, body)
+	}
+
+	h.hangup()
+	h.expect(TriggerSignal, ResultOK)
+	code, body = get("/healthz")
+	if code != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz after a successful pass: %d %q, want 200 ok", code, body)
+	}
+	m = parseExposition(t, mustBody(get("/metrics")))
+	if m[`axiom_reconcile_passes_total{trigger="signal"}`] != 2 || m["axiom_reconcile_drift_steps"] != 1 ||
+		m[`axiom_reconcile_steps_applied_total{kind="activate"}`] != 1 {
+		t.Errorf("after a third pass: %v", m)
+	}
+
+	h.stop()
+	// The server is gone with Run: the listener is closed.
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Error("metrics listener still accepts connections after Run returned")
+	}
+}
+
+func mustBody(_ int, body string) string { return body }
+
+func TestHealthBeforeAnyPass(t *testing.T) {
+	m := NewMetrics()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
+		t.Errorf("/healthz with no pass: %d %q", rec.Code, rec.Body)
+	}
+	// A cancelled pass is not a failure; invalid configuration does not fail health either.
+	m.observePass(TriggerSignal, PassResult{}, context.Canceled, true, time.Second, time.Now())
+	m.setConfigValid(false)
+	rec = httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/healthz after a cancelled pass: %d %q", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	got := parseExposition(t, rec.Body.String())
+	if got[`axiom_reconcile_pass_failures_total{trigger="signal"}`] != 0 || got["axiom_reconcile_config_valid"] != 0 {
+		t.Errorf("metrics after a cancelled pass and invalid config: %v", got)
+	}
+}
+
+func TestNilMetricsRecordNothing(t *testing.T) {
+	var m *Metrics
+	m.observePass(TriggerFile, PassResult{Steps: map[string]int{"import": 1}}, nil, false, time.Second, time.Now())
+	m.setConfigValid(true) // must not panic
+}
+
+func TestServeStopsWithContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, http.NotFoundHandler()) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v, want nil after cancel", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if _, err := ln.Accept(); err == nil {
+		t.Error("listener still open after Serve returned")
+	}
+}
+
+// parseExposition reads Prometheus text exposition into series → value, the series written as
+// in the text (name{labels}).
+func parseExposition(t *testing.T, text string) map[string]float64 {
+	t.Helper()
+	out := make(map[string]float64)
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			t.Fatalf("bad exposition line %q", line)
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("bad exposition line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// jsonUnmarshalStrict decodes data into v, rejecting fields v does not have.
+func jsonUnmarshalStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,374 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/rs/zerolog"
+)
+
+// Trigger names why a pass ran. It is logged and counted, and never passed to the pass: every
+// pass does the same full reconcile whatever started it.
+type Trigger string
+
+const (
+	TriggerStartup  Trigger = "startup"  // the first pass after Run starts
+	TriggerFile     Trigger = "file"     // a relevant file event, debounced
+	TriggerInterval Trigger = "interval" // the periodic resync
+	TriggerSignal   Trigger = "signal"   // Config.Hangup (SIGHUP)
+	TriggerRetry    Trigger = "retry"    // the backoff retry after a failed pass
+)
+
+// Result is the outcome of one attempt, as logged and written to the status file.
+type Result string
+
+const (
+	ResultOK            Result = "ok"
+	ResultError         Result = "error"          // the pass returned an error; a retry is scheduled
+	ResultInvalidConfig Result = "invalid-config" // the configuration was invalid; no pass ran
+	ResultCancelled     Result = "cancelled"      // the pass returned early because Run's ctx was cancelled
+)
+
+// PassResult is what a pass reports about itself.
+type PassResult struct {
+	// Steps counts the steps applied, by kind ("import", "lock", "realize", "activate", "prune",
+	// "gc"). A pass that fails part way reports the steps it did apply.
+	Steps map[string]int
+	// Planned is the number of steps the plan found: the drift. A pass that fails after planning
+	// should still report it; one that fails before planning leaves it 0, and the drift gauge
+	// then keeps its previous value.
+	Planned int
+}
+
+// Config is what Run needs. S is the desired state Load produces and Pass consumes; Run never
+// looks inside it. Zero durations and a zero Backoff mean the defaults.
+type Config[S any] struct {
+	// ConfigDir is the configuration directory, passed to Load as given and watched for *.hcl.
+	ConfigDir string
+
+	// Load reads the configuration in dir. It returns the desired state and the source
+	// directories to watch, or a non-nil error holding the diagnostics (rendered for a log) when
+	// the configuration is invalid, in which case state and sourceDirs are ignored. Run calls it
+	// at the start of every pass, from one goroutine.
+	Load func(dir string) (state S, sourceDirs []string, err error)
+
+	// Pass runs one full reconcile of state. It must block while another process holds the
+	// global lock (waiting is not failing), and when ctx is cancelled it should finish the step
+	// it is in, release the lock and return. ctx carries a logger for the pass, with the pass
+	// number as field "pass" (zerolog.Ctx). Run never calls Pass concurrently with itself.
+	Pass func(ctx context.Context, state S) (PassResult, error)
+
+	Interval time.Duration // periodic resync after the end of a successful pass; 0: DefaultInterval
+	Debounce time.Duration // quiet time after a file event before a pass; 0: DefaultDebounce
+	Backoff  Backoff       // retry delays after failed passes; zero: DefaultBackoff()
+
+	Log zerolog.Logger // the zero value discards
+
+	// Metrics, if not nil, records every pass. MetricsListener, if not nil, serves
+	// Metrics.Handler() (a new Metrics if Metrics is nil) while Run runs; Run closes it.
+	Metrics         *Metrics
+	MetricsListener net.Listener
+
+	// StatusFile, if not empty, is replaced atomically with a JSON Status after every attempt.
+	StatusFile string
+
+	// Hangup requests a pass now (SIGHUP). A pass in progress is followed by one more. nil: none.
+	Hangup <-chan struct{}
+}
+
+// ConfigError reports a Config that Run cannot work with (a programming or flag error).
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("watch: Config.%s %s", e.Field, e.Reason) }
+
+// WatchError reports that the file watcher could not be set up for a directory Run must watch.
+type WatchError struct {
+	Path string
+	Err  error
+}
+
+func (e *WatchError) Error() string { return fmt.Sprintf("watch %s: %v", e.Path, e.Err) }
+func (e *WatchError) Unwrap() error { return e.Err }
+
+// summaryMsg is the message of the one summary line each attempt logs.
+const summaryMsg = "pass"
+
+// Run is the daemon: it runs a pass at startup and then whenever a trigger fires (see the
+// package documentation and Help), until ctx is cancelled. Cancelling ctx (SIGINT, SIGTERM)
+// cancels the pass in progress; Run waits for it to return and then returns nil, having stopped
+// every goroutine it started. Run returns an error only if it cannot start: a *ConfigError, or
+// a *WatchError when the configuration directory cannot be watched. Failed passes and invalid
+// configuration are logged, counted and retried, never returned.
+func Run[S any](ctx context.Context, cfg Config[S]) error {
+	if cfg.MetricsListener != nil {
+		// Closed by Serve once it runs; closing it twice is harmless.
+		defer cfg.MetricsListener.Close()
+	}
+	cfg, configDir, err := cfg.validate()
+	if err != nil {
+		return err
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return &WatchError{Path: configDir, Err: err}
+	}
+	defer fw.Close()
+	if err := fw.Add(configDir); err != nil {
+		return &WatchError{Path: configDir, Err: err}
+	}
+
+	if cfg.MetricsListener != nil {
+		if cfg.Metrics == nil {
+			cfg.Metrics = NewMetrics()
+		}
+		// The server outlives ctx until the pass in progress has returned, so /healthz and
+		// /metrics stay up while the daemon stops.
+		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := Serve(sctx, cfg.MetricsListener, cfg.Metrics.Handler()); err != nil {
+				cfg.Log.Error().Err(err).Msg("metrics server stopped; reconciling continues")
+			}
+		})
+		defer wg.Wait()
+		defer stop()
+		cfg.Log.Info().Stringer("addr", cfg.MetricsListener.Addr()).Msg("serving /metrics and /healthz")
+	}
+
+	col := newCollector(fw, configDir, cfg.Debounce, cfg.Hangup, cfg.Log)
+	go col.run()
+	defer func() {
+		close(col.stop)
+		<-col.done
+	}()
+
+	d := &daemon[S]{cfg: cfg, configDir: configDir, fw: fw, col: col, log: cfg.Log}
+	cfg.Log.Info().Str("config_dir", cfg.ConfigDir).Dur("interval", cfg.Interval).
+		Dur("debounce", cfg.Debounce).Dur("backoff_initial", cfg.Backoff.Initial).
+		Dur("backoff_max", cfg.Backoff.Max).Float64("backoff_jitter", cfg.Backoff.Jitter).
+		Msg("watching")
+	d.loop(ctx)
+	cfg.Log.Info().Msg("stopped")
+	return nil
+}
+
+// validate returns cfg with defaults filled in, and the absolute configuration directory.
+func (cfg Config[S]) validate() (Config[S], string, error) {
+	switch {
+	case cfg.ConfigDir == "":
+		return cfg, "", &ConfigError{Field: "ConfigDir", Reason: "is empty"}
+	case cfg.Load == nil:
+		return cfg, "", &ConfigError{Field: "Load", Reason: "is nil"}
+	case cfg.Pass == nil:
+		return cfg, "", &ConfigError{Field: "Pass", Reason: "is nil"}
+	case cfg.Interval < 0:
+		return cfg, "", &ConfigError{Field: "Interval", Reason: "must not be negative"}
+	case cfg.Debounce < 0:
+		return cfg, "", &ConfigError{Field: "Debounce", Reason: "must not be negative"}
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Debounce == 0 {
+		cfg.Debounce = DefaultDebounce
+	}
+	b, err := cfg.Backoff.validate()
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg.Backoff = b
+	dir, err := filepath.Abs(cfg.ConfigDir)
+	if err != nil {
+		return cfg, "", &WatchError{Path: cfg.ConfigDir, Err: err}
+	}
+	return cfg, dir, nil
+}
+
+// daemon is the scheduler's state. Only Run's goroutine touches it.
+type daemon[S any] struct {
+	cfg       Config[S]
+	configDir string // absolute
+	fw        *fsnotify.Watcher
+	col       *collector
+	log       zerolog.Logger
+
+	auto        *time.Timer // the next automatic pass: interval resync or retry
+	autoTrigger Trigger
+
+	last      S    // the last valid desired state
+	haveValid bool // last is set
+
+	seq         uint64        // passes run
+	failures    int           // consecutive failed passes
+	retryIn     time.Duration // the delay before the retry last scheduled
+	lastSuccess *time.Time
+}
+
+func (d *daemon[S]) loop(ctx context.Context) {
+	d.auto = time.NewTimer(time.Hour)
+	d.auto.Stop()
+	defer d.auto.Stop()
+	d.attempt(ctx, TriggerStartup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-d.col.kick:
+			d.attempt(ctx, t)
+		case <-d.auto.C:
+			d.attempt(ctx, d.autoTrigger)
+		}
+	}
+}
+
+// arm schedules the next automatic pass, replacing the one scheduled before.
+func (d *daemon[S]) arm(t Trigger, after time.Duration) {
+	d.autoTrigger = t
+	d.auto.Reset(after) // Go ≥1.23 timers: Reset also discards a fire not yet received
+}
+
+// attempt loads the configuration and, unless that rules it out, runs one pass.
+func (d *daemon[S]) attempt(ctx context.Context, t Trigger) {
+	if ctx.Err() != nil {
+		return
+	}
+	d.col.absorb()
+	start := time.Now()
+	st := Status{Trigger: t, Start: start}
+	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDir)
+	d.cfg.Metrics.setConfigValid(lerr == nil)
+	st.ConfigValid = lerr == nil
+	if lerr == nil {
+		d.last, d.haveValid = state, true
+		d.syncWatches(dirs, true)
+	} else {
+		d.syncWatches(nil, false)
+		st.ConfigError = lerr.Error()
+		// The diagnostics are the user's to read; the error level makes sure they are seen.
+		d.log.Error().Err(lerr).Str("config_dir", d.cfg.ConfigDir).Msg("configuration is invalid")
+		if t == TriggerFile || t == TriggerStartup || !d.haveValid {
+			// A save that broke the configuration asks for nothing to be applied.
+			if t == TriggerStartup || t == TriggerInterval {
+				d.arm(TriggerInterval, d.cfg.Interval) // look again later, in case no event comes
+			}
+			st.Result = ResultInvalidConfig
+			st.Duration = time.Since(start).Seconds()
+			d.finish(&st, PassResult{}, lerr, false)
+			return
+		}
+		state = d.last
+	}
+
+	d.seq++
+	plog := d.log.With().Uint64("pass", d.seq).Logger()
+	res, err := d.cfg.Pass(plog.WithContext(ctx), state)
+	end := time.Now()
+	st.Duration = end.Sub(start).Seconds()
+	st.Steps, st.Planned = res.Steps, res.Planned
+	cancelled := err != nil && ctx.Err() != nil
+	switch {
+	case err == nil:
+		st.Result = ResultOK
+		d.failures = 0
+		d.lastSuccess = &end
+		d.arm(TriggerInterval, d.cfg.Interval)
+	case cancelled:
+		st.Result = ResultCancelled // Run is stopping: nothing more is scheduled
+	default:
+		st.Result = ResultError
+		d.failures++
+		d.retryIn = d.cfg.Backoff.Delay(d.failures)
+		d.arm(TriggerRetry, d.retryIn)
+		next := end.Add(d.retryIn)
+		st.NextRetry = &next
+	}
+	d.cfg.Metrics.observePass(t, res, err, cancelled, end.Sub(start), end)
+	d.finish(&st, res, err, true)
+}
+
+// finish writes the status file and then logs the summary line, so that whoever reads the
+// line finds the file up to date.
+func (d *daemon[S]) finish(st *Status, res PassResult, err error, ran bool) {
+	st.LastSuccess = d.lastSuccess
+	st.ConsecutiveFailures = d.failures
+	if err != nil {
+		st.Error = err.Error()
+	}
+	if d.cfg.StatusFile != "" {
+		if err := writeStatus(d.cfg.StatusFile, st); err != nil {
+			d.log.Error().Err(err).Str("status_file", d.cfg.StatusFile).Msg("cannot write status file")
+		}
+	}
+
+	var ev *zerolog.Event
+	switch st.Result {
+	case ResultOK:
+		ev = d.log.Info()
+	case ResultError:
+		ev = d.log.Error().Err(err).Int("consecutive_failures", d.failures).Dur("retry_in", d.retryIn)
+	default: // invalid-config (the diagnostics were logged just before), cancelled
+		ev = d.log.Warn()
+	}
+	if ran {
+		steps := zerolog.Dict()
+		applied := 0
+		for _, kind := range slices.Sorted(maps.Keys(res.Steps)) {
+			steps.Int(kind, res.Steps[kind])
+			applied += res.Steps[kind]
+		}
+		ev = ev.Uint64("pass", d.seq).Dict("steps", steps).Int("applied", applied).
+			Int("drift", res.Planned).Bool("stale_config", !st.ConfigValid)
+	}
+	ev.Str("trigger", string(st.Trigger)).Str("result", string(st.Result)).
+		Dur("duration", time.Duration(st.Duration*float64(time.Second))).Msg(summaryMsg)
+
+}
+
+// syncWatches brings the watched directories in line with the configuration: the configuration
+// directory always, and the source directories of the last valid configuration. It also
+// re-adds a watch the kernel dropped because its directory was removed and created again.
+func (d *daemon[S]) syncWatches(sourceDirs []string, valid bool) {
+	want := *d.col.sources.Load()
+	if valid {
+		want = make(map[string]bool, len(sourceDirs))
+		for _, dir := range sourceDirs {
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				d.log.Warn().Err(err).Str("dir", dir).Msg("cannot watch source directory")
+				continue
+			}
+			want[abs] = true
+		}
+		d.col.sources.Store(&want)
+	}
+	have := make(map[string]bool)
+	for _, p := range d.fw.WatchList() {
+		have[p] = true
+		if p != d.configDir && !want[p] {
+			_ = d.fw.Remove(p) // it may be gone already; either way it is no longer watched
+		}
+	}
+	if !have[d.configDir] {
+		if err := d.fw.Add(d.configDir); err != nil {
+			d.log.Warn().Err(err).Str("dir", d.configDir).Msg("cannot watch configuration directory; relying on the interval")
+		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(want)) {
+		if have[dir] || dir == d.configDir {
+			continue
+		}
+		if err := d.fw.Add(dir); err != nil {
+			d.log.Warn().Err(err).Str("dir", dir).Msg("cannot watch source directory; relying on the interval")
+		}
+	}
+}
