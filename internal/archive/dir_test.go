@@ -39,12 +39,22 @@ func mkTree(t *testing.T, dir string, specs ...string) {
 
 func TestWalkDirAccepts(t *testing.T) {
 	d := t.TempDir()
-	mkTree(t, d, "manifest.yaml=m", "root/bin/", "root/bin/bash=ELF", "root/bin/sh -> bash", "root/lib/", "root/b=1")
-	if err := os.Chmod(filepath.Join(d, "root/bin/bash"), 0o4755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(filepath.Join(d, "root/lib"), 0o1750); err != nil {
-		t.Fatal(err)
+	mkTree(t, d, "manifest.yaml=m", "root/bin/", "root/bin/bash=ELF", "root/bin/sh -> bash", "root/lib/", "root/b=1",
+		"root/etc/", "root/etc/secret=s", "root/etc/shared=g", "root/bin/mine=x", "root/ro/")
+	// Modes are normalised: whatever the umask or special bits, a directory is 0755 and a file
+	// 0755 or 0644 by whether any execute bit is set.
+	for name, mode := range map[string]os.FileMode{
+		"root/bin/bash":   0o755 | os.ModeSetuid,
+		"root/bin/mine":   0o700,
+		"root/lib":        0o750 | os.ModeSticky | os.ModeSetgid,
+		"root/etc":        0o775,
+		"root/etc/secret": 0o400,
+		"root/etc/shared": 0o664,
+		"root/ro":         0o555,
+	} {
+		if err := os.Chmod(filepath.Join(d, name), mode); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.Link(filepath.Join(d, "root/b"), filepath.Join(d, "root/hard")); err != nil {
 		t.Fatal(err)
@@ -59,9 +69,14 @@ func TestWalkDirAccepts(t *testing.T) {
 		{Entry: archive.Entry{Path: "root/b", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "1"},
 		{Entry: archive.Entry{Path: "root/bin", Type: archive.Dir, Mode: 0o755}},
 		{Entry: archive.Entry{Path: "root/bin/bash", Type: archive.Regular, Mode: 0o755, Size: 3}, Content: "ELF"},
+		{Entry: archive.Entry{Path: "root/bin/mine", Type: archive.Regular, Mode: 0o755, Size: 1}, Content: "x"},
 		{Entry: archive.Entry{Path: "root/bin/sh", Type: archive.Symlink, Mode: 0o777, Target: "bash"}},
+		{Entry: archive.Entry{Path: "root/etc", Type: archive.Dir, Mode: 0o755}},
+		{Entry: archive.Entry{Path: "root/etc/secret", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "s"},
+		{Entry: archive.Entry{Path: "root/etc/shared", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "g"},
 		{Entry: archive.Entry{Path: "root/hard", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "1"},
-		{Entry: archive.Entry{Path: "root/lib", Type: archive.Dir, Mode: 0o750}},
+		{Entry: archive.Entry{Path: "root/lib", Type: archive.Dir, Mode: 0o755}},
+		{Entry: archive.Entry{Path: "root/ro", Type: archive.Dir, Mode: 0o755}},
 	}
 	if !slices.Equal(entries, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", entries, want)
@@ -141,7 +156,9 @@ func TestWalkDirChanged(t *testing.T) {
 			}
 			return os.Rename(filepath.Join(d, "new"), filepath.Join(d, "z"))
 		}},
-		{"mode changed", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o600) }},
+		{"mode changed", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o755) }},
+		// Both 0644 and 0600 read as 0644, but the tree still changed between the passes.
+		{"mode changed, same normalised mode", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o600) }},
 		{"symlink retargeted", func(d string) error {
 			if err := os.Remove(filepath.Join(d, "y")); err != nil {
 				return err

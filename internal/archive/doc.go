@@ -37,8 +37,11 @@
 //     the tree's other symlinks — never climb above the tree's root. ".." in a target may only
 //     leave a directory that exists in the tree, so a target cannot climb through a name another
 //     package might later supply (see [CheckLinks]). No entry may lie beneath a symlink or a file.
-//   - Modes keep the nine permission bits; setuid, setgid and sticky bits are dropped, never an
-//     error. Symlinks always report 0777. Owners, groups and times are ignored.
+//   - Modes are normalised as upstream's extractor does: directories 0755, files 0755 when any
+//     execute bit is set and 0644 otherwise, symlinks 0777. Setuid, setgid and sticky bits and
+//     group or world write permission are dropped, never an error. Git records only the execute
+//     bit, so this also makes a package checked out with any umask the same package. Owners,
+//     groups and times are ignored.
 //   - Each path appears once: a second entry with the same cleaned path (including a file and a
 //     directory) is [ErrDuplicate].
 //   - [Limits] bound each file's size, the total size, the number of entries and the length of

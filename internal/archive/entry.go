@@ -35,8 +35,10 @@ type Entry struct {
 	// the single top-level folder, if any, stripped.
 	Path string
 	Type Type
-	// Mode holds the permission bits only (setuid, setgid and sticky are dropped); it is
-	// always 0777 for symlinks.
+	// Mode is normalised: 0755 for a directory, 0755 for a regular file with any execute bit
+	// set and 0644 for one without, 0777 for a symlink. No setuid, setgid or sticky bit and no
+	// group or world write permission survives, so the umask a tree was written with does not
+	// show.
 	Mode fs.FileMode
 	// Size is the content length of a regular file, 0 otherwise.
 	Size int64

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -151,3 +152,46 @@ func TestCheckLinksLongChain(t *testing.T) {
 }
 
 func linkName(i int) string { return "l" + strconv.Itoa(i) }
+
+// TestNormMode pins the mode rule of doc.go: only the type and the presence of an execute bit
+// matter.
+func TestNormMode(t *testing.T) {
+	cases := []struct {
+		typ  Type
+		in   fs.FileMode
+		want fs.FileMode
+	}{
+		{Regular, 0o644, 0o644},
+		{Regular, 0o664, 0o644},
+		{Regular, 0o666, 0o644},
+		{Regular, 0o600, 0o644},
+		{Regular, 0o400, 0o644},
+		{Regular, 0, 0o644},
+		{Regular, 0o644 | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky, 0o644},
+		{Regular, 0o755, 0o755},
+		{Regular, 0o775, 0o755},
+		{Regular, 0o777, 0o755},
+		{Regular, 0o700, 0o755},
+		{Regular, 0o754, 0o755},
+		{Regular, 0o100, 0o755},
+		{Regular, 0o010, 0o755},
+		{Regular, 0o001, 0o755},
+		{Regular, 0o755 | fs.ModeSetuid, 0o755},
+		{Regular, 0o750 | fs.ModeSetgid, 0o755},
+		{Dir, 0o755, 0o755},
+		{Dir, 0o775, 0o755},
+		{Dir, 0o777 | fs.ModeSticky, 0o755},
+		{Dir, 0o700, 0o755},
+		{Dir, 0o555, 0o755},
+		{Dir, 0o644, 0o755},
+		{Dir, 0, 0o755},
+		{Symlink, 0o777, 0o777},
+		{Symlink, 0o755, 0o777},
+		{Symlink, 0, 0o777},
+	}
+	for _, tc := range cases {
+		if got := normMode(tc.typ, tc.in); got != tc.want {
+			t.Errorf("normMode(%v, %v) = %v; want %v", tc.typ, tc.in, got, tc.want)
+		}
+	}
+}

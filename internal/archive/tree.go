@@ -60,8 +60,8 @@ func (t *tree) addSkipped(r raw) *Error {
 	return nil
 }
 
-// add validates and records one regular file, directory or symlink. perm may carry the
-// setuid, setgid and sticky bits; they are dropped.
+// add validates and records one regular file, directory or symlink. perm is normalised by
+// normMode: setuid, setgid, sticky and write-for-others bits never survive.
 func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string) *Error {
 	if err := t.countEntry(r.name); err != nil {
 		return err
@@ -80,7 +80,7 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 	if k, dup := t.kinds[p]; dup {
 		return reject(ErrDuplicate, r.name, "%q is already in the tree as a %s", p, k)
 	}
-	e := Entry{Path: p, Type: typ, Mode: perm.Perm()}
+	e := Entry{Path: p, Type: typ, Mode: normMode(typ, perm)}
 	switch typ {
 	case Regular:
 		if size > t.lim.MaxFileSize {
@@ -353,4 +353,19 @@ func (rs *resolver) walk(dir, target string, depth int) (string, error) {
 		}
 	}
 	return strings.Join(stack, "/"), nil
+}
+
+// normMode reduces a mode to what a package may carry, as upstream's extractor does: a
+// directory is 0755, a file 0755 if anyone may execute it and 0644 otherwise, a symlink 0777.
+// Nothing else survives: no setuid, setgid or sticky bit, no group- or world-writable file, and
+// nothing that depends on the umask of whoever checked a source out of Git (Git records only the
+// executable bit), so a package's build-id is the same on every machine.
+func normMode(typ Type, perm fs.FileMode) fs.FileMode {
+	switch {
+	case typ == Symlink:
+		return 0o777
+	case typ == Dir, perm&0o111 != 0:
+		return 0o755
+	}
+	return 0o644
 }

@@ -28,7 +28,8 @@ const BuildIDLen = 24
 //	u64(n)                    the number of entries under root/ (root/ itself is not one)
 //	n times, sorted by path in byte order:
 //	  u8(type)                1 regular file, 2 directory, 3 symlink
-//	  u32(mode)               permission bits, 0 to 0o777 (no setuid, setgid or sticky; 0o777 for symlinks)
+//	  u32(mode)               f.Mode.Perm(): as Scan records it, 0o644 or 0o755 for a regular file,
+//	                          0o755 for a directory, 0o777 for a symlink (see [File])
 //	  str(path)               relative to root/, slash-separated, clean
 //	  str(payload)            regular file: the 32-byte SHA-256 of its content; directory: empty;
 //	                          symlink: its target
@@ -38,8 +39,10 @@ const BuildIDLen = 24
 // get different ids (up to a collision of 96-bit SHA-256 prefixes). Everything else is left
 // out on purpose: provenance (it says where a copy came from, not what it is), owners, times,
 // the order of entries in an archive, the archive's format and compression, a stripped
-// top-level folder, hard links (read as regular files), and the mode of root/ itself. So the
-// same package, as a directory or as any archive, on any machine, has the same id.
+// top-level folder, hard links (read as regular files), the mode of root/ itself, and every
+// mode bit but the execute bit of a regular file (Scan normalises modes; see [File]). So the
+// same package, as a directory or as any archive, on any machine and under any umask, has the
+// same id.
 //
 // The manifest and deps enter as pkgmeta writes them, so a change to pkgmeta's writer changes
 // ids; such a change must be treated like a new tag.

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -33,7 +32,7 @@ func scanOne(t *testing.T, dir string) *source.Package {
 func TestBuildIDSameContent(t *testing.T) {
 	spec := basicSpec("hello", "2.1.0")
 	spec.files["share/doc/COPY"] = "read me\n" // same content as README: a hard link in some archives
-	spec.modes["lib/"] = 0o700
+	spec.modes["lib/"] = 0o700                 // reads as 0755, as an implied directory does
 	pkgDir := filepath.Join(t.TempDir(), "hello")
 	writePkg(t, pkgDir, spec)
 	want := scanOne(t, filepath.Dir(pkgDir)).BuildID
@@ -58,15 +57,6 @@ func TestBuildIDSameContent(t *testing.T) {
 	}
 	for name, f := range forms {
 		t.Run(name, func(t *testing.T) {
-			want := want
-			if f.opts.noDirs {
-				// Implied directories read as 0755: only equal if the real ones are too.
-				if err := os.Chmod(filepath.Join(pkgDir, "root/lib"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { os.Chmod(filepath.Join(pkgDir, "root/lib"), 0o700) })
-				want = scanOne(t, filepath.Dir(pkgDir)).BuildID
-			}
 			src := t.TempDir()
 			writeArchive(t, src, f.name, tarDir(t, pkgDir, f.opts))
 			if got := scanOne(t, src).BuildID; got != want {
@@ -80,9 +70,6 @@ func TestBuildIDSameContent(t *testing.T) {
 		s.provenance = "build_time: 42\nbuilder: somebody\n"
 		d := filepath.Join(t.TempDir(), "p")
 		writePkg(t, d, s)
-		if err := os.Chmod(filepath.Join(d, "root/lib"), 0o700); err != nil {
-			t.Fatal(err)
-		}
 		if got := scanOne(t, filepath.Dir(d)).BuildID; got != want {
 			t.Errorf("build-id %s with a provenance.yaml; %s without", got, want)
 		}
@@ -92,9 +79,6 @@ func TestBuildIDSameContent(t *testing.T) {
 		s.manifest = "# a comment\nname: 'hello'\nversion: \"2.1\"\ndescription: \"test package\"\nrevision: 1\n"
 		d := filepath.Join(t.TempDir(), "p")
 		writePkg(t, d, s)
-		if err := os.Chmod(filepath.Join(d, "root/lib"), 0o700); err != nil {
-			t.Fatal(err)
-		}
 		if got := scanOne(t, filepath.Dir(d)).BuildID; got != want {
 			t.Errorf("build-id %s for an equivalent manifest; %s for the original", got, want)
 		}
@@ -112,8 +96,8 @@ func TestBuildIDDiffers(t *testing.T) {
 	changes := map[string]func(s *pkgSpec){
 		"base":                  func(*pkgSpec) {},
 		"one byte":              func(s *pkgSpec) { s.files["share/doc/README"] = "read mE\n" },
-		"one mode bit":          func(s *pkgSpec) { s.modes["bin/hello"] = 0o754 },
-		"directory mode":        func(s *pkgSpec) { s.modes["lib/"] = 0o750 },
+		"execute bit cleared":   func(s *pkgSpec) { s.modes["bin/hello"] = 0o644 },
+		"execute bit set":       func(s *pkgSpec) { s.modes["share/doc/README"] = 0o755 },
 		"renamed file":          func(s *pkgSpec) { delete(s.files, "share/doc/README"); s.files["share/doc/READ.ME"] = "read me\n" },
 		"moved file":            func(s *pkgSpec) { delete(s.files, "share/doc/README"); s.files["share/README"] = "read me\n" },
 		"extra empty directory": func(s *pkgSpec) { s.files["etc/"] = "" },
@@ -137,6 +121,61 @@ func TestBuildIDDiffers(t *testing.T) {
 			t.Errorf("%q and %q have the same build-id %s", name, other, id)
 		}
 		ids[id] = name
+	}
+}
+
+// TestBuildIDSameModes: modes enter the id only as normalised (internal/archive): whether a
+// file is executable counts; the rest of its mode, and a directory's mode, do not. So a source
+// checked out of Git under any umask has one id, as a directory and as an archive.
+func TestBuildIDSameModes(t *testing.T) {
+	spec := func(file, exec, dir fs.FileMode) pkgSpec {
+		s := basicSpec("hello", "1.0.0")
+		s.files = maps.Clone(s.files)
+		s.files["share/doc/"] = ""
+		s.files["bin/tool"] = "#!/bin/sh\n"
+		s.modes = map[string]fs.FileMode{
+			"bin/": dir, "lib/": dir, "share/": dir, "share/doc/": dir,
+			"bin/hello": exec, "bin/tool": exec, "share/doc/README": file,
+		}
+		return s
+	}
+	variants := map[string]pkgSpec{
+		"umask 022":              spec(0o644, 0o755, 0o755),
+		"umask 002":              spec(0o664, 0o775, 0o775),
+		"umask 077":              spec(0o600, 0o700, 0o700),
+		"umask 027":              spec(0o640, 0o750, 0o750),
+		"umask 000":              spec(0o666, 0o777, 0o777),
+		"read-only files":        spec(0o444, 0o555, 0o755),
+		"owner-only execute":     spec(0o644, 0o744, 0o755),
+		"one non-execute bit":    spec(0o644, 0o754, 0o755),
+		"directory mode":         spec(0o644, 0o755, 0o750),
+		"setuid, setgid, sticky": spec(0o644|fs.ModeSetgid, 0o755|fs.ModeSetuid, 0o755|fs.ModeSticky),
+	}
+	want := ""
+	for name, s := range variants {
+		d := filepath.Join(t.TempDir(), "p")
+		writePkg(t, d, s)
+		ids := map[string]string{"directory": scanOne(t, filepath.Dir(d)).BuildID}
+		src := t.TempDir()
+		writeArchive(t, src, "p.tar.gz", tarDir(t, d, tarOpts{}))
+		ids["archive"] = scanOne(t, src).BuildID
+		for form, id := range ids {
+			if want == "" {
+				want = id
+			}
+			if id != want {
+				t.Errorf("%s, as %s: build-id %s; want %s, the same for every umask", name, form, id, want)
+			}
+		}
+	}
+
+	// Whether a file is executable is part of the package.
+	s := spec(0o644, 0o755, 0o755)
+	s.modes["share/doc/README"] = 0o755
+	d := filepath.Join(t.TempDir(), "p")
+	writePkg(t, d, s)
+	if id := scanOne(t, filepath.Dir(d)).BuildID; id == want {
+		t.Errorf("making README executable kept the build-id %s", id)
 	}
 }
 

@@ -35,13 +35,17 @@
 // deps.yaml and provenance.yaml must be regular files of at most 1 MiB. The manifest's name must
 // pass axiomname.Check.
 //
+// Modes are read as internal/archive normalises them: directories 0755, regular files 0755 if
+// any execute bit is set and 0644 otherwise, symlinks 0777. Git records only the execute bit,
+// so a package checked out under any umask has the same files, and so the same build-id.
+//
 // # Materialising
 //
 // [Package.Materialize] re-reads the origin and writes the package, verifying every entry
 // against what Scan recorded; if anything differs it fails with [ErrChanged] and the
-// destination must be discarded. Files are created with O_EXCL, written, given their mode and
-// fsynced; directories get their modes (and are fsynced) last, deepest first, so a read-only
-// directory can still be filled. Owners are not preserved: everything belongs to the running
-// user. Every file and directory gets the modification time [ModTime] (symlinks keep theirs),
+// destination must be discarded. Files are created with O_EXCL, written, given their
+// (normalised) mode and fsynced; directories are created 0700 and get their mode, 0755, and
+// time (and are fsynced) last, deepest first, so that a directory's time is set after its last
+// child was added. Owners are not preserved: everything belongs to the running user. Every file and directory gets the modification time [ModTime] (symlinks keep theirs),
 // so that materialising the same package twice with the same now gives identical trees.
 package source

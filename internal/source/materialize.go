@@ -36,8 +36,8 @@ const Builder = "axiom-reconcile"
 // build-id against what Scan recorded; anything different is an error wrapping [ErrChanged]
 // (a directory or archive that now fails to read, or is gone, counts as changed too). Only a
 // nil return means dest holds exactly this package, durably (files and directories fsynced);
-// after an error dest holds a partial tree and must be discarded. Modes are the recorded
-// ones; owners are the running user; times are [ModTime]. ctx is checked between entries.
+// after an error dest holds a partial tree and must be discarded. Modes are the recorded,
+// normalised ones (see [File]); owners are the running user; times are [ModTime]. ctx is checked between entries.
 func (p *Package) Materialize(ctx context.Context, dest string, now time.Time) error {
 	destErr := func(name string, err error) error {
 		return fmt.Errorf("materialize %s: %s: %w", p.Origin, filepath.Join(dest, filepath.FromSlash(name)), err)

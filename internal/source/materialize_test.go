@@ -32,10 +32,14 @@ func richSpec() pkgSpec {
 	s.files["lib/libhello.so.1"] = strings.Repeat("\x7fELF", 50000)
 	s.files["lib/libhello.so"] = "-> libhello.so.1"
 	s.files["up"] = "-> share/doc/.."
-	s.modes["bin/hello"] = 0o4755 // setuid: dropped
+	// Modes are normalised: written back as 0755 (directories, executables) or 0644.
+	s.modes["bin/hello"] = 0o755 | fs.ModeSetuid // setuid: dropped
+	s.modes["bin/hello2"] = 0o700
 	s.modes["etc/secret"] = 0o400
+	s.modes["share/doc/README"] = 0o664
 	s.modes["ro/"] = 0o555
 	s.modes["ro/inner/"] = 0o500
+	s.modes["lib/"] = 0o775
 	return s
 }
 
@@ -96,9 +100,13 @@ func TestMaterializeRoundTrip(t *testing.T) {
 			}
 			checkMode("root", fs.ModeDir|0o755)
 			checkMode("root/bin/hello", 0o755)
-			checkMode("root/etc/secret", 0o400)
-			checkMode("root/ro", fs.ModeDir|0o555)
-			checkMode("root/ro/inner", fs.ModeDir|0o500)
+			checkMode("root/bin/hello2", 0o755)
+			checkMode("root/etc/secret", 0o644)
+			checkMode("root/share/doc/README", 0o644)
+			checkMode("root/ro", fs.ModeDir|0o755)
+			checkMode("root/ro/inner", fs.ModeDir|0o755)
+			checkMode("root/ro/inner/f", 0o644)
+			checkMode("root/lib", fs.ModeDir|0o755)
 			checkMode("root/lib/libhello.so.1", 0o644)
 			checkMode("manifest.yaml", 0o644)
 			if target, err := os.Readlink(filepath.Join(dest, "root/lib/libhello.so")); err != nil || target != "libhello.so.1" {
@@ -206,7 +214,8 @@ func TestMaterializeChanged(t *testing.T) {
 		"provenance added":          edit("provenance.yaml", "build_time: 1\nbuilder: x\n"),
 		"manifest broken":           edit("manifest.yaml", "name: [\n"),
 		"file removed":              func(t *testing.T, d string) { must(t, os.Remove(filepath.Join(d, "root/share/doc/README"))) },
-		"mode changed":              func(t *testing.T, d string) { must(t, os.Chmod(filepath.Join(d, "root/bin/hello"), 0o700)) },
+		"execute bit cleared":       func(t *testing.T, d string) { must(t, os.Chmod(filepath.Join(d, "root/bin/hello"), 0o644)) },
+		"execute bit set":           func(t *testing.T, d string) { must(t, os.Chmod(filepath.Join(d, "root/share/doc/README"), 0o744)) },
 		"symlink retargeted":        func(t *testing.T, d string) { relink(t, filepath.Join(d, "root/bin/hello-alias"), "../bin/hello") },
 		"package removed":           func(t *testing.T, d string) { must(t, os.RemoveAll(d)) },
 		"file became a FIFO":        func(t *testing.T, d string) { fifo(t, filepath.Join(d, "root/share/doc/README")) },
@@ -247,6 +256,41 @@ func TestMaterializeChanged(t *testing.T) {
 			t.Fatalf("Materialize = %v; want ErrChanged naming %s", err, a)
 		}
 	})
+}
+
+// TestMaterializeIgnoresUmaskModes: a chmod between Scan and Materialize that normalisation
+// hides (as a checkout with another umask would differ) is not a change of the package.
+func TestMaterializeIgnoresUmaskModes(t *testing.T) {
+	src := t.TempDir()
+	d := filepath.Join(src, "hello")
+	writePkg(t, d, basicSpec("hello", "1.0.0"))
+	p := scanOne(t, src)
+	for rel, mode := range map[string]fs.FileMode{
+		"root/bin/hello":        0o700,
+		"root/share/doc/README": 0o664,
+		"root/lib":              0o775,
+		"root/share":            0o700,
+	} {
+		must(t, os.Chmod(filepath.Join(d, rel), mode))
+	}
+	dest := t.TempDir()
+	if err := p.Materialize(context.Background(), dest, now); err != nil {
+		t.Fatalf("Materialize: %v", err)
+	}
+	for rel, want := range map[string]fs.FileMode{
+		"root/bin/hello":        0o755,
+		"root/share/doc/README": 0o644,
+		"root/lib":              fs.ModeDir | 0o755,
+		"root/share":            fs.ModeDir | 0o755,
+	} {
+		fi, err := os.Lstat(filepath.Join(dest, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode() & (fs.ModePerm | fs.ModeType); got != want {
+			t.Errorf("%s: mode %v; want %v", rel, got, want)
+		}
+	}
 }
 
 func must(t *testing.T, err error) {

@@ -24,8 +24,9 @@ type File struct {
 	// Path is relative to root/, slash-separated and clean.
 	Path string
 	Type FileType
-	// Mode holds the permission bits; setuid, setgid and sticky are dropped, and symlinks
-	// always have 0777.
+	// Mode is normalised by internal/archive: 0755 for a directory, 0755 for a regular file
+	// with any execute bit set and 0644 for one without, 0777 for a symlink. No setuid,
+	// setgid or sticky bit and no group or world write permission survives.
 	Mode fs.FileMode
 	// Size is a regular file's length; 0 for other types.
 	Size int64

@@ -336,8 +336,16 @@ func TestScanFiles(t *testing.T) {
 	src := t.TempDir()
 	d := filepath.Join(src, "hello")
 	writePkg(t, d, basicSpec("hello", "1.0.0"))
-	if err := os.Chmod(filepath.Join(d, "root/bin/hello"), 0o4755); err != nil {
-		t.Fatal(err)
+	// Modes are normalised: special bits, umask-like differences and directory modes do not show.
+	for rel, mode := range map[string]fs.FileMode{
+		"root/bin/hello":        0o750 | fs.ModeSetuid,
+		"root/share/doc/README": 0o600,
+		"root/lib":              0o700,
+		"root/share":            0o775 | fs.ModeSetgid,
+	} {
+		if err := os.Chmod(filepath.Join(d, rel), mode); err != nil {
+			t.Fatal(err)
+		}
 	}
 	p := scanOne(t, src)
 	var paths []string
