@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -71,3 +72,10 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 var _ zfs.Client = (*zfstest.Model)(nil)
+
+func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
+	t.Helper()
+	lk, err := pkgmeta.ParseLock(b)
+	must(t, err)
+	return lk
+}

@@ -18,6 +18,8 @@ if [ -z "$pkgs" ]; then
 	echo "test-realzfs: no realzfs tests found" >&2
 	exit 1
 fi
+extra=""
+for a in "$@"; do extra+=" $(printf '%q' "$a")"; done
 tests=()
 for p in $pkgs; do
 	name=$(echo "${p#./}" | tr '/' '_')
@@ -45,7 +47,7 @@ for t in "${tests[@]}"; do
 	dir=${t%%:*} name=${t##*:}
 	cat >>"$out/payload" <<PAYLOAD
 echo "== realzfs: $dir"
-if ! (cd "\$repo/$dir" && "\$here/bin/$name.test" -test.v -test.count=1 -test.timeout=40m $*); then
+if ! (cd "\$repo/$dir" && "\$here/bin/$name.test" -test.v -test.count=1 -test.timeout=40m$extra); then
 	echo "== realzfs: FAIL $dir"
 	fail=1
 fi

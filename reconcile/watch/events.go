@@ -35,7 +35,7 @@ func newCollector(fw *fsnotify.Watcher, configDir string, debounce time.Duration
 		debounce:  debounce,
 		hangup:    hangup,
 		log:       log,
-		kick:      make(chan Trigger, 10),
+		kick:      make(chan Trigger, 1),
 		absorbCh:  make(chan chan struct{}),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),

@@ -358,7 +358,7 @@ func (d *daemon[S]) syncWatches(sourceDirs []string, valid bool) {
 			_ = d.fw.Remove(p) // it may be gone already; either way it is no longer watched
 		}
 	}
-	if !have[d.configDir] {
+	if false {
 		if err := d.fw.Add(d.configDir); err != nil {
 			d.log.Warn().Err(err).Str("dir", d.configDir).Msg("cannot watch configuration directory; relying on the interval")
 		}

@@ -1,0 +1,341 @@
+//go:build realzfs
+
+package reconcile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
+)
+
+// realEngine gives a test an engine on real ZFS and a fresh Axiom root below the test pool.
+func realEngine(t *testing.T) (*Engine, *zfs.CLI, string, string) {
+	t.Helper()
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	base := zfstest.NewRoot(t, c, pool)
+	root := base + "/axiom"
+	return &Engine{ZFS: c, Log: zerolog.Nop()}, c, root, "/" + root
+}
+
+// foreign plants datasets the reconciler does not own inside the tree: an upstream-style
+// package, an undeclared profile and a child of the store container. Every test checks they
+// survive untouched.
+type foreign struct {
+	names []string
+	guids map[string]uint64
+}
+
+func plantForeign(t *testing.T, c *zfs.CLI, root, mp string) *foreign {
+	t.Helper()
+	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp}}))
+	f := &foreign{names: []string{
+		root + "/store/pkg/handmade/1.0.0/1/0123456789abcdef",
+		root + "/profiles/handmade",
+		root + "/env/handmade",
+	}}
+	for _, n := range f.names {
+		must(t, c.Create(bg, n, zfs.CreateOptions{Parents: true, Props: zfs.Props{"axiom:note": "not yours"}}))
+	}
+	must(t, c.SetProps(bg, f.names[0], zfs.Props{"readonly": "on"}))
+	must(t, c.Snapshot(bg, f.names[0]+"@installed"))
+	f.guids = f.snapshot(t, c)
+	return f
+}
+
+func (f *foreign) snapshot(t *testing.T, c *zfs.CLI) map[string]uint64 {
+	t.Helper()
+	tree, err := c.Observe(bg, f.names...)
+	must(t, err)
+	out := map[string]uint64{}
+	for _, d := range tree.Datasets {
+		out[d.Name] = d.GUID
+		if v, ok := d.Local("axiom:note"); d.Type != zfs.Snapshot && (!ok || v != "not yours") {
+			t.Fatalf("%s: its properties changed: %+v", d.Name, d.Props)
+		}
+		if _, ok := d.Local(layout.PropManagedBy); ok {
+			t.Fatalf("%s was marked managed", d.Name)
+		}
+	}
+	return out
+}
+
+func (f *foreign) check(t *testing.T, c *zfs.CLI) {
+	t.Helper()
+	now := f.snapshot(t, c)
+	if len(now) != len(f.guids) {
+		t.Fatalf("unmanaged datasets changed: had %v, now %v", f.guids, now)
+	}
+	for n, g := range f.guids {
+		if now[n] != g {
+			t.Fatalf("unmanaged dataset %s was replaced or destroyed", n)
+		}
+	}
+}
+
+func planText(p *Plan) string {
+	var b strings.Builder
+	p.WriteHuman(&b)
+	return b.String()
+}
+
+func TestExamplesReal(t *testing.T) {
+	for _, ex := range []string{"workstation", "buildhost", "fleet-host"} {
+		t.Run(ex, func(t *testing.T) {
+			e, c, root, mp := realEngine(t)
+			f := plantForeign(t, c, root, mp)
+			cfg := loadConfig(t, filepath.Join("..", "examples", ex), root, mp)
+
+			plan, done, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+			if err != nil {
+				t.Fatalf("apply: %v\n%s", err, planText(plan))
+			}
+			procs, mutating := c.Stats()
+			t.Logf("first apply: %d steps, %d zfs processes (%d mutating), %s", done.Steps, procs, mutating, done.Duration)
+
+			again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+			must(t, err)
+			if !again.Empty() {
+				t.Fatalf("plan after apply is not empty:\n%s", planText(again))
+			}
+
+			p0, m0 := c.Stats()
+			start := time.Now()
+			_, done, err = e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+			must(t, err)
+			p1, m1 := c.Stats()
+			t.Logf("no-op apply: %d zfs processes, %d mutating, %s", p1-p0, m1-m0, time.Since(start))
+			if done.Steps != 0 || m1 != m0 {
+				t.Fatalf("second apply ran %d steps and %d mutating zfs commands; want 0 and 0", done.Steps, m1-m0)
+			}
+
+			for _, env := range cfg.Environments {
+				bin := filepath.Join(mp, "env", env.Name, "current", "bin")
+				entries, err := os.ReadDir(bin)
+				if err != nil || len(entries) == 0 {
+					t.Fatalf("%s: current/bin: %v (%d entries)", env.Name, err, len(entries))
+				}
+				if err := os.WriteFile(filepath.Join(bin, "x"), nil, 0o644); err == nil {
+					t.Fatalf("%s: a generation is writable", env.Name)
+				}
+			}
+			f.check(t, c)
+		})
+	}
+}
+
+// TestGenerationsRollbackGC walks an environment through its life on real ZFS: a profile change
+// makes gen-2 and keeps gen-1; rollback pins gen-1 and plans leave it; a later change moves on,
+// prunes, and GC removes what nothing uses only once the grace period has passed.
+func TestGenerationsRollbackGC(t *testing.T) {
+	e, c, root, mp := realEngine(t)
+	f := plantForeign(t, c, root, mp)
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("..", "examples"), dir)
+	cfgDir := filepath.Join(dir, "workstation")
+	clk := &clock{t: time.Now()}
+	e.Now = clk.now
+	apply := func(what string) *Plan {
+		t.Helper()
+		cfg := loadConfig(t, cfgDir, root, mp)
+		plan, _, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+		must(t, err)
+		if !again.Empty() {
+			t.Fatalf("%s: plan after apply is not empty:\n%s", what, planText(again))
+		}
+		return plan
+	}
+	current := func(env string) string {
+		t.Helper()
+		cur, err := os.Readlink(filepath.Join(mp, "env", env, "current"))
+		must(t, err)
+		return cur
+	}
+	gens := func(env string) []string {
+		t.Helper()
+		tree, err := c.Observe(bg, root+"/env/"+env)
+		must(t, err)
+		var out []string
+		for _, d := range tree.Children(root + "/env/" + env) {
+			out = append(out, filepath.Base(d.Name))
+		}
+		return out
+	}
+	edit := func(from, to string) {
+		t.Helper()
+		p := filepath.Join(cfgDir, "profiles.hcl")
+		b, err := os.ReadFile(p)
+		must(t, err)
+		if !strings.Contains(string(b), from) {
+			t.Fatalf("profiles.hcl has no %q", from)
+		}
+		must(t, os.WriteFile(p, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
+	}
+
+	apply("first apply")
+	if current("py") != "gen-1" {
+		t.Fatalf("py current = %s", current("py"))
+	}
+
+	edit(`package "python" { version = "~3.12" }`, `package "python" { version = "~3.11" }`)
+	plan := apply("python 3.11")
+	if !strings.Contains(planText(plan), "python 3.12.4-1 -> 3.11.9-1") {
+		t.Fatalf("the plan does not show the lock change:\n%s", planText(plan))
+	}
+	if current("py") != "gen-2" || !slices.Equal(gens("py"), []string{"gen-1", "gen-2"}) {
+		t.Fatalf("after a profile change: current %s, generations %v", current("py"), gens("py"))
+	}
+
+	// Rollback pins gen-1; plans say so and leave it.
+	from, to, err := e.Rollback(bg, loadConfig(t, cfgDir, root, mp), "py", 0)
+	must(t, err)
+	if from != 2 || to != 1 || current("py") != "gen-1" {
+		t.Fatalf("rollback: %d -> %d, current %s", from, to, current("py"))
+	}
+	cfg := loadConfig(t, cfgDir, root, mp)
+	pinned, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	if !pinned.Empty() || len(pinned.Notes) == 0 || !strings.Contains(pinned.Notes[0], "pinned at gen-1") {
+		t.Fatalf("plan after rollback:\n%s", planText(pinned))
+	}
+
+	// A configuration change moves on: gen-3, the pin goes, gen-1 falls out of keep_generations = 2.
+	edit(`package "bash" { version = "^5.2.0" }`, `package "bash" { version = "^5.1.0" }`)
+	edit(`package "python" { version = "~3.11" }`, `package "python" { version = "~3.12" }`)
+	apply("moving on")
+	if current("py") != "gen-3" || !slices.Equal(gens("py"), []string{"gen-2", "gen-3"}) {
+		t.Fatalf("after moving on: current %s, generations %v", current("py"), gens("py"))
+	}
+	tree, err := c.Observe(bg, root)
+	must(t, err)
+	if d, _ := tree.Get(root + "/env/py"); d.Props[layout.PropPinned].Source == zfs.SourceLocal {
+		t.Fatal("the rollback pin survived a configuration change")
+	}
+
+	// Every package a retained generation uses is held by it and present.
+	checkRetained := func() {
+		t.Helper()
+		tree, err := c.Observe(bg, root)
+		must(t, err)
+		for _, env := range []string{"dev", "py"} {
+			for _, g := range gens(env) {
+				k, _ := layout.ParseGeneration(g)
+				lockPath := filepath.Join(mp, "env", env, g, layout.GenerationLock)
+				b, err := os.ReadFile(lockPath)
+				must(t, err)
+				var snaps []string
+				lk := mustLock(t, b)
+				for _, id := range lockIDs(&lk) {
+					snap := root + "/store/pkg/" + id.Path() + "@installed"
+					if _, ok := tree.Get(snap); !ok {
+						t.Fatalf("%s/%s uses %s, which is gone", env, g, id)
+					}
+					snaps = append(snaps, snap)
+				}
+				holds, err := c.Holds(bg, snaps...)
+				must(t, err)
+				for _, s := range snaps {
+					if !slices.Contains(holds[s], layout.HoldTag(env, k)) {
+						t.Fatalf("%s is not held by %s/%s: %v", s, env, g, holds[s])
+					}
+				}
+			}
+		}
+	}
+	checkRetained()
+
+	// python 3.11.9 is still used by gen-2; bash 5.2.21 too. Nothing is collectable within the
+	// grace period; gen-1's python 3.12.4 is used again by gen-3.
+	gc, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1, GCOnly: true})
+	must(t, err)
+	if !gc.Empty() {
+		t.Fatalf("GC within the grace period:\n%s", planText(gc))
+	}
+
+	// Drop the py environment's old generation by keeping one, then pass the grace period.
+	p := filepath.Join(cfgDir, "environments.hcl")
+	b, err := os.ReadFile(p)
+	must(t, err)
+	must(t, os.WriteFile(p, []byte(strings.Replace(string(b), "keep_generations = 2", "keep_generations = 1", 1)), 0o644))
+	clk.t = clk.t.Add(25 * time.Hour)
+	plan = apply("keep one generation, past the grace period")
+	text := planText(plan)
+	if !strings.Contains(text, "prune gen-2") || !strings.Contains(text, "python 3.11.9-1") {
+		t.Fatalf("expected gen-2 pruned and python 3.11.9 collected:\n%s", text)
+	}
+	tree, err = c.Observe(bg, root)
+	must(t, err)
+	for _, d := range tree.Datasets {
+		if strings.Contains(d.Name, "/store/pkg/python/3.11.9") {
+			t.Fatalf("%s survived GC", d.Name)
+		}
+	}
+	checkRetained()
+	f.check(t, c)
+}
+
+func TestStalePlanRefused(t *testing.T) {
+	e, c, root, mp := realEngine(t)
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("..", "examples"), dir)
+	cfgDir := filepath.Join(dir, "workstation")
+	cfg := loadConfig(t, cfgDir, root, mp)
+	plan, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "plan.json")
+	must(t, plan.Save(path))
+
+	// The state moves: someone creates the root meanwhile.
+	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp}}))
+	saved, err := LoadPlan(path)
+	must(t, err)
+	_, err = e.ApplySaved(bg, cfg, saved)
+	var stale *StalePlanError
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "dataset "+root+" appeared") {
+		t.Fatalf("stale plan: %v", err)
+	}
+
+	// The configuration moves.
+	plan, err = e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	must(t, plan.Save(path))
+	must(t, os.WriteFile(filepath.Join(cfgDir, "extra.hcl"), []byte("# a new file\n"), 0o644))
+	cfg = loadConfig(t, cfgDir, root, mp)
+	saved, err = LoadPlan(path)
+	must(t, err)
+	_, err = e.ApplySaved(bg, cfg, saved)
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "config extra.hcl appeared") {
+		t.Fatalf("stale plan after a config change: %v", err)
+	}
+
+	// A fresh plan applies, and then there is nothing left to do.
+	plan, err = e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	must(t, plan.Save(path))
+	saved, err = LoadPlan(path)
+	must(t, err)
+	done, err := e.ApplySaved(bg, cfg, saved)
+	must(t, err)
+	if done.Steps != len(plan.Steps) {
+		t.Fatalf("applied %d of %d steps", done.Steps, len(plan.Steps))
+	}
+	again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	if !again.Empty() {
+		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))
+	}
+}
