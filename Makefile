@@ -10,7 +10,7 @@ PKGS    := ./...
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/axiom-reconcile
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/axiom-reconcile
 
 ## test: unit tests (no root, no ZFS), then the real-OpenZFS tests (native pool or qemu guest).
 test: test-unit test-zfs

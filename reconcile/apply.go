@@ -126,7 +126,7 @@ func (x *executor) run(ctx context.Context, st *Step) error {
 		if errors.Is(err, zfs.ErrExist) {
 			err = nil // made meanwhile; the next plan checks it is ours
 		}
-		failpoint.Hit(failpoint.LayoutCreated)
+		failpoint.Hit(failpoint.DatasetCreated)
 		return err
 	case KindCleanTemp:
 		for _, t := range st.Temps {

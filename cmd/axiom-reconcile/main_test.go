@@ -31,3 +31,5 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *updateScripts,
 	})
 }
+
+var bg = context.Background()

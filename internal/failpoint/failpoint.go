@@ -13,17 +13,15 @@ const Env = "AXIOM_FAILPOINT"
 
 // Every failpoint. A crash test iterates over Names.
 const (
-	LayoutCreated      = "layout/created"           // after each container dataset is created
+	DatasetCreated     = "create/dataset-created"   // after a container, profile or environment dataset is created
 	TempCleaned        = "temp/cleaned"             // after a leftover temporary dataset is destroyed
 	ImportTempCreated  = "import/temp-created"      // package: temp dataset created, empty
 	ImportFilesWritten = "import/files-written"     // package: files written, not read-only yet
 	ImportReadonly     = "import/readonly"          // package: read-only, no @installed yet
 	ImportSnapshot     = "import/snapshotted"       // package: @installed taken, not renamed yet
 	ImportRenamed      = "import/renamed"           // package: in place
-	ProfileDataset     = "profile/dataset-created"  // profile dataset created, no files yet
 	ProfileWritten     = "profile/profile-written"  // profile.yaml written
 	LockWritten        = "profile/lock-written"     // profile.lock.yaml written
-	EnvDataset         = "env/dataset-created"      // environment container created
 	RealizeTempCreated = "realize/temp-created"     // generation: temp dataset created
 	RealizeFilesWriten = "realize/files-written"    // generation: files merged in
 	RealizeHeld        = "realize/held"             // generation: packages held
@@ -45,10 +43,10 @@ const (
 // Names lists every failpoint, in the order a pass may reach them.
 func Names() []string {
 	return []string{
-		LayoutCreated, TempCleaned,
+		DatasetCreated, TempCleaned,
 		ImportTempCreated, ImportFilesWritten, ImportReadonly, ImportSnapshot, ImportRenamed,
-		ProfileDataset, ProfileWritten, LockWritten,
-		EnvDataset, RealizeTempCreated, RealizeFilesWriten, RealizeHeld, RealizeReadonly, RealizeSnapshot, RealizeRenamed,
+		ProfileWritten, LockWritten,
+		RealizeTempCreated, RealizeFilesWriten, RealizeHeld, RealizeReadonly, RealizeSnapshot, RealizeRenamed,
 		ActivateScript, ActivateSwitched, ActivateUnpinned,
 		PruneReleased, PruneDestroyed, RemoveEnvReleased, RemoveEnvDestroyed, RemoveProfile, GCBatch, HoldsRepaired,
 	}

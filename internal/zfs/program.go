@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,16 +102,24 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 }
 
 func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names []string, guard Guard, rep *DestroyReport) error {
-	// Unmount what the observation says is a candidate; the program decides for real.
-	var unmounted []string
+	// A channel program cannot destroy a mounted filesystem: unmount each candidate that the
+	// observation says will qualify once the candidates before it in the batch are gone (a
+	// parent after its last child), deepest first. The program decides for real.
+	gone := map[string]bool{}
+	var unmount []*Dataset
 	for _, n := range names {
-		if reason := unusedReason(tree, n, guard); reason != "" {
+		if reason := unusedReason(tree, n, guard); reason != "" && !(reason == SkipHasChildren && allIn(tree.Children(n), gone)) {
 			continue
 		}
+		gone[n] = true
 		if d, ok := tree.Get(n); ok && d.Mountpoint != "" {
-			if err := unix.Unmount(d.Mountpoint, 0); err == nil {
-				unmounted = append(unmounted, n)
-			}
+			unmount = append(unmount, d)
+		}
+	}
+	var unmounted []string
+	for i := len(unmount) - 1; i >= 0; i-- {
+		if err := unix.Unmount(unmount[i].Mountpoint, 0); err == nil {
+			unmounted = append(unmounted, unmount[i].Name)
 		}
 	}
 	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, names...)...)
@@ -154,7 +163,19 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 	return nil
 }
 
+// allIn reports whether every dataset is in set.
+func allIn(ds []*Dataset, set map[string]bool) bool {
+	for _, d := range ds {
+		if !set[d.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// remount mounts again, parents first, what was unmounted for a program that then kept it.
 func (c *CLI) remount(ctx context.Context, names []string) {
+	slices.Sort(names)
 	for _, n := range names {
 		_, _ = c.run(ctx, "mount", n, true, "mount", n)
 	}
