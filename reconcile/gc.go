@@ -55,12 +55,15 @@ func (p *planner) planGC() {
 	if len(leaves) == 0 && len(parents) == 0 {
 		return
 	}
-	summary := fmt.Sprintf("collect %s", plural(len(leaves), "package"))
-	if len(names) > 0 {
-		summary += ": " + strings.Join(names, ", ")
-	}
-	if len(parents) > 0 {
-		summary += fmt.Sprintf(" (and %s left empty)", plural(len(parents), "parent dataset"))
+	var summary string
+	switch {
+	case len(leaves) == 0:
+		summary = fmt.Sprintf("remove %s left empty", plural(len(parents), "parent dataset"))
+	default:
+		summary = fmt.Sprintf("collect %s: %s", plural(len(leaves), "package"), strings.Join(names, ", "))
+		if len(parents) > 0 {
+			summary += fmt.Sprintf(" (and %s left empty)", plural(len(parents), "parent dataset"))
+		}
 	}
 	p.gcSteps = append(p.gcSteps, Step{Kind: KindGC, Action: Remove, Group: "Garbage collection", Target: p.l.PkgRoot(),
 		Summary: summary, Reason: fmt.Sprintf("unreferenced, older than grace_period %s", p.cfg.GC.GracePeriod), Source: posOf(p.cfg.GC.DeclRange),

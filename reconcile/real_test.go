@@ -19,7 +19,7 @@ import (
 )
 
 // realEngine gives a test an engine on real ZFS and a fresh Axiom root below the test pool.
-func realEngine(t *testing.T) (*Engine, *zfs.CLI, string, string) {
+func realEngine(t testing.TB) (*Engine, *zfs.CLI, string, string) {
 	t.Helper()
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())

@@ -101,10 +101,10 @@ func TestParseListErrors(t *testing.T) {
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]Capabilities{
 		"zfs-2.3.2-2~bpo12+2\nzfs-kmod-2.3.2-2~bpo12+2\n": {Userland: "zfs-2.3.2-2~bpo12+2", Kernel: "zfs-kmod-2.3.2-2~bpo12+2", Major: 2, Minor: 3, JSON: true, ChannelPrograms: true},
-		"zfs-2.1.11-1\nzfs-kmod-2.1.11-1\n":             {Userland: "zfs-2.1.11-1", Kernel: "zfs-kmod-2.1.11-1", Major: 2, Minor: 1, ChannelPrograms: true},
-		"zfs-2.2.6-1\nzfs-kmod-v2024061900-zfs_abc\n":   {Userland: "zfs-2.2.6-1", Kernel: "zfs-kmod-v2024061900-zfs_abc", Major: 2, Minor: 2, ChannelPrograms: true},
-		"zfs-0.8.6-1\n":                                 {Userland: "zfs-0.8.6-1", Major: 0, Minor: 8, ChannelPrograms: true},
-		"zfs-0.7.13-1\n":                                {Userland: "zfs-0.7.13-1", Major: 0, Minor: 7},
+		"zfs-2.1.11-1\nzfs-kmod-2.1.11-1\n":               {Userland: "zfs-2.1.11-1", Kernel: "zfs-kmod-2.1.11-1", Major: 2, Minor: 1, ChannelPrograms: true},
+		"zfs-2.2.6-1\nzfs-kmod-v2024061900-zfs_abc\n":     {Userland: "zfs-2.2.6-1", Kernel: "zfs-kmod-v2024061900-zfs_abc", Major: 2, Minor: 2, ChannelPrograms: true},
+		"zfs-0.8.6-1\n":  {Userland: "zfs-0.8.6-1", Major: 0, Minor: 8, ChannelPrograms: true},
+		"zfs-0.7.13-1\n": {Userland: "zfs-0.7.13-1", Major: 0, Minor: 7},
 	} {
 		got, err := parseVersion(in)
 		if err != nil {
@@ -122,14 +122,14 @@ func TestParseVersion(t *testing.T) {
 // Stderr captured from OpenZFS 2.3.2 for each condition the conformance suite provokes.
 func TestClassify(t *testing.T) {
 	for stderr, want := range map[string]error{
-		"cannot create 'tp/a': dataset already exists":                                      ErrExist,
-		"cannot rename 'tp/a/b': dataset already exists":                                    ErrExist,
-		"cannot hold snapshot 'tp/a@s1': tag already exists on this dataset":                ErrExist,
-		"cannot create 'tp/x/y/z': parent does not exist":                                   ErrNotExist,
-		"cannot open 'tp/nope': dataset does not exist":                                     ErrNotExist,
-		"could not find any snapshots to destroy; check snapshot names.":                    ErrNotExist,
-		"cannot release hold from snapshot 'tp/a@s2': no such tag on this dataset":          ErrNotExist,
-		"cannot destroy 'tp/a': filesystem has children\nuse '-r' to destroy the following": ErrBusy,
+		"cannot create 'tp/a': dataset already exists":                                               ErrExist,
+		"cannot rename 'tp/a/b': dataset already exists":                                             ErrExist,
+		"cannot hold snapshot 'tp/a@s1': tag already exists on this dataset":                         ErrExist,
+		"cannot create 'tp/x/y/z': parent does not exist":                                            ErrNotExist,
+		"cannot open 'tp/nope': dataset does not exist":                                              ErrNotExist,
+		"could not find any snapshots to destroy; check snapshot names.":                             ErrNotExist,
+		"cannot release hold from snapshot 'tp/a@s2': no such tag on this dataset":                   ErrNotExist,
+		"cannot destroy 'tp/a': filesystem has children\nuse '-r' to destroy the following":          ErrBusy,
 		"cannot destroy snapshot tp/a@s: it's being held. Run 'zfs holds -r tp/a@s' to see holders.": ErrBusy,
 		"cannot destroy 'tp/a@s': snapshot has dependent clones\nuse '-R' to destroy":                ErrBusy,
 		"cannot unmount '/tp/a': pool or dataset is busy":                                            ErrBusy,

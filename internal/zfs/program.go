@@ -116,10 +116,13 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 			unmount = append(unmount, d)
 		}
 	}
+	slices.SortStableFunc(unmount, func(a, b *Dataset) int { // deepest first
+		return strings.Count(b.Name, "/") - strings.Count(a.Name, "/")
+	})
 	var unmounted []string
-	for i := len(unmount) - 1; i >= 0; i-- {
-		if err := unix.Unmount(unmount[i].Mountpoint, 0); err == nil {
-			unmounted = append(unmounted, unmount[i].Name)
+	for _, d := range unmount {
+		if err := unix.Unmount(d.Mountpoint, 0); err == nil {
+			unmounted = append(unmounted, d.Name)
 		}
 	}
 	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, names...)...)

@@ -107,6 +107,28 @@ func parentOf(name string) string {
 	return ""
 }
 
+// parents makes sure name's parent exists: without create, a missing one is ErrNotExist; with
+// it, the missing ancestors are created (a missing pool is still ErrNotExist).
+func (m *Model) parents(op, name string, create bool) error {
+	if _, ok := m.ds[parentOf(name)]; ok {
+		return nil
+	}
+	if _, ok := m.ds[strings.Split(name, "/")[0]]; !ok || !create {
+		return fail(op, name, zfs.ErrNotExist)
+	}
+	var missing []string
+	for p := parentOf(name); p != ""; p = parentOf(p) {
+		if _, ok := m.ds[p]; ok {
+			break
+		}
+		missing = append(missing, p)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		m.add(missing[i], &mds{typ: zfs.Filesystem})
+	}
+	return nil
+}
+
 // Create implements zfs.Client.
 func (m *Model) Create(_ context.Context, name string, opt zfs.CreateOptions) error {
 	if err := zfs.ValidateDataset(name); err != nil {
@@ -122,23 +144,8 @@ func (m *Model) Create(_ context.Context, name string, opt zfs.CreateOptions) er
 	if parent == "" {
 		return fail("create", name, zfs.ErrNotExist) // pools are made by zpool
 	}
-	if _, ok := m.ds[parent]; !ok {
-		if !opt.Parents {
-			return fail("create", name, zfs.ErrNotExist)
-		}
-		var missing []string
-		for p := parent; p != ""; p = parentOf(p) {
-			if _, ok := m.ds[p]; ok {
-				break
-			}
-			missing = append(missing, p)
-		}
-		if _, ok := m.ds[strings.Split(name, "/")[0]]; !ok {
-			return fail("create", name, zfs.ErrNotExist) // no such pool
-		}
-		for i := len(missing) - 1; i >= 0; i-- {
-			m.add(missing[i], &mds{typ: zfs.Filesystem})
-		}
+	if err := m.parents("create", name, opt.Parents); err != nil {
+		return err
 	}
 	d := &mds{typ: zfs.Filesystem, props: map[string]string{}}
 	for k, v := range opt.Props {
@@ -233,21 +240,8 @@ func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions
 		strings.HasPrefix(to, from+"/") {
 		return fail("rename", to, zfs.ErrInvalidName)
 	}
-	parent := parentOf(to)
-	if _, ok := m.ds[parent]; !ok {
-		if !opt.Parents {
-			return fail("rename", to, zfs.ErrNotExist)
-		}
-		var missing []string
-		for p := parent; p != ""; p = parentOf(p) {
-			if _, ok := m.ds[p]; ok {
-				break
-			}
-			missing = append(missing, p)
-		}
-		for i := len(missing) - 1; i >= 0; i-- {
-			m.add(missing[i], &mds{typ: zfs.Filesystem})
-		}
+	if err := m.parents("rename", to, opt.Parents); err != nil {
+		return err
 	}
 	oldMP := m.mountpoint(from)
 	moved := append([]string{from}, m.descendants(from)...)

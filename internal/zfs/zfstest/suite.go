@@ -282,6 +282,18 @@ var suiteCases = []struct {
 			s.get(tree, rel)
 		}
 		s.ok(s.c.Release(s.ctx, "axiom-env:e:1", s.n("held@installed")), "release")
+
+		// A parent whose only child goes earlier in the same batch goes too (GC prunes the
+		// name/X.Y.Z/rev containers a collected package leaves empty).
+		s.ok(s.c.Create(s.ctx, s.n("name"), zfs.CreateOptions{Props: own}), "create name")
+		s.ok(s.c.Create(s.ctx, s.n("name/1.0.0"), zfs.CreateOptions{Props: own}), "create version")
+		mk("name/1.0.0/leaf", own)
+		rep, err = s.c.DestroyUnused(s.ctx, []string{s.n("name/1.0.0/leaf"), s.n("name/1.0.0"), s.n("name")}, zfs.Guard{Prop: managed, Value: "test"})
+		s.ok(err, "destroy a leaf and its parents")
+		if len(rep.Destroyed) != 3 || len(rep.Skipped) != 0 {
+			s.t.Fatalf("leaf and parents: %+v", rep)
+		}
+		s.absent(s.observe(), "name")
 	}},
 	{"InvalidNamesRejected", func(s *suite) {
 		for _, n := range []string{"-rf", s.n("a@b"), s.n("a#b"), s.n("..") + "/x", s.n("a//b"), s.n(strings.Repeat("x", 300)), s.n("bad$char"), ""} {
