@@ -60,16 +60,20 @@ environment "dev" {
 gc { grace_period = "0s" }
 `
 
-// phaseB are the failpoints only the second configuration reaches.
+// phaseB are the failpoints only the second configuration reaches, in the order it reaches them.
 var phaseB = []string{
 	failpoint.TempCleaned, failpoint.HoldsRepaired, failpoint.ActivateUnpinned,
 	failpoint.PruneReleased, failpoint.PruneDestroyed, failpoint.RemoveEnvReleased,
 	failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCBatch,
 }
 
-// TestCrashAtEveryFailpoint kills `axiom-reconcile apply` with SIGKILL at each failpoint, runs it
-// again, and requires convergence: the second apply succeeds and the plan after it is empty (so
+// TestCrashAtEveryFailpoint kills `axiom-reconcile apply` with SIGKILL at every failpoint and
+// requires it to converge. The crashes are chained, in the order a pass reaches the points: each
+// run after a crash must get past the debris the crash left (or it fails the test, instead of
+// being killed at its own point), and a final apply must succeed with an empty plan after it (so
 // no temporary dataset, no leaked or missing hold, no generation missing a package remains).
+// Configuration A builds the tree; then the test leaves an earlier crash's debris and chains
+// configuration B's points. Every point must actually be reached.
 func TestCrashAtEveryFailpoint(t *testing.T) {
 	if !failpoint.Enabled {
 		t.Fatal("this test needs a binary built with -tags failpoints")
@@ -79,59 +83,58 @@ func TestCrashAtEveryFailpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fp := range failpoint.Names() {
-		t.Run(strings.ReplaceAll(fp, "/", "-"), func(t *testing.T) {
-			c := zfs.NewCLI(zerolog.Nop())
-			root := zfstest.NewRoot(t, c, pool) + "/axiom"
-			mp := "/" + root
-			work := t.TempDir()
-			cfgA, cfgB := filepath.Join(work, "a"), filepath.Join(work, "b")
-			for dir, text := range map[string]string{cfgA: crashConfigA, cfgB: crashConfigB} {
-				text = strings.NewReplacer("%ROOT%", root, "%MP%", mp, "%PKGS%", pkgs).Replace(text)
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool) + "/axiom"
+	mp := "/" + root
+	work := t.TempDir()
+	cfgA, cfgB := filepath.Join(work, "a"), filepath.Join(work, "b")
+	for dir, text := range map[string]string{cfgA: crashConfigA, cfgB: crashConfigB} {
+		text = strings.NewReplacer("%ROOT%", root, "%MP%", mp, "%PKGS%", pkgs).Replace(text)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cli := func(point string, args ...string) (killed bool, out string, err error) {
+		cmd := exec.Command("axiom-reconcile", append(args, "--lock-file", filepath.Join(work, "lock"), "--gc-lock-file", filepath.Join(work, "gc.lock"), "--log-level", "warn")...)
+		cmd.Env = append(os.Environ(), failpoint.Env+"="+point)
+		b, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+				return true, string(b), nil
 			}
-			cli := func(point string, args ...string) (killed bool, out string, err error) {
-				cmd := exec.Command("axiom-reconcile", append(args, "--lock-file", filepath.Join(work, "lock"), "--gc-lock-file", filepath.Join(work, "gc.lock"), "--log-level", "warn")...)
-				cmd.Env = append(os.Environ(), failpoint.Env+"="+point)
-				b, err := cmd.CombinedOutput()
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-						return true, string(b), nil
-					}
-				}
-				return false, string(b), err
-			}
-			converge := func(dir string) {
-				t.Helper()
-				if _, out, err := cli("", "apply", "-c", dir); err != nil {
-					t.Fatalf("apply after the crash: %v\n%s", err, out)
-				}
-				if _, out, err := cli("", "plan", "-c", dir, "--detailed-exitcode"); err != nil {
-					t.Fatalf("plan after converging is not empty (%v):\n%s", err, out)
-				}
-			}
-
-			cfg := cfgA
-			if slices.Contains(phaseB, fp) {
-				if _, out, err := cli("", "apply", "-c", cfgA); err != nil {
-					t.Fatalf("apply A: %v\n%s", err, out)
-				}
-				leaveDebris(t, c, root)
-				cfg = cfgB
-			}
+		}
+		return false, string(b), err
+	}
+	chain := func(cfg string, points []string) {
+		t.Helper()
+		for _, fp := range points {
 			killed, out, err := cli(fp, "apply", "-c", cfg)
 			if !killed {
-				t.Fatalf("failpoint %s was never reached (err %v):\n%s", fp, err, out)
+				t.Fatalf("failpoint %s was not reached after the crash before it (err %v):\n%s", fp, err, out)
 			}
-			converge(cfg)
-		})
+			t.Logf("killed at %s", fp)
+		}
+		if _, out, err := cli("", "apply", "-c", cfg); err != nil {
+			t.Fatalf("apply after the last crash: %v\n%s", err, out)
+		}
+		if _, out, err := cli("", "plan", "-c", cfg, "--detailed-exitcode"); err != nil {
+			t.Fatalf("plan after converging is not empty (%v):\n%s", err, out)
+		}
 	}
+
+	var phaseA []string
+	for _, fp := range failpoint.Names() {
+		if !slices.Contains(phaseB, fp) {
+			phaseA = append(phaseA, fp)
+		}
+	}
+	chain(cfgA, phaseA)
+	leaveDebris(t, c, root)
+	chain(cfgB, phaseB)
 }
 
 // leaveDebris makes the tree look like an earlier pass crashed: a temporary dataset, a hold of a

@@ -2,7 +2,9 @@ package watch
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,12 +17,12 @@ type fakeCollector struct {
 	*collector
 	events chan fsnotify.Event
 	errs   chan error
-	hup    chan struct{}
+	hup    chan os.Signal
 }
 
 func startCollector(t *testing.T, debounce time.Duration, sources ...string) *fakeCollector {
 	t.Helper()
-	f := &fakeCollector{events: make(chan fsnotify.Event), errs: make(chan error), hup: make(chan struct{})}
+	f := &fakeCollector{events: make(chan fsnotify.Event), errs: make(chan error), hup: make(chan os.Signal)}
 	fw := &fsnotify.Watcher{Events: f.events, Errors: f.errs}
 	f.collector = newCollector(fw, "/etc/axr", debounce, f.hup, zerolog.Nop())
 	set := make(map[string]bool)
@@ -128,8 +130,8 @@ func TestCollectorAbsorbClearsPendingTriggers(t *testing.T) {
 
 func TestCollectorCoalescesWhileQueued(t *testing.T) {
 	f := startCollector(t, testDebounce)
-	f.hup <- struct{}{}
-	f.hup <- struct{}{} // coalesced with the first: the dirty bit is already set
+	f.hup <- syscall.SIGHUP
+	f.hup <- syscall.SIGHUP // coalesced with the first: the dirty bit is already set
 	f.event("/etc/axr/main.hcl", fsnotify.Write)
 	time.Sleep(3 * testDebounce)
 	f.expectKick(t, TriggerSignal, waitLimit)

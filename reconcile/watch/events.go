@@ -2,6 +2,7 @@ package watch
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -19,7 +20,7 @@ type collector struct {
 	configDir string                          // absolute and clean
 	sources   atomic.Pointer[map[string]bool] // absolute, clean source directories; set by the scheduler
 	debounce  time.Duration
-	hangup    <-chan struct{}
+	hangup    <-chan os.Signal
 	log       zerolog.Logger
 
 	kick     chan Trigger
@@ -28,7 +29,7 @@ type collector struct {
 	done     chan struct{} // closed when run has returned
 }
 
-func newCollector(fw *fsnotify.Watcher, configDir string, debounce time.Duration, hangup <-chan struct{}, log zerolog.Logger) *collector {
+func newCollector(fw *fsnotify.Watcher, configDir string, debounce time.Duration, hangup <-chan os.Signal, log zerolog.Logger) *collector {
 	c := &collector{
 		fw:        fw,
 		configDir: configDir,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ type harness struct {
 
 	sources atomic.Pointer[[]string] // returned by Load; the test may change it while Run runs
 	gen     atomic.Int32             // appended to the state by Load: a change no file event shows
+	broken  atomic.Bool              // Load fails as if the files were invalid, with no file event
 
 	loads       atomic.Int32
 	passes      atomic.Int32
@@ -58,7 +60,7 @@ type harness struct {
 
 	summaries chan map[string]any
 	sink      *logSink
-	hup       chan struct{}
+	hup       chan os.Signal
 	cancel    context.CancelFunc
 	done      chan error
 }
@@ -69,7 +71,7 @@ func newHarness(t *testing.T) *harness {
 		t:         t,
 		dir:       t.TempDir(),
 		summaries: make(chan map[string]any, 1024),
-		hup:       make(chan struct{}),
+		hup:       make(chan os.Signal),
 		done:      make(chan error, 1),
 	}
 	h.sink = &logSink{summaries: h.summaries}
@@ -105,7 +107,7 @@ func (h *harness) load(dir string) (string, []string, error) {
 			b.Write(data)
 		}
 	}
-	if strings.Contains(b.String(), "INVALID") {
+	if strings.Contains(b.String(), "INVALID") || h.broken.Load() {
 		return "", nil, errInvalid
 	}
 	if g := h.gen.Load(); g != 0 {
@@ -212,7 +214,11 @@ func (h *harness) expect(trigger Trigger, result Result) map[string]any {
 // whose trigger is in skip (passes whose timing the test does not control).
 func (h *harness) skipUntil(trigger Trigger, result Result, skip ...Trigger) map[string]any {
 	h.t.Helper()
+	deadline := time.Now().Add(waitLimit)
 	for {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no summary with trigger %s, result %s within %v", trigger, result, waitLimit)
+		}
 		s := h.next()
 		if s["trigger"] == string(trigger) && s["result"] == string(result) {
 			return s
@@ -243,7 +249,7 @@ func (h *harness) state(i int) string {
 
 func (h *harness) hangup() {
 	select {
-	case h.hup <- struct{}{}:
+	case h.hup <- syscall.SIGHUP:
 	case <-time.After(waitLimit):
 		h.t.Fatal("daemon did not take the hangup")
 	}

@@ -97,7 +97,8 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 	if code != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz after a successful pass: %d %q, want 200 ok", code, body)
 	}
-	m = parseExposition(t, mustBody(get("/metrics")))
+	_, body = get("/metrics")
+	m = parseExposition(t, body)
 	if m[`axiom_reconcile_passes_total{trigger="signal"}`] != 2 || m["axiom_reconcile_drift_steps"] != 1 ||
 		m[`axiom_reconcile_steps_applied_total{kind="activate"}`] != 1 {
 		t.Errorf("after a third pass: %v", m)
@@ -110,8 +111,6 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 		t.Error("metrics listener still accepts connections after Run returned")
 	}
 }
-
-func mustBody(_ int, body string) string { return body }
 
 func TestHealthBeforeAnyPass(t *testing.T) {
 	m := NewMetrics()
@@ -159,8 +158,11 @@ func TestServeStopsWithContext(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("Serve did not return after cancel")
 	}
-	if _, err := ln.Accept(); err == nil {
-		t.Error("listener still open after Serve returned")
+	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second)); err != nil && !errors.Is(err, net.ErrClosed) {
+		t.Fatal(err)
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept after Serve returned: %v, want net.ErrClosed", err)
 	}
 }
 

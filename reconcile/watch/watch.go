@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -56,7 +57,7 @@ type Config[S any] struct {
 	// Load reads the configuration in dir. It returns the desired state and the source
 	// directories to watch, or a non-nil error holding the diagnostics (rendered for a log) when
 	// the configuration is invalid, in which case state and sourceDirs are ignored. Run calls it
-	// at the start of every pass, from one goroutine.
+	// at the start of every attempt (each trigger), from one goroutine, never during a pass.
 	Load func(dir string) (state S, sourceDirs []string, err error)
 
 	// Pass runs one full reconcile of state. It must block while another process holds the
@@ -79,8 +80,10 @@ type Config[S any] struct {
 	// StatusFile, if not empty, is replaced atomically with a JSON Status after every attempt.
 	StatusFile string
 
-	// Hangup requests a pass now (SIGHUP). A pass in progress is followed by one more. nil: none.
-	Hangup <-chan struct{}
+	// Hangup requests a pass now: give it the channel signal.Notify delivers SIGHUP to (the
+	// value received is ignored). A pass in progress is followed by one more. nil: none.
+	// SIGINT and SIGTERM are not Run's business: they cancel ctx (signal.NotifyContext).
+	Hangup <-chan os.Signal
 }
 
 // ConfigError reports a Config that Run cannot work with (a programming or flag error).
@@ -331,7 +334,6 @@ func (d *daemon[S]) finish(st *Status, res PassResult, err error, ran bool) {
 	}
 	ev.Str("trigger", string(st.Trigger)).Str("result", string(st.Result)).
 		Dur("duration", time.Duration(st.Duration*float64(time.Second))).Msg(summaryMsg)
-
 }
 
 // syncWatches brings the watched directories in line with the configuration: the configuration
@@ -358,7 +360,7 @@ func (d *daemon[S]) syncWatches(sourceDirs []string, valid bool) {
 			_ = d.fw.Remove(p) // it may be gone already; either way it is no longer watched
 		}
 	}
-	if false {
+	if !have[d.configDir] {
 		if err := d.fw.Add(d.configDir); err != nil {
 			d.log.Warn().Err(err).Str("dir", d.configDir).Msg("cannot watch configuration directory; relying on the interval")
 		}

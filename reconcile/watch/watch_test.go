@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -236,7 +237,7 @@ func TestNeverTwoPassesAtOnce(t *testing.T) {
 				return
 			}
 			select {
-			case h.hup <- struct{}{}:
+			case h.hup <- syscall.SIGHUP:
 			default:
 			}
 			time.Sleep(500 * time.Microsecond)
@@ -593,10 +594,10 @@ func TestWatchReestablishedAfterConfigDirRecreated(t *testing.T) {
 	}
 	h.write("main.hcl", "v2")
 	// The next resync loads the new files and watches the new directory.
-	for {
-		h.skipUntil(TriggerInterval, ResultOK, TriggerFile)
-		if h.state(int(h.passes.Load())-1) == "v2" {
-			break
+	deadline := time.Now().Add(waitLimit)
+	for h.skipUntil(TriggerInterval, ResultOK, TriggerFile); h.state(int(h.passes.Load())-1) != "v2"; h.skipUntil(TriggerInterval, ResultOK, TriggerFile) {
+		if time.Now().After(deadline) {
+			t.Fatal("the recreated directory's configuration was never reconciled")
 		}
 	}
 	h.write("main.hcl", "v3")
@@ -604,5 +605,48 @@ func TestWatchReestablishedAfterConfigDirRecreated(t *testing.T) {
 	if got := h.state(int(h.passes.Load()) - 1); got != "v3" {
 		t.Errorf("pass after saving into the new directory got %q, want v3", got)
 	}
+	h.stop()
+}
+
+// A fix that no file event reports (a network file system, a missed event) is still found: while
+// nothing valid has been seen, the interval keeps reloading.
+func TestInvalidAtStartupRecoversWithoutEvent(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.Interval = 50 * time.Millisecond
+	h.broken.Store(true)
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultInvalidConfig)
+	h.expect(TriggerInterval, ResultInvalidConfig)
+	if n := h.passes.Load(); n != 0 {
+		t.Fatalf("%d passes before the configuration was valid, want 0", n)
+	}
+	h.broken.Store(false)
+	h.skipUntil(TriggerInterval, ResultOK, TriggerInterval)
+	if got := h.state(0); got != "v1" {
+		t.Errorf("first pass got %q, want v1", got)
+	}
+	h.stop()
+}
+
+// A pass absorbs triggers still pending when it starts: it reads everything they could ask for.
+func TestPassAbsorbsPendingFileTrigger(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.Debounce = 300 * time.Millisecond
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+
+	seen := len(h.sink.lines("relevant file event"))
+	h.write("main.hcl", "v2")
+	waitFor(t, "the save to reach the debouncer", func() bool { return len(h.sink.lines("relevant file event")) > seen })
+	h.hangup() // starts a pass at once, while the save is still being debounced
+	if s := h.next(); s["result"] != string(ResultOK) {
+		t.Fatalf("summary %v, want ok", s)
+	}
+	if got := h.state(1); got != "v2" {
+		t.Errorf("pass got state %q, want v2", got)
+	}
+	h.expectNone(2 * h.cfg.Debounce) // the debounced save was satisfied by that pass
 	h.stop()
 }
