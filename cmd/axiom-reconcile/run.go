@@ -66,6 +66,7 @@ func commands() []command {
 		fmtCommand(),
 		planCommand(),
 		applyCommand(),
+		watchCommand(),
 		statusCommand(),
 		gcCommand(),
 		rollbackCommand(),

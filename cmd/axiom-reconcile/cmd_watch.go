@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile/watch"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
+)
+
+// lockWaitForever is how long a daemon's pass waits for the global lock: as long as it takes
+// (a cancelled context still stops the wait).
+const lockWaitForever = 100 * 365 * 24 * time.Hour
+
+func watchCommand() command {
+	return command{
+		name: "watch", args: "[-c DIR] [--interval DUR] [--debounce DUR] [--metrics-addr ADDR] [--status-file PATH]",
+		summary: "reconcile continuously: on file changes, on a timer and on SIGHUP", help: watch.Help,
+		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			dir := fs.String("c", ".", "watch and apply the configuration in `DIR`")
+			interval := fs.Duration("interval", watch.DefaultInterval, "resync every `DUR` even without file changes")
+			debounce := fs.Duration("debounce", watch.DefaultDebounce, "wait `DUR` of quiet after a file change before a pass")
+			metricsAddr := fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on `ADDR` (e.g. 127.0.0.1:9851)")
+			statusFile := fs.String("status-file", "", "write the last pass's result as JSON to `PATH` (atomically)")
+			return func(ctx context.Context, g *globals, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+				}
+				return runWatch(ctx, g, *dir, *interval, *debounce, *metricsAddr, *statusFile)
+			}
+		},
+	}
+}
+
+func runWatch(ctx context.Context, g *globals, dir string, interval, debounce time.Duration, metricsAddr, statusFile string) error {
+	hup := make(chan os.Signal, 1)
+	if g.env.notify != nil {
+		g.env.notify(hup, syscall.SIGHUP)
+		defer g.env.stop(hup)
+	}
+	cfg := watch.Config[*spec.Config]{
+		ConfigDir:  dir,
+		Interval:   interval,
+		Debounce:   debounce,
+		Log:        g.log,
+		StatusFile: statusFile,
+		Hangup:     hup,
+		Load:       loadForWatch,
+		Pass:       passForWatch(g),
+	}
+	if metricsAddr != "" {
+		ln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		cfg.Metrics = watch.NewMetrics()
+		cfg.MetricsListener = ln
+	}
+	return watch.Run(ctx, cfg)
+}
+
+// loadForWatch loads the configuration; invalid files come back as one error holding the
+// rendered diagnostics, for the daemon to log.
+func loadForWatch(dir string) (*spec.Config, []string, error) {
+	var l spec.Loader
+	cfg, diags := l.Load(dir)
+	if diags.HasErrors() || cfg == nil {
+		var b bytes.Buffer
+		_ = spec.WriteDiagnostics(&b, l.Files(), diags, spec.TextOptions{})
+		return nil, nil, errors.New(b.String())
+	}
+	var dirs []string
+	for _, s := range cfg.Sources {
+		dirs = append(dirs, s.Path)
+	}
+	return cfg, dirs, nil
+}
+
+// passForWatch is one full reconcile under the global lock, waiting for the lock as long as it
+// takes.
+func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassResult, error) {
+	eng := g.engine()
+	return func(ctx context.Context, cfg *spec.Config) (watch.PassResult, error) {
+		res := watch.PassResult{Steps: map[string]int{}}
+		held, err := reconcile.LockExclusive(ctx, g.lockOptions(lockWaitForever, "watch -c "+cfg.Dir, nil))
+		if err != nil {
+			return res, err
+		}
+		defer held.Release()
+		plan, done, err := eng.Apply(ctx, cfg, reconcile.PlanOptions{MaxDeletes: -1})
+		if plan != nil {
+			res.Planned = len(plan.Steps)
+		}
+		if done != nil {
+			for k, n := range done.ByKind {
+				res.Steps[string(k)] = n
+			}
+		}
+		return res, err
+	}
+}
