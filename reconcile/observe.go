@@ -229,9 +229,7 @@ func interpret(o *observation) *state {
 		slices.SortFunc(env.gens, func(a, b *genState) int { return a.k - b.k })
 		s.envs[env.name] = env
 	}
-	for _, d := range o.tree.Children(l.Tmp()) {
-		s.temps = append(s.temps, d)
-	}
+	s.temps = o.tree.Children(l.Tmp())
 	return s
 }
 

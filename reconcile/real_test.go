@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 )
@@ -338,4 +339,12 @@ func TestStalePlanRefused(t *testing.T) {
 	if !again.Empty() {
 		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))
 	}
+}
+
+// mustLock parses a generation's lock copy.
+func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
+	t.Helper()
+	lk, err := pkgmeta.ParseLock(b)
+	must(t, err)
+	return lk
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
@@ -18,6 +19,7 @@ type Status struct {
 	Store        string          `json:"store"`
 	Mountpoint   string          `json:"mountpoint"`
 	Exists       bool            `json:"exists"`
+	Pool         *zfs.PoolInfo   `json:"pool,omitempty"`
 	Packages     PackageCounts   `json:"packages"`
 	Profiles     []ProfileStatus `json:"profiles"`
 	Environments []EnvStatus     `json:"environments"`
@@ -75,6 +77,13 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 	}
 	s := interpret(obs)
 	st := &Status{Store: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint, Exists: s.root != nil, Pending: []string{}}
+	if pr, ok := e.ZFS.(zfs.PoolReader); ok {
+		if info, err := pr.Pool(ctx, cfg.Store.Dataset); err == nil {
+			st.Pool = &info
+		} else {
+			st.Notes = append(st.Notes, "pool: "+err.Error())
+		}
+	}
 	for _, p := range s.index.All() {
 		st.Packages.Total++
 		if p.Managed {
@@ -141,7 +150,7 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 	for _, step := range plan.Steps {
 		st.Pending = append(st.Pending, step.Action+" "+strings.TrimPrefix(step.Group, "")+": "+step.Summary)
 	}
-	st.Notes = plan.Notes
+	st.Notes = append(st.Notes, plan.Notes...)
 	return st, nil
 }
 
@@ -151,6 +160,11 @@ func (st *Status) WriteHuman(w io.Writer) {
 		fmt.Fprintf(w, "Store %s does not exist yet (it will be mounted at %s).\n", st.Store, st.Mountpoint)
 	} else {
 		fmt.Fprintf(w, "Store %s at %s: %d packages (%d managed, %d held by generations)\n", st.Store, st.Mountpoint, st.Packages.Total, st.Packages.Managed, st.Packages.Held)
+	}
+	if p := st.Pool; p != nil && p.Size > 0 {
+		fmt.Fprintf(w, "Pool %s: %s, %.0f%% of %.1f GiB used\n", p.Name, p.Health, 100*float64(p.Allocated)/float64(p.Size), float64(p.Size)/(1<<30))
+	} else if p != nil {
+		fmt.Fprintf(w, "Pool %s: %s\n", p.Name, p.Health)
 	}
 	fmt.Fprintf(w, "\nProfiles\n")
 	if len(st.Profiles) == 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -77,5 +76,3 @@ func maxDeletesFlag(fs *flag.FlagSet, p *int) {
 
 // isLocked is the exit-code switch's test for "the lock stayed held".
 func isLocked(err error) bool { return reconcile.IsLocked(err) }
-
-var errChangesPending = errors.New("changes pending")

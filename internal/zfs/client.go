@@ -90,3 +90,10 @@ const (
 	SkipCloned      = "cloned"
 	SkipHasChildren = "has children"
 )
+
+// PoolReader reads a pool's health and space (for status). *CLI and the model implement it.
+type PoolReader interface {
+	Pool(ctx context.Context, dataset string) (PoolInfo, error)
+}
+
+var _ PoolReader = (*CLI)(nil)

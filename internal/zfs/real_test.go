@@ -4,7 +4,10 @@ package zfs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -86,5 +89,39 @@ func TestObserveProcessCount(t *testing.T) {
 	t.Logf("observe: %d datasets in %d processes, %d datasets in %d processes", small, smallProcs, large, largeProcs)
 	if smallProcs != largeProcs || smallProcs != 2 {
 		t.Fatalf("observe took %d processes for %d datasets and %d for %d; want 2 for both", smallProcs, small, largeProcs, large)
+	}
+}
+
+// TestFilePoolReal makes and destroys a pool of its own with go-zfs, as tests and demos do.
+func TestFilePoolReal(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "pool.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 128<<20); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("axfp%d", os.Getpid())
+	if err := zfs.CreateFilePool(ctx, name, map[string]string{"ashift": "12"}, img); err != nil {
+		t.Fatal(err)
+	}
+	c := zfs.NewCLI(zerolog.Nop())
+	info, err := c.Pool(ctx, name+"/anything")
+	if err != nil {
+		zfs.DestroyPool(ctx, name)
+		t.Fatal(err)
+	}
+	if info.Name != name || info.Health != "ONLINE" || info.Size == 0 || info.Free == 0 {
+		t.Errorf("pool info %+v", info)
+	}
+	if err := zfs.CreateFilePool(ctx, name, nil, img); err == nil {
+		t.Error("creating the pool twice succeeded")
+	}
+	if err := zfs.DestroyPool(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pool(ctx, name); !errors.Is(err, zfs.ErrNotExist) {
+		t.Fatalf("a destroyed pool: %v, want ErrNotExist", err)
 	}
 }

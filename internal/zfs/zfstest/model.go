@@ -586,3 +586,17 @@ func (m *Model) String() string {
 	}
 	return b.String()
 }
+
+// Pool implements zfs.PoolReader: every pool of the model is healthy and has no size.
+func (m *Model) Pool(_ context.Context, dataset string) (zfs.PoolInfo, error) {
+	if err := zfs.ValidateName(dataset); err != nil {
+		return zfs.PoolInfo{}, err
+	}
+	name, _, _ := strings.Cut(dataset, "/")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.ds[name]; !ok {
+		return zfs.PoolInfo{}, fail("pool", name, zfs.ErrNotExist)
+	}
+	return zfs.PoolInfo{Name: name, Health: "ONLINE"}, nil
+}

@@ -305,6 +305,20 @@ var suiteCases = []struct {
 			s.t.Fatal("an invalid request changed something")
 		}
 	}},
+	{"PoolInfo", func(s *suite) {
+		pr, ok := s.c.(zfs.PoolReader)
+		if !ok {
+			s.t.Fatal("the client cannot read pools")
+		}
+		pool, _, _ := strings.Cut(s.root, "/")
+		info, err := pr.Pool(s.ctx, s.root)
+		s.ok(err, "pool")
+		if info.Name != pool || info.Health != "ONLINE" || info.Free > info.Size {
+			s.t.Fatalf("pool info %+v", info)
+		}
+		_, err = pr.Pool(s.ctx, "nosuchpool/x")
+		s.is(err, zfs.ErrNotExist, "a missing pool")
+	}},
 	{"ObserveMissingRoot", func(s *suite) {
 		tree, err := s.c.Observe(s.ctx, s.n("nope"))
 		s.ok(err, "observe a missing root")
