@@ -100,3 +100,30 @@ func TestKilledImportLeavesOnlyGarbage(t *testing.T) {
 		t.Fatalf("temporary dataset %s is not below %s", tmp, im.Layout.Tmp())
 	}
 }
+
+// TestImportArchiveReal: the same package as a directory and as a .tar.gz (with a top-level
+// folder) has one build-id, so importing the archive after the directory changes nothing; an
+// archive package on its own imports with its files.
+func TestImportArchiveReal(t *testing.T) {
+	ctx := context.Background()
+	c, im := realStore(t)
+	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n", "share/doc/hello/README": "hi"}
+	dirPkg := writePackage(t, "hello", "1.0.0", files)
+	arcPkg := writeArchivePackage(t, "hello", "1.0.0", files)
+	if ID(dirPkg) != ID(arcPkg) {
+		t.Fatalf("directory %s and archive %s differ", ID(dirPkg), ID(arcPkg))
+	}
+	if _, err := im.Import(ctx, arcPkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, before := c.Stats()
+	res, err := im.Import(ctx, dirPkg, nil)
+	must(t, err)
+	if _, after := c.Stats(); res.Imported || after != before {
+		t.Fatalf("importing the directory after the archive: %+v, %d mutating commands", res, after-before)
+	}
+	b, err := os.ReadFile(filepath.Join(im.Layout.Path(res.Dataset), "root/bin/hello"))
+	if err != nil || string(b) != files["bin/hello"] {
+		t.Fatalf("archive package content: %q %v", b, err)
+	}
+}
