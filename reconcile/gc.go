@@ -129,8 +129,8 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 	if held := int(pkg.Installed.UserRefs) - released; held > 0 {
 		return fmt.Sprintf("%s has %s", snap, plural(held, "user hold"))
 	}
-	if clones := p.s.obs.tree.Clones(snap); len(clones) > 0 {
-		return fmt.Sprintf("%s is the origin of %s", snap, clones[0].Name)
+	if clones := pkg.Installed.Clones; len(clones) > 0 {
+		return fmt.Sprintf("%s is the origin of %s", snap, clones[0])
 	}
 	for _, d := range p.s.obs.tree.Children(pkg.Dataset) {
 		return "it has a child dataset " + d.Name

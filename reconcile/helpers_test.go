@@ -4,12 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -73,9 +73,9 @@ func (c *clock) now() time.Time { return c.t }
 
 var _ zfs.Client = (*zfstest.Model)(nil)
 
-func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
-	t.Helper()
-	lk, err := pkgmeta.ParseLock(b)
-	must(t, err)
-	return lk
+// planText renders a plan for failure messages.
+func planText(p *Plan) string {
+	var b strings.Builder
+	p.WriteHuman(&b)
+	return b.String()
 }

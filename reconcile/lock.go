@@ -88,6 +88,8 @@ func (h *Held) Release() error {
 	for i := len(h.locks) - 1; i >= 0; i-- {
 		errs = append(errs, h.locks[i].Unlock())
 	}
+	// Released once: a second Release must not remove the record of whoever holds it next.
+	h.owner, h.locks = "", nil
 	return errors.Join(errs...)
 }
 
@@ -162,14 +164,15 @@ func acquire(ctx context.Context, path string, exclusive bool, deadline time.Tim
 		l.Close()
 		if !time.Now().Before(deadline) {
 			le := &lockedError{path: path, waited: time.Since(start)}
-			if b, err := os.ReadFile(path + ".owner"); err == nil {
+			// Whoever blocks an exclusive lock but lets a shared one through holds it shared,
+			// and an owner record is then stale (left by a holder that was killed).
+			if exclusive && sharedFree(path) {
+				le.shared = true
+			} else if b, err := os.ReadFile(path + ".owner"); err == nil {
 				var o Owner
 				if json.Unmarshal(b, &o) == nil {
 					le.owner = &o
 				}
-			}
-			if le.owner == nil {
-				le.shared = true
 			}
 			return nil, le
 		}
@@ -179,6 +182,14 @@ func acquire(ctx context.Context, path string, exclusive bool, deadline time.Tim
 		case <-time.After(min(lockRetry, time.Until(deadline)+time.Millisecond)):
 		}
 	}
+}
+
+// sharedFree reports whether a shared lock on path could be taken now (and leaves it unlocked).
+func sharedFree(path string) bool {
+	l := flock.New(path)
+	ok, err := l.TryRLock()
+	l.Close()
+	return ok && err == nil
 }
 
 func inode(path string) ([2]uint64, error) {

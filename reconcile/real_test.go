@@ -84,12 +84,6 @@ func (f *foreign) check(t *testing.T, c *zfs.CLI) {
 	}
 }
 
-func planText(p *Plan) string {
-	var b strings.Builder
-	p.WriteHuman(&b)
-	return b.String()
-}
-
 func TestExamplesReal(t *testing.T) {
 	for _, ex := range []string{"workstation", "buildhost", "fleet-host"} {
 		t.Run(ex, func(t *testing.T) {

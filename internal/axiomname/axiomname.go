@@ -1,8 +1,8 @@
 // Package axiomname holds Axiom's rule for the names of packages, profiles and environments.
 // Each such name becomes one component of a ZFS dataset name, so it is stricter than ZFS itself
 // (upstream's store component validator, which upstream never applied to profiles or
-// environments): [A-Za-z0-9._-], 1 to 255 bytes, no leading dot, and not a word ZFS or Axiom
-// reserves.
+// environments): [A-Za-z0-9._-], 1 to 255 bytes, no leading dot or dash, and not a word ZFS or
+// Axiom reserves.
 package axiomname
 
 import (
@@ -28,6 +28,8 @@ func Check(s string) error {
 		return fmt.Errorf("name %q is reserved", s)
 	case s[0] == '.':
 		return fmt.Errorf("name %q begins with a dot", s)
+	case s[0] == '-':
+		return fmt.Errorf("name %q begins with '-', which commands would read as an option", s)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -38,7 +38,7 @@ func randString(r *rand.Rand) string {
 }
 
 // trickyNames are valid names that look like other YAML types.
-var trickyNames = []string{"true", "null", "yes", "1.0", "123", "0x1F", "1e3", "-", "_", "-x", "a-b", "Y", "2024-01-02"}
+var trickyNames = []string{"true", "null", "yes", "1.0", "123", "0x1F", "1e3", "_", "x-", "a-b", "Y", "2024-01-02"}
 
 func randName(r *rand.Rand) string {
 	if r.IntN(4) == 0 {

@@ -92,3 +92,24 @@ func TestImportConcurrentModel(t *testing.T) {
 		t.Fatalf("temporary datasets left:\n%s", m)
 	}
 }
+
+// The same package as a directory and as a .tar.gz with a top-level folder is one package: one
+// build-id, so the second import changes nothing.
+func TestImportArchiveModel(t *testing.T) {
+	ctx := context.Background()
+	m, im := modelStore(t)
+	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n"}
+	arc, dir := writeArchivePackage(t, "hello", "1.0.0", files), writePackage(t, "hello", "1.0.0", files)
+	if ID(arc) != ID(dir) {
+		t.Fatalf("archive %s and directory %s differ", ID(arc), ID(dir))
+	}
+	res, err := im.Import(ctx, arc, nil)
+	must(t, err)
+	if !res.Imported {
+		t.Fatal("the archive was not imported")
+	}
+	calls := m.Calls
+	if res, err := im.Import(ctx, dir, nil); err != nil || res.Imported || m.Calls != calls {
+		t.Fatalf("importing the directory after the archive: %+v %v, %d calls", res, err, m.Calls-calls)
+	}
+}

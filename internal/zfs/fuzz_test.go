@@ -9,9 +9,9 @@ import (
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func FuzzParseListText(f *testing.F) {
-	f.Add("tp/a\tfilesystem\t1\t9\t1764260000\t-\t-\t/tp/a\n")
-	f.Add("tp/a@s\tsnapshot\t1\t9\t1764260000\t-\t3\t-\n")
-	f.Add("tp/c\tfilesystem\t1\t9\t1\ttp/a@s\t-\tnone\n\n")
+	f.Add("tp/a\tfilesystem\t1\t9\t1764260000\t-\t-\t-\t/tp/a\n")
+	f.Add("tp/a@s\tsnapshot\t1\t9\t1764260000\t-\t3\ttp/c,tp/d\t-\n")
+	f.Add("tp/c\tfilesystem\t1\t9\t1\ttp/a@s\t-\t-\tnone\n\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		ds, err := parseListText(in)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 // Observe lists the trees under roots in exactly two zfs processes (after the one-time version
 // probe), whatever their size:
 //
-//	zfs list -H -p -r -t filesystem,volume,snapshot -o name,type,guid,createtxg,creation,origin,userrefs,mountpoint ROOTS
+//	zfs list -H -p -r -t filesystem,volume,snapshot -o name,type,guid,createtxg,creation,origin,userrefs,clones,mountpoint ROOTS
 //	zfs get  -H -p -r -t filesystem,volume -s local,inherited,received -o name,property,source,value all ROOTS
 //
 // (with -j instead of -H where ZFS has JSON output, so no value can break parsing; not

@@ -3,6 +3,7 @@ package zfs
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,14 +11,14 @@ import (
 
 // The observation reads two commands' output (see observe.go for the commands):
 //
-//	list: name, type, guid, createtxg, creation, origin, userrefs, mountpoint per dataset
+//	list: name, type, guid, createtxg, creation, origin, userrefs, clones, mountpoint per dataset
 //	get:  name, property, source, value per set property (local, inherited or received)
 //
 // Each comes as -H -p text (tab-separated, one record per line) or, on OpenZFS 2.3+, as JSON.
 // Dataset names cannot contain tabs or newlines; property values can, so in text the value is the
 // last column and a line that does not start a new record continues the previous value.
 
-var listColumns = []string{"name", "type", "guid", "createtxg", "creation", "origin", "userrefs", "mountpoint"}
+var listColumns = []string{"name", "type", "guid", "createtxg", "creation", "origin", "userrefs", "clones", "mountpoint"}
 
 func splitLines(s string) []string {
 	s = strings.TrimRight(s, "\n")
@@ -70,7 +71,11 @@ func datasetFromColumns(f []string) (Dataset, error) {
 	if d.UserRefs, err = parseUint(f[6]); err != nil {
 		return d, fmt.Errorf("%s: userrefs: %w", d.Name, err)
 	}
-	if mp := f[7]; strings.HasPrefix(mp, "/") {
+	if f[7] != "-" && f[7] != "" {
+		d.Clones = strings.Split(f[7], ",")
+		slices.Sort(d.Clones)
+	}
+	if mp := f[8]; strings.HasPrefix(mp, "/") {
 		d.Mountpoint = mp
 	}
 	return d, nil

@@ -13,7 +13,7 @@ import (
 //
 //	get-2.3.json: zfs get -j -p -r -t filesystem,volume -s local,inherited,received -o name,property,source,value all tp/a
 //	get-2.3.txt:  the same with -H instead of -j
-//	list-2.3.txt: zfs list -H -p -r -t filesystem,volume,snapshot -o name,type,guid,createtxg,creation,origin,userrefs,mountpoint tp
+//	list-2.3.txt: zfs list -H -p -r -t filesystem,volume,snapshot -o name,type,guid,createtxg,creation,origin,userrefs,clones,mountpoint tp
 //
 // after `zfs create -o 'axiom:weird=a<TAB>b<NEWLINE>c ü' tp/a` and friends.
 
@@ -76,7 +76,7 @@ func TestParseListText(t *testing.T) {
 	}
 	want := []Dataset{
 		{Name: "tp/a", Type: Filesystem, GUID: 1234567890123, CreateTxg: 9, Creation: time.Unix(1764260000, 0).UTC(), Mountpoint: "/tp/a"},
-		{Name: "tp/a@s1", Type: Snapshot, GUID: 42, CreateTxg: 12, Creation: time.Unix(1764260100, 0).UTC(), UserRefs: 1},
+		{Name: "tp/a@s1", Type: Snapshot, GUID: 42, CreateTxg: 12, Creation: time.Unix(1764260100, 0).UTC(), UserRefs: 1, Clones: []string{"tp/b/d", "tp/c"}},
 		{Name: "tp/a/b", Type: Filesystem, GUID: 77, CreateTxg: 11, Creation: time.Unix(1764260050, 0).UTC(), Mountpoint: "/tp/a/b"},
 		{Name: "tp/c", Type: Filesystem, GUID: 78, CreateTxg: 13, Creation: time.Unix(1764260200, 0).UTC(), Origin: "tp/a@s1"},
 	}
@@ -88,9 +88,9 @@ func TestParseListText(t *testing.T) {
 func TestParseListErrors(t *testing.T) {
 	for name, in := range map[string]string{
 		"short line":   "tp/a\tfilesystem\t1\n",
-		"bad type":     "tp/a\twidget\t1\t2\t3\t-\t-\t/tp/a\n",
-		"bad guid":     "tp/a\tfilesystem\tx\t2\t3\t-\t-\t/tp/a\n",
-		"invalid name": "-tp\tfilesystem\t1\t2\t3\t-\t-\t/tp\n",
+		"bad type":     "tp/a\twidget\t1\t2\t3\t-\t-\t-\t/tp/a\n",
+		"bad guid":     "tp/a\tfilesystem\tx\t2\t3\t-\t-\t-\t/tp/a\n",
+		"invalid name": "-tp\tfilesystem\t1\t2\t3\t-\t-\t-\t/tp\n",
 	} {
 		if _, err := parseListText(in); err == nil {
 			t.Errorf("%s: parsed without error", name)

@@ -237,7 +237,7 @@ func unusedReason(tree *Tree, n string, guard Guard) string {
 		if s.UserRefs > 0 {
 			return SkipHeld
 		}
-		if len(tree.Clones(s.Name)) > 0 {
+		if len(s.Clones) > 0 {
 			return SkipCloned
 		}
 	}

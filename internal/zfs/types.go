@@ -98,13 +98,16 @@ func (p Props) argv(flag string) []string {
 
 // Dataset is one observed filesystem, volume or snapshot.
 type Dataset struct {
-	Name       string
-	Type       Type
-	GUID       uint64
-	CreateTxg  uint64
-	Creation   time.Time
-	Origin     string // for clones: the origin snapshot
-	UserRefs   uint64 // for snapshots: the number of user holds
+	Name      string
+	Type      Type
+	GUID      uint64
+	CreateTxg uint64
+	Creation  time.Time
+	Origin    string // for clones: the origin snapshot
+	UserRefs  uint64 // for snapshots: the number of user holds
+	// Clones are, for a snapshot, the datasets cloned from it, wherever they are in the pool
+	// (observation sees them even outside the roots it lists).
+	Clones     []string
 	Mountpoint string // for filesystems: "" when not mountable ("none", "legacy")
 	// Props holds the user properties (names with a ':') that are set locally, inherited or
 	// received, and the native "readonly" when set locally.
@@ -173,15 +176,13 @@ func (t *Tree) Snapshots(name string) []*Dataset {
 	return out
 }
 
-// Clones returns the datasets whose origin is the snapshot snap.
-func (t *Tree) Clones(snap string) []*Dataset {
-	var out []*Dataset
-	for i := range t.Datasets {
-		if t.Datasets[i].Origin == snap {
-			out = append(out, &t.Datasets[i])
-		}
+// Clones returns the names of the datasets cloned from the snapshot snap, wherever they are.
+func (t *Tree) Clones(snap string) []string {
+	d, ok := t.Get(snap)
+	if !ok {
+		return nil
 	}
-	return out
+	return d.Clones
 }
 
 // Under returns every dataset at or below name (snapshots included), sorted by name.

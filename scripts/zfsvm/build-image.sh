@@ -65,7 +65,7 @@ apt_install() { in_root apt-get install -y --no-install-recommends -o Dpkg::Use-
 
 log "guest kernel and headers"
 in_root apt-get update -o Dpkg::Use-Pty=0 >"$work/apt.log" 2>&1 || { tail -n 40 "$work/apt.log" >&2; exit 1; }
-apt_install linux-image-amd64 linux-headers-amd64 kmod udev procps >>"$work/apt.log" 2>&1 ||
+apt_install linux-image-amd64 linux-headers-amd64 kmod udev procps iproute2 >>"$work/apt.log" 2>&1 ||
 	{ tail -n 40 "$work/apt.log" >&2; exit 1; }
 log "OpenZFS from bookworm-backports (DKMS build, a few minutes)"
 apt_install -t bookworm-backports zfs-dkms zfsutils-linux >>"$work/apt.log" 2>&1 ||
@@ -99,5 +99,7 @@ touch "$out/ready"
 
 rm -rf "$image_dir"
 mv "$out" "$image_dir"
+# Images built by earlier versions of these scripts are dead weight (about 1 GiB each).
+find "$cache_root" -maxdepth 1 -name 'zfsvm-*' ! -name "zfsvm-$key" -exec rm -rf {} +
 log "image ready in $image_dir after $((SECONDS - start)) s"
 echo "$image_dir"

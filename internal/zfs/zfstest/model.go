@@ -506,6 +506,12 @@ func (m *Model) observe(n string) zfs.Dataset {
 	o := zfs.Dataset{Name: n, Type: d.typ, GUID: d.guid, CreateTxg: d.txg, Creation: d.creation,
 		Origin: d.origin, UserRefs: uint64(len(d.holds))}
 	if d.typ == zfs.Snapshot {
+		for name, c := range m.ds {
+			if c.origin == n {
+				o.Clones = append(o.Clones, name)
+			}
+		}
+		sort.Strings(o.Clones)
 		return o
 	}
 	o.Mountpoint = m.mountpoint(n)

@@ -191,6 +191,12 @@ var suiteCases = []struct {
 		if c.Origin != s.n("a@s") {
 			s.t.Fatalf("clone origin %q", c.Origin)
 		}
+		// The snapshot knows its clones even when they lie outside what was observed.
+		only, err := s.c.Observe(s.ctx, s.n("a"))
+		s.ok(err, "observe a")
+		if snap, ok := only.Get(s.n("a@s")); !ok || len(snap.Clones) != 1 || snap.Clones[0] != s.n("c") {
+			s.t.Fatalf("clones of a@s observed under a: %+v", snap)
+		}
 		if v, ok := c.Local(managed); !ok || v != "test" {
 			s.t.Fatal("clone lost its properties")
 		}
