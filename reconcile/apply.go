@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
@@ -71,15 +72,13 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 		return nil, err
 	}
 	var moved []string
-	moved = append(moved, moved2("configuration", plan.Config, configDigests(cfg, obs.sources))...)
-	moved = append(moved, moved2("state", plan.Observed, obs.fingerprint())...)
+	moved = append(moved, movedKeys("configuration", plan.Config, configDigests(cfg, obs.sources))...)
+	moved = append(moved, movedKeys("state", plan.Observed, obs.fingerprint())...)
 	if len(moved) > 0 {
 		return nil, &StalePlanError{Moved: moved}
 	}
 	return e.apply(ctx, plan, obs)
 }
-
-func moved2(what string, old, cur map[string]string) []string { return moved(what, old, cur) }
 
 // apply runs the steps in order. The context is checked between steps only: a step that started
 // runs to its end (with a context that is not cancelled), so an interrupted apply stops at a
@@ -268,20 +267,11 @@ func (x *executor) release(ctx context.Context, byTag map[string][]string) error
 func datasetsOf(snaps []string) []string {
 	var out []string
 	for _, s := range snaps {
-		ds, _, _ := cut(s, '@')
+		ds, _, _ := strings.Cut(s, "@")
 		out = append(out, ds)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func cut(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 func sortedKeys(m map[string][]string) []string {

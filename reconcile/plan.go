@@ -234,8 +234,8 @@ func LoadPlan(path string) (*Plan, error) {
 	return &p, nil
 }
 
-// moved lists what differs between two digest maps, for "the plan is stale because ...".
-func moved(what string, old, cur map[string]string) []string {
+// movedKeys lists what differs between two digest maps, for "the plan is stale because ...".
+func movedKeys(what string, old, cur map[string]string) []string {
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(old)) {
 		switch v, ok := cur[k]; {

@@ -267,7 +267,7 @@ func TestMoved(t *testing.T) {
 			[]string{"state: b changed", "state: d is gone", "state: c appeared", "state: z appeared"},
 		},
 	} {
-		if got := moved("state", tc.old, tc.cur); !slices.Equal(got, tc.want) {
+		if got := movedKeys("state", tc.old, tc.cur); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
@@ -209,7 +208,7 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		return err
 	}
 	open := func(input int, path string) (io.ReadCloser, error) {
-		if strings.Contains(path, "..") && !filepath.IsLocal(path) {
+		if !filepath.IsLocal(filepath.FromSlash(path)) {
 			return nil, fmt.Errorf("unsafe path %q", path)
 		}
 		return os.Open(filepath.Join(roots[input], filepath.FromSlash(path)))
