@@ -20,4 +20,3 @@ func TestNames(t *testing.T) {
 		t.Errorf("only %d failpoints", len(seen))
 	}
 }
-
