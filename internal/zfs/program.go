@@ -186,8 +186,9 @@ func (c *CLI) remount(ctx context.Context, names []string) {
 
 // destroyEach is the fallback without channel programs.
 func (c *CLI) destroyEach(ctx context.Context, tree *Tree, names []string, guard Guard, rep *DestroyReport) error {
+	gone := map[string]bool{} // destroyed by this call: a parent after its last child qualifies
 	for _, n := range names {
-		if reason := unusedReason(tree, n, guard); reason != "" {
+		if reason := unusedReason(tree, n, guard); reason != "" && !(reason == SkipHasChildren && allIn(tree.Children(n), gone)) {
 			rep.Skipped[n] = reason
 			continue
 		}
@@ -216,6 +217,7 @@ func (c *CLI) destroyEach(ctx context.Context, tree *Tree, names []string, guard
 			}
 			return err
 		}
+		gone[n] = true
 		rep.Destroyed = append(rep.Destroyed, n)
 	}
 	return nil
