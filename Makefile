@@ -17,6 +17,9 @@ test: test-unit test-zfs
 
 test-unit:
 	$(GO) test -count=1 $(PKGS)
+	@echo "== the ZFS conformance suite against the in-memory model:"
+	@$(GO) test -count=1 -v -run 'TestConformanceModel' ./internal/zfs/zfstest | grep -E '^(---|    ---|ok|FAIL)'
+
 
 test-zfs:
 	scripts/test-realzfs.sh

@@ -129,10 +129,10 @@ func TestExamplesReal(t *testing.T) {
 	}
 }
 
-// TestGenerationsRollbackGC walks an environment through its life on real ZFS: a profile change
+// TestGenerationsRollbackGCReal walks an environment through its life on real ZFS: a profile change
 // makes gen-2 and keeps gen-1; rollback pins gen-1 and plans leave it; a later change moves on,
 // prunes, and GC removes what nothing uses only once the grace period has passed.
-func TestGenerationsRollbackGC(t *testing.T) {
+func TestGenerationsRollbackGCReal(t *testing.T) {
 	e, c, root, mp := realEngine(t)
 	f := plantForeign(t, c, root, mp)
 	dir := t.TempDir()
@@ -283,7 +283,7 @@ func TestGenerationsRollbackGC(t *testing.T) {
 	f.check(t, c)
 }
 
-func TestStalePlanRefused(t *testing.T) {
+func TestStalePlanRefusedReal(t *testing.T) {
 	e, c, root, mp := realEngine(t)
 	dir := t.TempDir()
 	copyDir(t, filepath.Join("..", "examples"), dir)

@@ -67,14 +67,14 @@ var phaseB = []string{
 	failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCBatch,
 }
 
-// TestCrashAtEveryFailpoint kills `axiom-reconcile apply` with SIGKILL at every failpoint and
+// TestCrashAtEveryFailpointReal kills `axiom-reconcile apply` with SIGKILL at every failpoint and
 // requires it to converge. The crashes are chained, in the order a pass reaches the points: each
 // run after a crash must get past the debris the crash left (or it fails the test, instead of
 // being killed at its own point), and a final apply must succeed with an empty plan after it (so
 // no temporary dataset, no leaked or missing hold, no generation missing a package remains).
 // Configuration A builds the tree; then the test leaves an earlier crash's debris and chains
 // configuration B's points. Every point must actually be reached.
-func TestCrashAtEveryFailpoint(t *testing.T) {
+func TestCrashAtEveryFailpointReal(t *testing.T) {
 	if !failpoint.Enabled {
 		t.Fatal("this test needs a binary built with -tags failpoints")
 	}

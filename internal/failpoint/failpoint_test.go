@@ -6,7 +6,7 @@ import (
 )
 
 // Names are unique and shaped area/what; that each one is reached is proven by the crash test
-// (cmd/axiom-reconcile, TestCrashAtEveryFailpoint, realzfs and failpoints tags).
+// (cmd/axiom-reconcile, TestCrashAtEveryFailpointReal, realzfs and failpoints tags).
 func TestNames(t *testing.T) {
 	shape := regexp.MustCompile(`^[a-z-]+/[a-z-]+$`)
 	seen := map[string]bool{}

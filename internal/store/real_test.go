@@ -85,7 +85,7 @@ func TestImportConcurrentReal(t *testing.T) {
 	t.Logf("concurrent imports: imported=%v,%v", res[0].Imported, res[1].Imported)
 }
 
-func TestKilledImportLeavesOnlyGarbage(t *testing.T) {
+func TestKilledImportReal(t *testing.T) {
 	ctx := context.Background()
 	c, im := realStore(t)
 	// What a process killed after creating its temporary dataset leaves behind.

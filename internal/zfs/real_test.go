@@ -41,9 +41,9 @@ func TestConformanceRealLegacy(t *testing.T) {
 	})
 }
 
-// TestObserveProcessCount proves observation costs the same number of zfs processes for a tree of
+// TestObserveProcessCountReal proves observation costs the same number of zfs processes for a tree of
 // 10 datasets as for one of 500.
-func TestObserveProcessCount(t *testing.T) {
+func TestObserveProcessCountReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop())
