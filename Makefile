@@ -1,6 +1,8 @@
 # axiom-reconcile — build, test, lint, benchmark, demo. See README.md.
 # Go is taken from PATH, else from /usr/local/go (where Debian build hosts have it).
 export PATH := $(PATH):/usr/local/go/bin
+SHELL        := /bin/bash
+.SHELLFLAGS  := -o pipefail -ec
 GO      ?= go
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
@@ -19,7 +21,6 @@ test-unit:
 	$(GO) test -count=1 $(PKGS)
 	@echo "== the ZFS conformance suite against the in-memory model:"
 	@$(GO) test -count=1 -v -run 'TestConformanceModel' ./internal/zfs/zfstest | grep -E '^(---|    ---|ok|FAIL)'
-
 
 test-zfs:
 	scripts/test-realzfs.sh
