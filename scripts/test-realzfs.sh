@@ -4,7 +4,7 @@
 # (scripts/zfsvm). No substrate is a failure, never a skip.
 #
 # usage: test-realzfs.sh [go test flags passed to every binary, e.g. -test.run Conformance]
-#        Without flags, it runs the tests whose names contain "Real" (every real-ZFS test is named
+#        Without flags, it runs the tests whose names end in "Real" (every real-ZFS test is named
 #        so); the packages' other tests already ran natively in `make test-unit`.
 # env:   AXIOM_ZFS_SUBSTRATE=native|vm  force one substrate (default: native if available)
 set -euo pipefail
@@ -20,7 +20,7 @@ if [ -z "$pkgs" ]; then
 	echo "test-realzfs: no realzfs tests found" >&2
 	exit 1
 fi
-[ $# -gt 0 ] || set -- -test.run Real
+[ $# -gt 0 ] || set -- -test.run 'Real$'
 extra=""
 for a in "$@"; do extra+=" $(printf '%q' "$a")"; done
 tests=()
