@@ -29,10 +29,10 @@ func TestConformanceReal(t *testing.T) {
 	})
 }
 
-// TestConformanceRealLegacy runs the suite without JSON output and without channel programs, as
+// TestConformanceLegacyReal runs the suite without JSON output and without channel programs, as
 // on OpenZFS before 2.3, so the -H text parser and the one-at-a-time GC path are proven on real
 // output too.
-func TestConformanceRealLegacy(t *testing.T) {
+func TestConformanceLegacyReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	zfs.LegacyForTest(c)
