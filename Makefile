@@ -42,7 +42,7 @@ fmt:
 ## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchmem
+	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x
 
 ## demo: a throwaway pool, the examples applied, status, and a second plan with no changes.
 demo: build
