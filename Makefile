@@ -7,7 +7,7 @@ GO      ?= go
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
 
-.PHONY: all build test test-unit test-zfs lint fmt bench bench-zfs demo vm-image clean
+.PHONY: all build test test-unit test-zfs lint fmt bench demo vm-image clean
 
 all: build
 
