@@ -265,18 +265,29 @@ func (m *Model) repointOrigins(from, to string) {
 	}
 }
 
-// Destroy implements zfs.Client.
-func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) error {
+// existing validates name, takes the model's lock, counts a mutating call and finds the dataset
+// (ErrNotExist if it is not there). On success the caller must call unlock.
+func (m *Model) existing(op, name string) (*mds, func(), error) {
 	if err := zfs.ValidateName(name); err != nil {
-		return err
+		return nil, nil, err
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.Calls++
 	d, ok := m.ds[name]
 	if !ok {
-		return fail("destroy", name, zfs.ErrNotExist)
+		m.mu.Unlock()
+		return nil, nil, fail(op, name, zfs.ErrNotExist)
 	}
+	return d, m.mu.Unlock, nil
+}
+
+// Destroy implements zfs.Client.
+func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) error {
+	d, unlock, err := m.existing("destroy", name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	victims := []string{name}
 	if d.typ != zfs.Snapshot {
 		desc := m.descendants(name)
@@ -319,16 +330,11 @@ func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) 
 
 // SetProps implements zfs.Client.
 func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error {
-	if err := zfs.ValidateName(name); err != nil {
+	d, unlock, err := m.existing("set", name)
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.Calls++
-	d, ok := m.ds[name]
-	if !ok {
-		return fail("set", name, zfs.ErrNotExist)
-	}
+	defer unlock()
 	oldMP := m.mountpoint(name)
 	for k, v := range props {
 		d.props[k] = v
@@ -341,16 +347,11 @@ func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error 
 
 // InheritProp implements zfs.Client.
 func (m *Model) InheritProp(_ context.Context, name, prop string) error {
-	if err := zfs.ValidateName(name); err != nil {
+	d, unlock, err := m.existing("inherit", name)
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.Calls++
-	d, ok := m.ds[name]
-	if !ok {
-		return fail("inherit", name, zfs.ErrNotExist)
-	}
+	defer unlock()
 	delete(d.props, prop)
 	return nil
 }
