@@ -7,6 +7,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/resolve"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -28,6 +29,9 @@ type Engine struct {
 	Archive archive.Limits
 
 	meta store.MetaCache
+	// scans remembers source packages between passes of a long-lived engine (the daemon), so
+	// unchanged sources are not read and hashed again every pass.
+	scans source.Cache
 }
 
 func (e *Engine) now() time.Time {

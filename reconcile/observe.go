@@ -57,7 +57,7 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 	for _, s := range cfg.Sources {
 		dirs = append(dirs, s.Path)
 	}
-	o.sources, err = source.Scan(ctx, dirs, e.Archive)
+	o.sources, err = e.scans.Scan(ctx, dirs, e.Archive)
 	if err != nil {
 		return nil, fmt.Errorf("reading sources: %w", err)
 	}

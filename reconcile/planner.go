@@ -371,9 +371,19 @@ func (p *planner) needPackage(id layout.PackageID, sp *spec.Profile) {
 	}
 	p.imports[id] = true
 	p.importSteps = append(p.importSteps, Step{Kind: KindImport, Action: Add, Group: "Store " + p.l.Root, Target: p.l.Package(id),
-		Summary: "import " + id.String() + " from " + src.Origin, Source: posOf(sp.DeclRange),
+		Summary: "import " + id.String() + " from " + p.describeOrigin(src.Origin), Source: posOf(sp.DeclRange),
 		Import: &ImportStep{Package: id.Path(), Origin: src.Origin}})
 	sort.SliceStable(p.importSteps, func(i, j int) bool { return p.importSteps[i].Target < p.importSteps[j].Target })
+}
+
+// describeOrigin names a package's origin by its source: "samples: bash-5.2.21".
+func (p *planner) describeOrigin(origin string) string {
+	for _, s := range p.cfg.Sources {
+		if rel, err := filepath.Rel(s.Path, origin); err == nil && filepath.IsLocal(rel) {
+			return fmt.Sprintf("source %q: %s", s.Name, rel)
+		}
+	}
+	return origin
 }
 
 // resolve resolves a profile against the usable store packages and the sources.

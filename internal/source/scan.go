@@ -23,6 +23,11 @@ import (
 // given and the entries of each in byte order of their names. A directory given twice is read
 // once. If ctx is cancelled Scan returns ctx's error and no packages.
 func Scan(ctx context.Context, dirs []string, lim archive.Limits) ([]*Package, error) {
+	return scan(ctx, dirs, lim, nil)
+}
+
+// scan is Scan, reading packages through cache when it is not nil.
+func scan(ctx context.Context, dirs []string, lim archive.Limits, cache *Cache) ([]*Package, error) {
 	var (
 		pkgs []*Package
 		errs []error
@@ -45,7 +50,12 @@ func Scan(ctx context.Context, dirs []string, lim archive.Limits) ([]*Package, e
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := load(ctx, origin, lim)
+			var p *Package
+			if cache != nil {
+				p, err = cache.load(ctx, origin, lim)
+			} else {
+				p, err = load(ctx, origin, lim)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
