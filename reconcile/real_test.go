@@ -23,7 +23,7 @@ import (
 func realEngine(t testing.TB) (*Engine, *zfs.CLI, string, string) {
 	t.Helper()
 	pool := zfstest.RealPool(t)
-	c := zfs.NewCLI(zerolog.Nop())
+	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...)) // as the command builds it
 	base := zfstest.NewRoot(t, c, pool)
 	root := base + "/axiom"
 	return &Engine{ZFS: c, Log: zerolog.Nop()}, c, root, "/" + root

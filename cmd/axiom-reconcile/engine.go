@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -29,7 +30,7 @@ func loadConfig(e *env, dir string) (*spec.Config, error) {
 
 // engine builds the reconciler with the real zfs command.
 func (g *globals) engine() *reconcile.Engine {
-	return &reconcile.Engine{ZFS: zfs.NewCLI(g.log), Log: g.log}
+	return &reconcile.Engine{ZFS: zfs.NewCLI(g.log, zfs.WithProps(layout.Props()...)), Log: g.log}
 }
 
 func (g *globals) lockOptions(timeout time.Duration, command string, args []string) reconcile.LockOptions {

@@ -40,6 +40,12 @@ const (
 	PropPinnedFor      = "axiom:pinned-for"      // the realize digest the configuration wanted then
 )
 
+// Props lists every property above, for observations that read a known list (zfs.WithProps).
+func Props() []string {
+	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
+		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor}
+}
+
 // Kinds of managed datasets (PropKind).
 const (
 	KindContainer  = "container"

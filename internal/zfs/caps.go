@@ -52,7 +52,12 @@ func parseVersion(out string) (Capabilities, error) {
 // Capabilities runs `zfs version` once per client and remembers the answer. A ZFS too old to
 // have `zfs version` (before 0.8) is reported with neither JSON nor channel programs.
 func (c *CLI) Capabilities(ctx context.Context) (Capabilities, error) {
-	c.capsOnce.Do(func() { c.caps, c.capsErr = c.probe(ctx) })
+	c.capsOnce.Do(func() {
+		c.caps, c.capsErr = c.probe(ctx)
+		if c.capsErr == nil {
+			c.json.CompareAndSwap(jsonUnknown, map[bool]int32{true: jsonYes, false: jsonNo}[c.caps.JSON])
+		}
+	})
 	return c.caps, c.capsErr
 }
 

@@ -18,8 +18,12 @@ import (
 type CLI struct {
 	log      zerolog.Logger
 	zfsBin   string
+	props    []string // user properties Observe reads; nil: all of them (a slower second process)
 	procs    atomic.Int64
 	mutating atomic.Int64
+	// json says whether `zfs get -j` works: jsonUnknown until the first observation (or
+	// Capabilities) finds out.
+	json atomic.Int32
 
 	capsOnce sync.Once
 	caps     Capabilities
@@ -28,10 +32,30 @@ type CLI struct {
 
 var _ Client = (*CLI)(nil)
 
-// NewCLI returns a client that runs `zfs` from PATH and logs every process once, at debug level.
-func NewCLI(log zerolog.Logger) *CLI {
-	return &CLI{log: log, zfsBin: "zfs"}
+// Option configures a CLI.
+type Option func(*CLI)
+
+// WithProps names the user properties Observe reads. With them, an observation is one `zfs get`
+// of the native columns and those properties; without, it lists and then reads every property
+// (`zfs get all`), which costs a second, slower process.
+func WithProps(props ...string) Option {
+	return func(c *CLI) { c.props = append([]string(nil), props...) }
 }
+
+// NewCLI returns a client that runs `zfs` from PATH and logs every process once, at debug level.
+func NewCLI(log zerolog.Logger, opts ...Option) *CLI {
+	c := &CLI{log: log, zfsBin: "zfs"}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+const (
+	jsonUnknown int32 = iota
+	jsonYes
+	jsonNo
+)
 
 // Stats reports how many zfs processes this client started, and how many of them could change
 // state. Tests use it to prove what an operation costs.

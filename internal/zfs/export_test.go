@@ -9,4 +9,5 @@ func LegacyForTest(c *CLI) {
 	c.caps, c.capsErr = c.probe(context.Background())
 	c.caps.JSON = false
 	c.caps.ChannelPrograms = false
+	c.json.Store(jsonNo)
 }

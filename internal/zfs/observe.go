@@ -6,16 +6,25 @@ import (
 	"strings"
 )
 
-// Observe lists the trees under roots in exactly two zfs processes (after the one-time version
-// probe), whatever their size:
+// getColumns are the native properties a single-get observation reads: the list columns and
+// readonly.
+var getColumns = append(append([]string(nil), listColumns[1:]...), "readonly")
+
+// Observe lists the trees under roots in a constant number of zfs processes, whatever their
+// size. With WithProps, one:
 //
-//	zfs list -H -p -r -t filesystem,volume,snapshot -o name,type,guid,createtxg,creation,origin,userrefs,clones,mountpoint ROOTS
-//	zfs get  -H -p -r -t filesystem,volume -s local,inherited,received -o name,property,source,value all ROOTS
+//	zfs get -j -p -r -t filesystem,volume,snapshot -o name,property,source,value type,guid,createtxg,creation,origin,userrefs,clones,mountpoint,readonly,PROPS ROOTS
 //
-// (with -j instead of -H where ZFS has JSON output, so no value can break parsing; not
-// --json-int, which turns a user property "007" into the number 7). The second command is skipped
-// when nothing exists. No per-dataset process is ever started. With JSON, a missing root makes zfs
-// print nothing at all for the others, so the listing is repeated once without the missing ones.
+// Without, two: a `zfs list` of the same columns, then
+//
+//	zfs get -j -p -r -t filesystem,volume -s local,inherited,received -o name,property,source,value all ROOTS
+//
+// for every user property (measured on OpenZFS 2.3: `get all` costs about twice the single get
+// of a known list). -j is JSON (OpenZFS 2.3), so no value can break parsing; on an older ZFS the
+// first observation finds out (it refuses -j) and -H text is used from then on. Not --json-int,
+// which turns a user property "007" into the number 7. No per-dataset process is ever started.
+// With JSON, a missing root makes zfs print nothing at all for the others, so the command is
+// repeated once without the missing ones.
 func (c *CLI) Observe(ctx context.Context, roots ...string) (*Tree, error) {
 	for _, r := range roots {
 		if err := ValidateDataset(r); err != nil {
@@ -25,38 +34,37 @@ func (c *CLI) Observe(ctx context.Context, roots ...string) (*Tree, error) {
 	if len(roots) == 0 {
 		return NewTree(nil), nil
 	}
-	caps, err := c.Capabilities(ctx)
+	under := func(n string) bool {
+		for _, r := range roots {
+			if n == r || strings.HasPrefix(n, r+"/") || strings.HasPrefix(n, r+"@") {
+				return true
+			}
+		}
+		return false
+	}
+	if c.props != nil {
+		cols := append(append([]string(nil), getColumns...), c.props...)
+		recs, err := c.get(ctx, roots, under, "-r", "-t", "filesystem,volume,snapshot", "-o", "name,property,source,value", strings.Join(cols, ","))
+		if err != nil {
+			return nil, err
+		}
+		return datasetsFromRecords(recs)
+	}
+
+	out, err := c.query(ctx, "list", roots, "-r", "-t", "filesystem,volume,snapshot", "-o", strings.Join(listColumns, ","))
 	if err != nil {
 		return nil, err
 	}
-	format := []string{"-H", "-p"}
-	if caps.JSON {
-		format = []string{"-j", "-p"}
-	}
-	args := append([]string{"list"}, format...)
-	args = append(args, "-r", "-t", "filesystem,volume,snapshot", "-o", strings.Join(listColumns, ","))
-	out, err := c.run(ctx, "list", strings.Join(roots, " "), false, append(args, roots...)...)
-	if err != nil && !onlyMissing(err) {
-		return nil, err
-	}
-	if err != nil && caps.JSON && len(roots) > 1 {
-		if rest := withoutMissing(roots, err); len(rest) > 0 {
-			out, err = c.run(ctx, "list", strings.Join(rest, " "), false, append(args, rest...)...)
-			if err != nil && !onlyMissing(err) {
-				return nil, err
-			}
-		}
-	}
 	var ds []Dataset
-	switch {
-	case len(strings.TrimSpace(string(out))) == 0:
-	case caps.JSON:
-		ds, err = parseListJSON(out)
-	default:
-		ds, err = parseListText(string(out))
-	}
-	if err != nil && !onlyMissing(err) {
-		return nil, err
+	if len(strings.TrimSpace(string(out))) > 0 {
+		if c.json.Load() == jsonYes {
+			ds, err = parseListJSON(out)
+		} else {
+			ds, err = parseListText(string(out))
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	tree := NewTree(ds)
 	var present []string
@@ -68,26 +76,60 @@ func (c *CLI) Observe(ctx context.Context, roots ...string) (*Tree, error) {
 	if len(present) == 0 {
 		return tree, nil
 	}
-
-	args = append([]string{"get"}, format...)
-	args = append(args, "-r", "-t", "filesystem,volume", "-s", "local,inherited,received", "-o", "name,property,source,value", "all")
-	out, err = c.run(ctx, "get", strings.Join(present, " "), false, append(args, present...)...)
-	if err != nil && !onlyMissing(err) {
-		return nil, err
-	}
-	var recs []propRecord
-	switch {
-	case len(strings.TrimSpace(string(out))) == 0:
-	case caps.JSON:
-		recs, err = parseGetJSON(out)
-	default:
-		recs, err = parseGetText(string(out), func(n string) bool { _, ok := tree.Get(n); return ok })
-	}
-	if err != nil && !onlyMissing(err) {
+	recs, err := c.get(ctx, present, func(n string) bool { _, ok := tree.Get(n); return ok },
+		"-r", "-t", "filesystem,volume", "-s", "local,inherited,received", "-o", "name,property,source,value", "all")
+	if err != nil {
 		return nil, err
 	}
 	attachProps(tree, recs)
 	return tree, nil
+}
+
+// get runs `zfs get` and parses its records; known tells a dataset name from a value's
+// continuation line in -H text.
+func (c *CLI) get(ctx context.Context, roots []string, known func(string) bool, args ...string) ([]propRecord, error) {
+	out, err := c.query(ctx, "get", roots, args...)
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		return nil, err
+	}
+	if c.json.Load() == jsonYes {
+		return parseGetJSON(out)
+	}
+	return parseGetText(string(out), known)
+}
+
+// query runs `zfs list` or `zfs get` with -j (or, where ZFS has no JSON, -H) and -p over roots,
+// tolerating roots that do not exist.
+func (c *CLI) query(ctx context.Context, cmd string, roots []string, args ...string) ([]byte, error) {
+	run := func(roots []string) ([]byte, error) {
+		format := []string{"-H", "-p"}
+		if c.json.Load() != jsonNo {
+			format = []string{"-j", "-p"}
+		}
+		argv := append(append(append([]string{cmd}, format...), args...), roots...)
+		out, err := c.run(ctx, cmd, strings.Join(roots, " "), false, argv...)
+		if err != nil && c.json.Load() == jsonUnknown && errors.Is(err, ErrUnsupported) {
+			c.json.Store(jsonNo) // a ZFS before 2.3: no -j
+			return c.run(ctx, cmd, strings.Join(roots, " "), false, append(append(append([]string{cmd}, "-H", "-p"), args...), roots...)...)
+		}
+		if err == nil || onlyMissing(err) {
+			c.json.CompareAndSwap(jsonUnknown, jsonYes)
+		}
+		return out, err
+	}
+	out, err := run(roots)
+	if err != nil && !onlyMissing(err) {
+		return nil, err
+	}
+	if err != nil && c.json.Load() == jsonYes && len(roots) > 1 {
+		if rest := withoutMissing(roots, err); len(rest) > 0 {
+			out, err = run(rest)
+			if err != nil && !onlyMissing(err) {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // attachProps keeps user properties (from any source) and a locally set readonly.
@@ -97,14 +139,60 @@ func attachProps(tree *Tree, recs []propRecord) {
 		if !ok {
 			continue // created between the two commands; the next observation sees it whole
 		}
-		if !strings.Contains(r.prop, ":") && !(r.prop == "readonly" && r.p.Source == SourceLocal) {
-			continue
-		}
-		if d.Props == nil {
-			d.Props = map[string]Prop{}
-		}
-		d.Props[r.prop] = r.p
+		keepProp(d, r)
 	}
+}
+
+func keepProp(d *Dataset, r propRecord) {
+	if r.p.Source == SourceNone || r.p.Source == SourceDefault {
+		return // unset
+	}
+	if !strings.Contains(r.prop, ":") && !(r.prop == "readonly" && r.p.Source == SourceLocal) {
+		return
+	}
+	if d.Props == nil {
+		d.Props = map[string]Prop{}
+	}
+	d.Props[r.prop] = r.p
+}
+
+// datasetsFromRecords builds datasets from one `zfs get` of the native columns and properties.
+func datasetsFromRecords(recs []propRecord) (*Tree, error) {
+	cols := map[string]map[string]string{}
+	var order []string
+	for _, r := range recs {
+		if cols[r.dataset] == nil {
+			cols[r.dataset] = map[string]string{}
+			order = append(order, r.dataset)
+		}
+		cols[r.dataset][r.prop] = r.p.Value
+	}
+	ds := make([]Dataset, 0, len(order))
+	for _, name := range order {
+		c := cols[name]
+		f := []string{name}
+		for _, col := range listColumns[1:] {
+			v, ok := c[col]
+			if !ok {
+				v = "-"
+			}
+			f = append(f, v)
+		}
+		d, err := datasetFromColumns(f)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	tree := NewTree(ds)
+	for _, r := range recs {
+		// Snapshots only inherit user properties; like the two-process observation, keep
+		// properties of filesystems and volumes.
+		if d, ok := tree.Get(r.dataset); ok && d.Type != Snapshot {
+			keepProp(d, r)
+		}
+	}
+	return tree, nil
 }
 
 // onlyMissing reports whether err is a listing that failed only because roots did not exist; the

@@ -16,9 +16,11 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 )
 
+// TestConformanceReal runs the suite as production does: JSON output, channel programs, and
+// observation in one `zfs get` of a known property list.
 func TestConformanceReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
-	c := zfs.NewCLI(zerolog.Nop())
+	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(zfstest.SuiteProps...))
 	caps, err := c.Capabilities(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +32,8 @@ func TestConformanceReal(t *testing.T) {
 }
 
 // TestConformanceLegacyReal runs the suite without JSON output and without channel programs, as
-// on OpenZFS before 2.3, so the -H text parser and the one-at-a-time GC path are proven on real
-// output too.
+// on OpenZFS before 2.3, and with the two-process observation of every user property, so the -H
+// text parser, that observation and the one-at-a-time GC path are proven on real output too.
 func TestConformanceLegacyReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
@@ -41,24 +43,13 @@ func TestConformanceLegacyReal(t *testing.T) {
 	})
 }
 
-// TestObserveProcessCountReal proves observation costs the same number of zfs processes for a tree of
-// 10 datasets as for one of 500.
+// TestObserveProcessCountReal proves observation costs the same number of zfs processes for a
+// tree of 10 datasets as for one of 501: one as production reads (a known property list), two
+// when every user property is read.
 func TestObserveProcessCountReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop())
-	if _, err := c.Capabilities(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cost := func(root string) (int64, int) {
-		before, _ := c.Stats()
-		tree, err := c.Observe(ctx, root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		after, _ := c.Stats()
-		return after - before, len(tree.Datasets)
-	}
 	// build makes root with fs filesystems and snaps snapshots of each: fs*(1+snaps)+1 datasets.
 	build := func(fs, snaps int) string {
 		root := zfstest.NewRoot(t, c, pool)
@@ -78,17 +69,39 @@ func TestObserveProcessCountReal(t *testing.T) {
 		}
 		return root
 	}
-	smallProcs, small := cost(build(3, 2))   // 1 + 3 + 6 = 10
-	largeProcs, large := cost(build(20, 24)) // 1 + 20 + 480 = 501
-	if small != 10 {
-		t.Fatalf("small tree has %d datasets, want 10", small)
-	}
-	if large < 500 {
-		t.Fatalf("large tree has %d datasets, want about 500", large)
-	}
-	t.Logf("observe: %d datasets in %d processes, %d datasets in %d processes", small, smallProcs, large, largeProcs)
-	if smallProcs != largeProcs || smallProcs != 2 {
-		t.Fatalf("observe took %d processes for %d datasets and %d for %d; want 2 for both", smallProcs, small, largeProcs, large)
+	small, large := build(3, 2), build(20, 24) // 1 + 3 + 6 = 10; 1 + 20 + 480 = 501
+	for _, tc := range []struct {
+		name  string
+		c     *zfs.CLI
+		procs int64
+	}{
+		{"known properties", zfs.NewCLI(zerolog.Nop(), zfs.WithProps("axiom:managed-by")), 1},
+		{"every user property", zfs.NewCLI(zerolog.Nop()), 2},
+	} {
+		if _, err := tc.c.Observe(ctx, small); err != nil { // the first observation learns the output format
+			t.Fatal(err)
+		}
+		cost := func(root string) (int64, int) {
+			before, _ := tc.c.Stats()
+			tree, err := tc.c.Observe(ctx, root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, _ := tc.c.Stats()
+			if d, ok := tree.Get(root + "/fs01"); !ok || d.Props["axiom:managed-by"].Source != zfs.SourceLocal {
+				t.Fatalf("%s: fs01 observed as %+v", tc.name, d)
+			}
+			return after - before, len(tree.Datasets)
+		}
+		smallProcs, n10 := cost(small)
+		largeProcs, n501 := cost(large)
+		t.Logf("%s: %d datasets in %d processes, %d datasets in %d processes", tc.name, n10, smallProcs, n501, largeProcs)
+		if n10 != 10 || n501 != 501 {
+			t.Fatalf("trees of %d and %d datasets, want 10 and 501", n10, n501)
+		}
+		if smallProcs != tc.procs || largeProcs != tc.procs {
+			t.Fatalf("%s: %d and %d processes; want %d for both", tc.name, smallProcs, largeProcs, tc.procs)
+		}
 	}
 }
 

@@ -91,6 +91,10 @@ func names(tree *zfs.Tree) []string {
 
 const managed = "axiom:managed-by"
 
+// SuiteProps are the user properties the suite sets, for clients that read a known list
+// (zfs.WithProps).
+var SuiteProps = []string{managed, "axiom:note", "axiom:num", "axiom:x", "axiom:y"}
+
 var suiteCases = []struct {
 	name string
 	run  func(s *suite)
