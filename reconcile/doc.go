@@ -1,7 +1,7 @@
 // Package reconcile turns a desired state (a *spec.Config) and an observation of ZFS into an
 // ordered plan of typed, idempotent steps, and applies them under a global lock.
 //
-// A pass is level-based: it re-observes everything (two zfs processes, see zfs.CLI.Observe, plus
+// A pass is level-based: it re-observes everything (one zfs process, see zfs.CLI.Observe, plus
 // reads of the few files the reconciler keeps: profile.yaml, profile.lock.yaml, each generation's
 // lock copy and each environment's `current` link) and never acts on what it was told changed.
 // Planning does no mutation; applying runs the steps in order and checks the context only between

@@ -32,7 +32,8 @@ type observation struct {
 	sources []*source.Package
 }
 
-// observe reads ZFS (two processes), the reconciler's files and the configured sources.
+// observe reads ZFS (one process, see zfs.CLI.Observe), the reconciler's files and the
+// configured sources.
 func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, error) {
 	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}
 	tree, err := e.ZFS.Observe(ctx, l.Root)

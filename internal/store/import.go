@@ -43,7 +43,7 @@ type Result struct {
 }
 
 // Import puts pkg into the store unless a complete copy is there already. known, if not nil, is
-// a fresh observation the caller made (saving two processes); it is only used to skip work, never
+// a fresh observation the caller made (saving a process); it is only used to skip work, never
 // to decide that creating is safe.
 func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.Tree) (Result, error) {
 	id := ID(pkg)
