@@ -25,8 +25,9 @@ test-unit:
 test-zfs:
 	scripts/test-realzfs.sh
 
-## lint: go vet (both build tags), staticcheck and gofmt.
+## lint: go.mod tidy, go vet (both build tags), staticcheck and gofmt.
 lint:
+	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags realzfs,failpoints $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
