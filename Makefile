@@ -1,9 +1,17 @@
 # axiom-reconcile — build, test, lint, benchmark, demo. See README.md.
-# Go is taken from PATH, else from /usr/local/go (where Debian build hosts have it).
-export PATH := $(PATH):/usr/local/go/bin
 SHELL        := /bin/bash
 .SHELLFLAGS  := -o pipefail -ec
-GO      ?= go
+# Go: $(GO) if set, else the first new-enough of PATH and /usr/local/go; where there is none (a
+# fresh Debian 12 has Go 1.19), scripts/ensure-go.sh installs the pinned official toolchain into
+# /var/cache/axiom-reconcile from the Go module proxy.
+ifeq ($(origin GO),undefined)
+GO := $(shell scripts/ensure-go.sh)
+endif
+ifeq ($(GO),)
+$(error no Go toolchain: scripts/ensure-go.sh could not find or install one)
+endif
+GOFMT   := $(dir $(GO))gofmt
+export GO
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
 
@@ -32,10 +40,10 @@ lint:
 	$(GO) vet -tags realzfs,failpoints $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 	$(GO) tool staticcheck -tags realzfs,failpoints $(PKGS)
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$($(GOFMT) -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 fmt:
-	gofmt -w $$(git ls-files '*.go')
+	$(GOFMT) -w $$(git ls-files '*.go')
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/workstation
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/buildhost
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
