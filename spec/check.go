@@ -13,7 +13,7 @@ import (
 // checkStore requires exactly one store block and returns it.
 func (d *decoder) checkStore(files []*sourceFile) Store {
 	if len(d.stores) == 0 {
-		if d.incomplete || d.sawStore || len(files) == 0 {
+		if d.opaque || d.sawStore || len(files) == 0 {
 			return Store{}
 		}
 		first := files[0].display
@@ -59,7 +59,7 @@ func checkUnique[T any](d *decoder, kind string, items []T, name func(T) string,
 
 // checkReferences requires every environment's profile to be declared.
 func (d *decoder) checkReferences() {
-	if d.incomplete {
+	if d.opaque {
 		return
 	}
 	names := slices.Clone(d.profileLabels)
