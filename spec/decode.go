@@ -126,6 +126,7 @@ func decode(dir string, files []*sourceFile) (*Config, hcl.Diagnostics) {
 	slices.Sort(cfg.Files)
 
 	cfg.Store = d.checkStore(files)
+	d.checkNameLengths(cfg.Store)
 	cfg.GC = d.checkGC()
 	checkUnique(d, "source", d.sources, sourceName, func(s Source) hcl.Range { return s.DeclRange })
 	checkUnique(d, "profile", d.profiles, profileName, func(p Profile) hcl.Range { return p.DeclRange })

@@ -31,7 +31,7 @@ type Loader struct {
 
 // Load reads every *.hcl file directly in dir (not in subdirectories; names beginning with '.'
 // are ignored) and decodes them as one configuration. It returns either a valid *Config and no
-// error diagnostics, or nil and every problem found. Ranges in the config and in diagnostics name
+// error diagnostics (perhaps warnings), or nil and every problem found. Ranges in the config and in diagnostics name
 // files as filepath.Join(dir, name), so they read as the user wrote dir.
 func (l *Loader) Load(dir string) (*Config, hcl.Diagnostics) {
 	return l.LoadFS(os.DirFS(dir), dir)
