@@ -49,7 +49,7 @@ func TestTempNames(t *testing.T) {
 	l := Layout{Root: "zroot/axiom"}
 	for got, want := range map[string]string{
 		l.Temp(TempPackagePrefix("3f2a9c1b0d4e5f60718293a4"), "0123abcd"): "zroot/axiom/tmp/pkg-3f2a9c1b0d4e5f60718293a4-0123abcd",
-		l.Temp(TempGenerationPrefix("dev", 12), "0123abcd"):                "zroot/axiom/tmp/gen-dev-12-0123abcd",
+		l.Temp(TempGenerationPrefix("dev", 12), "0123abcd"):               "zroot/axiom/tmp/gen-dev-12-0123abcd",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
