@@ -129,7 +129,7 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
-	tmp, err := store.CreateTemp(ctx, e.ZFS, l, "gen-"+st.Env+"-"+fmt.Sprint(st.Generation), zfs.Props{
+	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), zfs.Props{
 		layout.PropManagedBy:     layout.ManagedBy,
 		layout.PropKind:          layout.KindGeneration,
 		layout.PropProfile:       st.Profile,

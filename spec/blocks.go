@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/axiomname"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/version"
@@ -63,7 +65,11 @@ func (d *decoder) checkMountpoint(a *hcl.Attribute, mp string) {
 		problem = "it contains a control character"
 	case !path.IsAbs(mp):
 		problem = "it is not an absolute path"
+	case path.Clean(mp) == "/":
+		problem = "the store cannot be mounted over the root directory"
 	case path.Clean(mp) != mp:
+		// Not rewritten silently: "..", "." and doubled or trailing slashes are refused with
+		// the clean form as the suggestion, so the path in the file is the path ZFS shows.
 		problem = fmt.Sprintf("it is not clean (did you mean %q?)", path.Clean(mp))
 	default:
 		return
@@ -73,7 +79,7 @@ func (d *decoder) checkMountpoint(a *hcl.Attribute, mp string) {
 }
 
 func (d *decoder) source(b *hcl.Block, fileDir string) Source {
-	s := Source{Name: b.Labels[0], DeclRange: b.DefRange}
+	s := Source{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
 	d.checkName("source", b)
 	content, diags := b.Body.Content(sourceSchema())
 	d.diags = append(d.diags, diags...)
@@ -95,11 +101,12 @@ func (d *decoder) source(b *hcl.Block, fileDir string) Source {
 }
 
 func (d *decoder) profile(b *hcl.Block) Profile {
-	p := Profile{Name: b.Labels[0], DeclRange: b.DefRange}
+	p := Profile{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0], DescriptionRange: b.DefRange}
 	d.checkName("profile", b)
 	content, diags := b.Body.Content(profileSchema())
 	d.diags = append(d.diags, diags...)
 	if a, ok := content.Attributes["description"]; ok {
+		p.DescriptionRange = a.Expr.Range()
 		if v, ok := d.stringAttr(a); ok {
 			p.Description = v
 			if strings.IndexFunc(v, unicode.IsControl) >= 0 {
@@ -110,7 +117,7 @@ func (d *decoder) profile(b *hcl.Block) Profile {
 	}
 	first := map[string]hcl.Range{}
 	for _, pb := range content.Blocks {
-		pkg := d.pkg(pb)
+		pkg := d.pkg(pb, p.Name)
 		if r, dup := first[pkg.Name]; dup {
 			d.errorAt(pb.LabelRanges[0], nil, "Duplicate package",
 				fmt.Sprintf("Profile %q already requests package %q at %s. Request each package once, with one version constraint.", p.Name, pkg.Name, where(r)))
@@ -122,17 +129,26 @@ func (d *decoder) profile(b *hcl.Block) Profile {
 	return p
 }
 
-func (d *decoder) pkg(b *hcl.Block) Package {
-	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, ConstraintRange: b.DefRange}
+func (d *decoder) pkg(b *hcl.Block, profile string) Package {
+	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, NameRange: b.LabelRanges[0], ConstraintRange: b.DefRange}
 	d.checkName("package", b)
 	content, diags := b.Body.Content(packageSchema())
 	d.diags = append(d.diags, diags...)
 	if a, ok := content.Attributes["version"]; ok {
 		p.ConstraintRange = a.Expr.Range()
-		if s, ok := d.stringAttr(a); ok {
+		if s, ok := d.stringAttrHint(a, versionHint); ok {
 			c, err := version.ParseConstraint(s)
-			if err != nil {
+			switch {
+			case err != nil:
 				d.errorAt(a.Expr.Range(), &a.Range, "Invalid version constraint", fmt.Sprintf("%s.\n\n%s", upperFirst(err.Error()), constraintHelp))
+			case !c.Satisfiable():
+				canonical := ""
+				if c.String() != s {
+					canonical = fmt.Sprintf(" (%s)", c)
+				}
+				d.warningAt(a.Expr.Range(), &a.Range, "Version constraint admits no version",
+					fmt.Sprintf("No version satisfies %q%s: its lower bound is above its upper bound, or no version lies between them. Profile %q cannot be resolved while it requests package %q with this constraint.",
+						s, canonical, profile, p.Name))
 			}
 			p.Constraint = c
 		}
@@ -140,15 +156,31 @@ func (d *decoder) pkg(b *hcl.Block) Package {
 	return p
 }
 
+// versionHint suggests quoting a version written as a number, showing it as written: without
+// quotes 2.40 is the number 2.4, which as a version is 2.4.0, not 2.40.0.
+func versionHint(v cty.Value, src string) string {
+	h := quoteHint(v, src)
+	if h == "" || v.Type() != cty.Number {
+		return h
+	}
+	if n := v.AsBigFloat().Text('f', -1); n != src {
+		h += fmt.Sprintf(" Without quotes, %s is the number %s, and would be read as the version %s.", src, n, n)
+	}
+	return h + " Version constraints are strings."
+}
+
 const constraintHelp = `A version constraint is one of: an exact version ("5.2.21"); "~X.Y.Z", same major and minor ("~13.2" admits 13.2.0 up to 13.3.0); "^X.Y.Z", same major ("^5.0.0" admits 5.0.0 up to 6.0.0); a comma-separated range of >=, >, <=, < terms (">=1.0.0,<2.0.0"); or "*" for any version. Versions have one to three decimal numbers.`
 
 func (d *decoder) environment(b *hcl.Block) Environment {
 	e := Environment{
-		Name:                b.Labels[0],
-		ConflictPolicy:      ConflictError,
-		ConflictPolicyRange: b.DefRange,
-		KeepGenerations:     DefaultKeepGenerations,
-		DeclRange:           b.DefRange,
+		Name:                 b.Labels[0],
+		ConflictPolicy:       ConflictError,
+		ConflictPolicyRange:  b.DefRange,
+		KeepGenerations:      DefaultKeepGenerations,
+		KeepGenerationsRange: b.DefRange,
+		PreventDestroyRange:  b.DefRange,
+		DeclRange:            b.DefRange,
+		NameRange:            b.LabelRanges[0],
 	}
 	d.checkName("environment", b)
 	content, diags := b.Body.Content(environmentSchema())
@@ -177,11 +209,13 @@ func (d *decoder) environment(b *hcl.Block) Environment {
 		}
 	}
 	if a, ok := content.Attributes["keep_generations"]; ok {
+		e.KeepGenerationsRange = a.Expr.Range()
 		if n, ok := d.intAttr(a, 1, "the current generation counts"); ok {
 			e.KeepGenerations = n
 		}
 	}
 	if a, ok := content.Attributes["prevent_destroy"]; ok {
+		e.PreventDestroyRange = a.Expr.Range()
 		if v, ok := d.boolAttr(a); ok {
 			e.PreventDestroy = v
 		}
@@ -201,12 +235,12 @@ func (d *decoder) gc(b *hcl.Block) GC {
 	d.diags = append(d.diags, diags...)
 	if a, ok := content.Attributes["grace_period"]; ok {
 		g.GracePeriodRange = a.Expr.Range()
-		if s, ok := d.stringAttr(a); ok {
+		if s, ok := d.stringAttrHint(a, durationHint); ok {
 			dur, err := parseDuration(s)
 			switch {
 			case errors.Is(err, errNegativeDuration):
 				d.errorAt(a.Expr.Range(), &a.Range, "Invalid duration",
-					fmt.Sprintf("grace_period %q is negative; it is how long a package must exist before GC may delete it.", s))
+					fmt.Sprintf("grace_period %q is negative; it is how long a package must exist before GC may delete it, at least \"0s\" (no grace).", s))
 			case err != nil:
 				d.errorAt(a.Expr.Range(), &a.Range, "Invalid duration", fmt.Sprintf("grace_period %v.", err))
 			default:
@@ -221,6 +255,19 @@ func (d *decoder) gc(b *hcl.Block) GC {
 		}
 	}
 	return g
+}
+
+var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
+
+// durationHint explains that a duration is a string with units; a bare number has none.
+func durationHint(v cty.Value, src string) string {
+	if v.Type() != cty.Number {
+		return ""
+	}
+	if wholeNumber.MatchString(src) {
+		return fmt.Sprintf("A duration is a string with units, such as \"%ss\", \"24h\" or \"7d\".", src)
+	}
+	return "A duration is a string with units, such as \"30m\", \"24h\" or \"7d\"."
 }
 
 // checkName checks a block's name label with Axiom's rule for names.

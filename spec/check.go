@@ -1,11 +1,16 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/axiomname"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
 // Checks across blocks and files. The decoder's slices are sorted by position when these run.
@@ -13,7 +18,7 @@ import (
 // checkStore requires exactly one store block and returns it.
 func (d *decoder) checkStore(files []*sourceFile) Store {
 	if len(d.stores) == 0 {
-		if d.incomplete || d.sawStore || len(files) == 0 {
+		if d.opaque || d.sawStore || len(files) == 0 {
 			return Store{}
 		}
 		first := files[0].display
@@ -59,7 +64,7 @@ func checkUnique[T any](d *decoder, kind string, items []T, name func(T) string,
 
 // checkReferences requires every environment's profile to be declared.
 func (d *decoder) checkReferences() {
-	if d.incomplete {
+	if d.opaque {
 		return
 	}
 	names := slices.Clone(d.profileLabels)
@@ -82,6 +87,76 @@ func (d *decoder) checkReferences() {
 		}
 		d.errorAt(e.ProfileRange, nil, "Reference to undefined profile", detail)
 	}
+}
+
+// checkNameLengths rejects names that are valid on their own but too long for the dataset names
+// built from them below the store, which ZFS would refuse halfway through an apply. The
+// derived names come from package layout, which the planner checks real package versions with.
+func (d *decoder) checkNameLengths(s Store) {
+	if s.Dataset == "" || zfs.ValidateDataset(s.Dataset) != nil {
+		return // no store, or one reported already
+	}
+	l := layout.Layout{Root: s.Dataset}
+	var e *layout.NameTooLongError
+	if errors.As(layout.CheckNames(l.Containers()), &e) {
+		d.errorAt(s.DatasetRange, nil, "Store dataset name too long",
+			fmt.Sprintf("The store dataset %q leaves no room for the datasets below it: %s would be %d bytes long, and ZFS allows at most %d bytes in a dataset or snapshot name. Use a shorter store dataset.",
+				s.Dataset, e.Name, len(e.Name), layout.MaxNameLen))
+		return
+	}
+	for _, p := range d.profiles {
+		d.checkDerived(s.Dataset, "profile", p.Name, p.NameRange, l.ProfileNames, "")
+		for _, pkg := range p.Packages {
+			d.checkDerived(s.Dataset, "package", pkg.Name, pkg.NameRange,
+				func(name string) []string { return l.PackageNames(layout.MaxPackageID(name)) },
+				packageAllowance)
+		}
+	}
+	for _, e := range d.environments {
+		d.checkDerived(s.Dataset, "environment", e.Name, e.NameRange,
+			func(name string) []string { return l.EnvNames(name, layout.MaxGeneration) },
+			fmt.Sprintf(", counting generation numbers of up to %d digits", len(fmt.Sprint(layout.MaxGeneration))))
+	}
+}
+
+// packageAllowance explains the worst case a package name is checked with: its versions are not
+// known until the sources are scanned, so the longest there can be is assumed (the planner
+// checks the real ones again).
+var packageAllowance = func() string {
+	id := layout.MaxPackageID("")
+	return fmt.Sprintf(", allowing for the longest version (%d bytes), revision (%d bytes) and build-id (%d bytes) a package can have",
+		len(id.Version.String()), len(fmt.Sprint(id.Revision)), len(id.BuildID))
+}()
+
+// checkDerived reports name, of the given kind and declared at at, if the longest of the names
+// derived from it is too long. how explains the worst case counted, for the message.
+func (d *decoder) checkDerived(store, kind, name string, at hcl.Range, derive func(string) []string, how string) {
+	if axiomname.Check(name) != nil {
+		return // reported already
+	}
+	var e *layout.NameTooLongError
+	if !errors.As(layout.CheckNames(derive(name)), &e) {
+		return
+	}
+	shape := derive("<" + kind + ">")[e.Index]
+	d.errorAt(at, nil, upperFirst(kind)+" name too long for the store",
+		fmt.Sprintf("The %s name %q is %d bytes long. Below store %q the reconciler creates %s, which with this name would be %d bytes long%s; ZFS allows at most %d bytes in a dataset or snapshot name. Shorten the name by at least %s, or use a shorter store dataset.",
+			kind, abbreviate(name), len(name), store, shape, len(e.Name), how, layout.MaxNameLen, bytesCount(len(e.Name)-layout.MaxNameLen)))
+}
+
+func bytesCount(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// abbreviate shortens a long name for a message that also gives its length.
+func abbreviate(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	return s[:20] + "..." + s[len(s)-10:]
 }
 
 // article returns "a kind" or "an kind".

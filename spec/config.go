@@ -46,6 +46,7 @@ type Source struct {
 	Name      string // the block label
 	Path      string // absolute and clean, resolved against the directory of the declaring file
 	DeclRange hcl.Range
+	NameRange hcl.Range // the block label
 	PathRange hcl.Range
 }
 
@@ -57,6 +58,10 @@ type Profile struct {
 	// the order of precedence, the first package declared taking precedence over later ones.
 	Packages  []Package
 	DeclRange hcl.Range
+	NameRange hcl.Range // the block label
+	// DescriptionRange is the range of the description attribute's value, or DeclRange when the
+	// profile has no description attribute.
+	DescriptionRange hcl.Range
 }
 
 // Package is a package block inside a profile: one requested package.
@@ -64,6 +69,7 @@ type Package struct {
 	Name       string
 	Constraint version.Constraint // version.AnyVersion when no version is given
 	DeclRange  hcl.Range
+	NameRange  hcl.Range // the block label
 	// ConstraintRange is the range of the version attribute's value, or DeclRange when the
 	// package has no version attribute.
 	ConstraintRange hcl.Range
@@ -71,19 +77,22 @@ type Package struct {
 
 // Environment is an environment block: a realized, activatable merge of a profile's packages.
 type Environment struct {
-	Name                string
-	Profile             string // name of a declared profile
-	ProfileRange        hcl.Range
-	ConflictPolicy      ConflictPolicy
-	ConflictPolicyRange hcl.Range // DeclRange when conflict_policy is not set
-	KeepGenerations     int       // at least 1; DefaultKeepGenerations when not set
-	PreventDestroy      bool
-	DeclRange           hcl.Range
+	Name                 string
+	Profile              string // name of a declared profile
+	ProfileRange         hcl.Range
+	ConflictPolicy       ConflictPolicy
+	ConflictPolicyRange  hcl.Range // DeclRange when conflict_policy is not set
+	KeepGenerations      int       // at least 1; DefaultKeepGenerations when not set
+	KeepGenerationsRange hcl.Range // DeclRange when keep_generations is not set
+	PreventDestroy       bool
+	PreventDestroyRange  hcl.Range // DeclRange when prevent_destroy is not set
+	DeclRange            hcl.Range
+	NameRange            hcl.Range // the block label
 }
 
 // GC is the gc block: how unreferenced store packages are collected.
 type GC struct {
-	GracePeriod time.Duration // not negative; DefaultGracePeriod when not set
+	GracePeriod time.Duration // not negative (0: no grace); DefaultGracePeriod when not set
 	MaxDeletes  int           // deletions allowed per pass, not negative; 0 deletes nothing
 	// DeclRange is the range of the gc block; the zero Range when the configuration has none.
 	DeclRange        hcl.Range

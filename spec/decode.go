@@ -62,52 +62,47 @@ func gcSchema() *hcl.BodySchema {
 // decoder collects the blocks of all files and every diagnostic about them.
 type decoder struct {
 	diags        hcl.Diagnostics
+	src          map[string][]byte // file contents by the names used in ranges
 	stores       []Store
 	gcs          []GC
 	sources      []Source
 	profiles     []Profile
 	environments []Environment
-	// incomplete is set when a file has syntax errors: what is missing from it may exist, so
-	// checks for missing things are skipped rather than reported falsely.
-	incomplete bool
-	// sawStore and profileLabels record what the files declare even where a block was dropped
-	// for a malformed header (`store "x" {}`, `profile "a" "b" {}`), which is reported once,
-	// not again as a missing store or an undefined profile.
+	// opaque is set when a file could not be read, or has syntax errors that hide what the rest
+	// of it declares (an unterminated string or heredoc, a profile header whose name cannot be
+	// read): anything may be declared there, so checks for missing things are skipped rather
+	// than reported falsely.
+	opaque bool
+	// sawStore and profileLabels record what the files declare even where a block was not
+	// decoded: dropped for a malformed header (`store "x" {}`, `profile "a" "b" {}`), which is
+	// reported once, not again as a missing store or an undefined profile; or written in a
+	// file with syntax errors, whose block headers are still read (see scanTokens).
 	sawStore      bool
 	profileLabels []string
 }
 
 // decode decodes the parsed files into a Config, which is meaningful only if no error
 // diagnostic is returned. Files may come in any order.
+//
+// A file with syntax errors is decoded as far as its content can be trusted (see
+// brokenFile), so that one typo hides neither the other errors in it nor any check of the
+// other files.
 func decode(dir string, files []*sourceFile) (*Config, hcl.Diagnostics) {
-	d := &decoder{}
+	d := &decoder{src: map[string][]byte{}}
 	for _, f := range files {
-		if f.file != nil {
+		d.src[f.display] = f.src
+		switch {
+		case f.file == nil:
+			d.opaque = true // unreadable: what it declares is unknown
+		case f.broken:
+			b := newBrokenFile(f)
+			d.opaque = d.opaque || b.opaque
+			d.sawStore = d.sawStore || b.sawStore
+			d.profileLabels = append(d.profileLabels, b.profileLabels...)
+			d.decodeFile(f, b)
+		default:
 			d.scanHeaders(f.file.Body)
-		}
-		if f.broken {
-			// What the parser recovered of a file with syntax errors is unreliable: a missing
-			// brace nests the blocks after it, which would be reported as misplaced. Its syntax
-			// errors are reported; its content is decoded once it parses.
-			d.incomplete = true
-			continue
-		}
-		content, diags := f.file.Body.Content(rootSchema())
-		d.diags = append(d.diags, diags...)
-		fileDir := filepath.Dir(f.abs)
-		for _, b := range content.Blocks {
-			switch b.Type {
-			case "store":
-				d.stores = append(d.stores, d.store(b))
-			case "source":
-				d.sources = append(d.sources, d.source(b, fileDir))
-			case "profile":
-				d.profiles = append(d.profiles, d.profile(b))
-			case "environment":
-				d.environments = append(d.environments, d.environment(b))
-			case "gc":
-				d.gcs = append(d.gcs, d.gc(b))
-			}
+			d.decodeFile(f, nil)
 		}
 	}
 
@@ -131,6 +126,7 @@ func decode(dir string, files []*sourceFile) (*Config, hcl.Diagnostics) {
 	slices.Sort(cfg.Files)
 
 	cfg.Store = d.checkStore(files)
+	d.checkNameLengths(cfg.Store)
 	cfg.GC = d.checkGC()
 	checkUnique(d, "source", d.sources, sourceName, func(s Source) hcl.Range { return s.DeclRange })
 	checkUnique(d, "profile", d.profiles, profileName, func(p Profile) hcl.Range { return p.DeclRange })
@@ -143,6 +139,35 @@ func decode(dir string, files []*sourceFile) (*Config, hcl.Diagnostics) {
 	slices.SortStableFunc(d.environments, func(a, b Environment) int { return strings.Compare(a.Name, b.Name) })
 	cfg.Sources, cfg.Profiles, cfg.Environments = d.sources, d.profiles, d.environments
 	return cfg, d.diags
+}
+
+// decodeFile decodes the top-level blocks of f. For a file with syntax errors, broken says which
+// blocks and diagnostics can be trusted; it is nil for a file that parsed.
+func (d *decoder) decodeFile(f *sourceFile, broken *brokenFile) {
+	content, diags := f.file.Body.Content(rootSchema())
+	for _, diag := range diags {
+		if broken == nil || diag.Subject == nil || broken.trusted(*diag.Subject) {
+			d.diags = append(d.diags, diag)
+		}
+	}
+	fileDir := filepath.Dir(f.abs)
+	for _, b := range content.Blocks {
+		if broken != nil && !broken.trustedBlock(b) {
+			continue
+		}
+		switch b.Type {
+		case "store":
+			d.stores = append(d.stores, d.store(b))
+		case "source":
+			d.sources = append(d.sources, d.source(b, fileDir))
+		case "profile":
+			d.profiles = append(d.profiles, d.profile(b))
+		case "environment":
+			d.environments = append(d.environments, d.environment(b))
+		case "gc":
+			d.gcs = append(d.gcs, d.gc(b))
+		}
+	}
 }
 
 // scanHeaders records the store and profile blocks of a body as written, whatever their labels.

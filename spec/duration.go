@@ -15,21 +15,41 @@ const day = 24 * time.Hour
 var errNegativeDuration = errors.New("must not be negative")
 
 // parseDuration parses Go duration syntax ("90m", "1h30m", "0") and, because retention periods
-// are naturally counted in days, a leading whole number of days: "7d", "1d12h". Negative
-// durations are refused.
+// are naturally counted in days, a leading whole number of days: "7d", "1d12h". A sign may lead,
+// as in Go; a negative duration is refused with errNegativeDuration, but "-0s" is zero like "0s".
 func parseDuration(s string) (time.Duration, error) {
-	if strings.HasPrefix(s, "-") {
+	rest, neg := s, false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		rest, neg = s[1:], s[0] == '-'
+		if rest == "" || rest[0] == '-' || rest[0] == '+' {
+			return 0, notDuration(s)
+		}
+	}
+	d, err := parseUnsigned(s, rest)
+	switch {
+	case neg && errors.Is(err, errTooLong):
+		return 0, errNegativeDuration
+	case err != nil:
+		return 0, err
+	case neg && d != 0:
 		return 0, errNegativeDuration
 	}
+	return d, nil
+}
+
+var errTooLong = errors.New("too long")
+
+// parseUnsigned parses rest, the duration s without its sign.
+func parseUnsigned(s, rest string) (time.Duration, error) {
+	tooLong := fmt.Errorf("%q is %w", s, errTooLong)
 	var days time.Duration
-	rest := s
-	if n, after, ok := strings.Cut(s, "d"); ok {
+	if n, after, ok := strings.Cut(rest, "d"); ok {
 		if n == "" || strings.TrimLeft(n, "0123456789") != "" {
 			return 0, notDuration(s)
 		}
 		count, err := strconv.ParseInt(n, 10, 64)
 		if err != nil || count > int64(math.MaxInt64/day) {
-			return 0, fmt.Errorf("%q is too long", s)
+			return 0, tooLong
 		}
 		days, rest = time.Duration(count)*day, after
 		if rest == "" {
@@ -41,13 +61,10 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(rest)
 	if err != nil {
-		return 0, notDuration(s)
-	}
-	if d < 0 {
-		return 0, errNegativeDuration
+		return 0, notDuration(s) // time reports an overflow as an invalid duration, too
 	}
 	if d > math.MaxInt64-days {
-		return 0, fmt.Errorf("%q is too long", s)
+		return 0, tooLong
 	}
 	return days + d, nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 )
 
 // FuzzLoad decodes two arbitrary files as one configuration. Loading never panics; it returns a
@@ -64,8 +66,25 @@ func FuzzLoad(f *testing.F) {
 // checkInvariants checks what Config promises its users.
 func checkInvariants(t *testing.T, cfg *Config) {
 	t.Helper()
-	if cfg.Store.Dataset == "" || !strings.HasPrefix(cfg.Store.Mountpoint, "/") {
+	if cfg.Store.Dataset == "" || !strings.HasPrefix(cfg.Store.Mountpoint, "/") || cfg.Store.Mountpoint == "/" {
 		t.Errorf("store %+v", cfg.Store)
+	}
+	// Every dataset name derived from a configured name fits ZFS's limit.
+	l := layout.Layout{Root: cfg.Store.Dataset}
+	for _, p := range cfg.Profiles {
+		if err := layout.CheckNames(l.ProfileNames(p.Name)); err != nil {
+			t.Errorf("profile %q: %v", p.Name, err)
+		}
+		for _, k := range p.Packages {
+			if err := layout.CheckNames(l.PackageNames(layout.MaxPackageID(k.Name))); err != nil {
+				t.Errorf("package %q: %v", k.Name, err)
+			}
+		}
+	}
+	for _, e := range cfg.Environments {
+		if err := layout.CheckNames(l.EnvNames(e.Name, layout.MaxGeneration)); err != nil {
+			t.Errorf("environment %q: %v", e.Name, err)
+		}
 	}
 	if !slices.IsSortedFunc(cfg.Profiles, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) }) ||
 		!slices.IsSortedFunc(cfg.Environments, func(a, b Environment) int { return strings.Compare(a.Name, b.Name) }) ||

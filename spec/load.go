@@ -31,7 +31,7 @@ type Loader struct {
 
 // Load reads every *.hcl file directly in dir (not in subdirectories; names beginning with '.'
 // are ignored) and decodes them as one configuration. It returns either a valid *Config and no
-// error diagnostics, or nil and every problem found. Ranges in the config and in diagnostics name
+// error diagnostics (perhaps warnings), or nil and every problem found. Ranges in the config and in diagnostics name
 // files as filepath.Join(dir, name), so they read as the user wrote dir.
 func (l *Loader) Load(dir string) (*Config, hcl.Diagnostics) {
 	return l.LoadFS(os.DirFS(dir), dir)
@@ -110,8 +110,9 @@ type sourceFile struct {
 	display string // the name used in ranges
 	abs     string
 	src     []byte
-	file    *hcl.File // nil when the file could not be read
-	broken  bool      // unreadable or has syntax errors, so its content is unknown or incomplete
+	file    *hcl.File       // nil when the file could not be read
+	broken  bool            // unreadable or has syntax errors, so its content is unknown or incomplete
+	syntax  hcl.Diagnostics // the parser's errors, when broken
 }
 
 // load reads and decodes the named files of fsys in the order given. Its result must not depend
@@ -144,6 +145,11 @@ func (l *Loader) load(fsys fs.FS, dir string, names []string) (*Config, hcl.Diag
 		var pd hcl.Diagnostics
 		f.file, pd = parser.ParseHCL(f.src, f.display)
 		f.broken = pd.HasErrors()
+		for _, diag := range pd {
+			if diag.Severity == hcl.DiagError && diag.Subject != nil {
+				f.syntax = append(f.syntax, diag)
+			}
+		}
 		diags = append(diags, pd...)
 		files = append(files, f)
 	}

@@ -11,10 +11,16 @@ import (
 
 const validateHelp = `
 Validate reads every *.hcl file in DIR (default: the current directory) as one configuration and
-checks all of it: syntax, block and argument names, types, required settings, unique names across
-files, names of profiles, environments, packages and sources, the store dataset and mountpoint,
-durations, counts, conflict policies, version constraints, and that every environment's profile
-exists. It reports every problem at once, each with file:line:column and a source snippet.
+checks all of it: syntax, block and argument names, types (values are never converted: write
+version = "2.40", not 2.40), required settings, unique names across files, names of profiles,
+environments, packages and sources, that the dataset names built from them below the store fit
+ZFS's 255 bytes, the store dataset and mountpoint, durations, counts, conflict policies, version
+constraints, and that every environment's profile exists. It reports every problem at once, each
+with file:line:column and a source snippet; a syntax error in one file does not stop the others
+from being checked.
+
+Warnings, such as a version constraint that no version satisfies (">=2.0.0,<1.0.0"), are
+reported the same way but do not make the configuration invalid.
 
 Validate works offline and needs neither root nor ZFS: it does not look at the store.
 
@@ -24,7 +30,7 @@ With --json, the result is printed on stdout as one JSON object:
    "diagnostics": [{"severity": "error", "summary": "...", "detail": "...", "file": "main.hcl",
                     "start": {"line": 7, "column": 3}, "end": {"line": 7, "column": 9}}]}
 
-Exit status is 0 when the configuration is valid and 1 when it is not.
+Exit status is 0 when the configuration is valid (with or without warnings) and 1 when it is not.
 `
 
 type validateOptions struct {
@@ -85,7 +91,11 @@ func runValidate(e *env, o validateOptions) error {
 		fmt.Fprintf(e.stderr, "Configuration is invalid: %d %s.\n", n, plural(n, "error", "errors"))
 		return errReported
 	}
-	fmt.Fprintf(e.stdout, "Configuration is valid: %d %s, %d %s, %d %s, %d %s.\n",
+	warnings := ""
+	if n := len(diags); n > 0 {
+		warnings = fmt.Sprintf(" (%d %s)", n, plural(n, "warning", "warnings"))
+	}
+	fmt.Fprintf(e.stdout, "Configuration is valid%s: %d %s, %d %s, %d %s, %d %s.\n", warnings,
 		len(cfg.Files), plural(len(cfg.Files), "file", "files"),
 		len(cfg.Sources), plural(len(cfg.Sources), "source", "sources"),
 		len(cfg.Profiles), plural(len(cfg.Profiles), "profile", "profiles"),

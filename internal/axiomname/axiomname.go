@@ -8,6 +8,7 @@ package axiomname
 import (
 	"fmt"
 	"slices"
+	"unicode/utf8"
 )
 
 // MaxLen is the longest name allowed.
@@ -31,11 +32,17 @@ func Check(s string) error {
 	case s[0] == '-':
 		return fmt.Errorf("name %q begins with '-', which commands would read as an option", s)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fmt.Errorf("name %q contains %q; only letters, digits, '.', '_' and '-' are allowed", s, c)
+	for i, c := range s {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' {
+			continue
 		}
+		// The offending character as the user wrote it: a whole rune, not its first byte.
+		if c == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return fmt.Errorf("name %q contains the byte 0x%02x, which is not valid UTF-8; only letters, digits, '.', '_' and '-' are allowed", s, s[i])
+			}
+		}
+		return fmt.Errorf("name %q contains %q; only letters, digits, '.', '_' and '-' are allowed", s, c)
 	}
 	return nil
 }

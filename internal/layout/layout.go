@@ -15,6 +15,7 @@ package layout
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"strconv"
 	"strings"
@@ -89,7 +90,7 @@ func (l Layout) Generation(env string, k int) string {
 	return l.Env(env) + "/" + GenerationName(k)
 }
 
-// Containers are the datasets every tree has, parents first.
+// Containers are the datasets every tree has, parents first. The longest is PkgRoot.
 func (l Layout) Containers() []string {
 	return []string{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}
 }
@@ -122,6 +123,114 @@ func ParseGeneration(s string) (int, bool) {
 	}
 	k, err := strconv.Atoi(n)
 	return k, err == nil && k > 0
+}
+
+// Temporary datasets are named <root>/tmp/<prefix>-<random>, <random> being TempRandLen
+// hexadecimal digits, so that concurrent passes never pick the same name.
+const TempRandLen = 8
+
+// Temp returns the temporary dataset with the given prefix and random part.
+func (l Layout) Temp(prefix, random string) string { return l.Tmp() + "/" + prefix + "-" + random }
+
+// TempPackagePrefix is the prefix of the temporary dataset a package is imported into.
+func TempPackagePrefix(buildID string) string { return "pkg-" + buildID }
+
+// TempGenerationPrefix is the prefix of the temporary dataset generation k of env is built in.
+func TempGenerationPrefix(env string, k int) string {
+	return "gen-" + env + "-" + strconv.Itoa(k)
+}
+
+// ---- name lengths ----------------------------------------------------------------------------
+//
+// ZFS refuses a dataset or snapshot name longer than MaxNameLen, and a rename whose new name, or
+// the name of one of the dataset's snapshots after it, would be longer. The names below are
+// built from configured names, so a configuration can be valid name by name and still fail
+// halfway through an apply. The *Names functions list, for one configured item, every dataset
+// and snapshot name the reconciler may create for it, so that both validation (with worst-case
+// numbers) and planning (with the real ones) can check them with CheckNames before anything is
+// changed.
+
+// MaxNameLen is the longest full dataset or snapshot name ZFS accepts: ZFS_MAX_DATASET_NAME_LEN
+// (256) less its terminating NUL.
+const MaxNameLen = 255
+
+// BuildIDLen is the length of a package build-id (internal/source derives them).
+const BuildIDLen = 24
+
+// MaxGeneration is the largest generation number that name-length checks allow for: ten digits
+// (a new generation every second for three centuries). On a 32-bit platform it is MaxInt32,
+// also ten digits.
+const MaxGeneration = min(9_999_999_999, math.MaxInt)
+
+// tempRandFill stands for the random part of a temporary name, which has a fixed length.
+var tempRandFill = strings.Repeat("X", TempRandLen)
+
+// ProfileNames lists the datasets created for profile: its dataset.
+func (l Layout) ProfileNames(profile string) []string {
+	return []string{l.Profile(profile)}
+}
+
+// EnvNames lists the datasets and snapshots created for environment env up to generation k: its
+// container, generation k and its @realized snapshot, and the temporary dataset generation k is
+// built in, with its snapshot. Names only grow with k, so passing the largest generation (or
+// MaxGeneration) covers all of them. The random part of the temporary name is shown as X's.
+func (l Layout) EnvNames(env string, k int) []string {
+	tmp := l.Temp(TempGenerationPrefix(env, k), tempRandFill)
+	return []string{
+		l.Env(env),
+		l.Generation(env, k),
+		l.Generation(env, k) + "@" + SnapRealized,
+		tmp,
+		tmp + "@" + SnapRealized,
+	}
+}
+
+// PackageNames lists the datasets and snapshots created for package id: its dataset and
+// @installed snapshot, and the temporary dataset it is imported into, with its snapshot. The
+// parents of its dataset (name, name/X.Y.Z, name/X.Y.Z/rev) are shorter.
+func (l Layout) PackageNames(id PackageID) []string {
+	tmp := l.Temp(TempPackagePrefix(id.BuildID), tempRandFill)
+	return []string{
+		l.Package(id),
+		l.Package(id) + "@" + SnapInstalled,
+		tmp,
+		tmp + "@" + SnapInstalled,
+	}
+}
+
+// MaxPackageID is the package named name with the longest version, revision and build-id there
+// can be (4294967295.4294967295.4294967295, revision 4294967295, BuildIDLen digits): its
+// PackageNames are the longest any build of the package can have, so a name that passes with it
+// passes with every build. Configuration validation uses it, not knowing the versions yet.
+func MaxPackageID(name string) PackageID {
+	const most = math.MaxUint32
+	return PackageID{Name: name, Version: version.Version{Major: most, Minor: most, Patch: most},
+		Revision: most, BuildID: strings.Repeat("f", BuildIDLen)}
+}
+
+// NameTooLongError reports a dataset or snapshot name longer than MaxNameLen.
+type NameTooLongError struct {
+	Name  string // the name
+	Index int    // its index in the list given to CheckNames
+}
+
+func (e *NameTooLongError) Error() string {
+	return fmt.Sprintf("dataset name %s is %d bytes long; ZFS allows at most %d", e.Name, len(e.Name), MaxNameLen)
+}
+
+// CheckNames returns a *NameTooLongError for the longest of names (the first of the longest) if
+// it is longer than MaxNameLen, else nil.
+func CheckNames(names []string) error {
+	longest := -1
+	for i, n := range names {
+		if longest < 0 || len(n) > len(names[longest]) {
+			longest = i
+		}
+	}
+	if longest >= 0 && len(names[longest]) > MaxNameLen {
+		return &NameTooLongError{Name: names[longest], Index: longest}
+	}
+	return nil
 }
 
 // HoldTag is the user hold a generation places on every package it uses.

@@ -1,6 +1,10 @@
 package layout
 
 import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/version"
@@ -37,6 +41,96 @@ func TestParse(t *testing.T) {
 		}
 		if ok && id.Path() != in {
 			t.Errorf("round trip %q -> %q", in, id.Path())
+		}
+	}
+}
+
+func TestTempNames(t *testing.T) {
+	l := Layout{Root: "zroot/axiom"}
+	for got, want := range map[string]string{
+		l.Temp(TempPackagePrefix("3f2a9c1b0d4e5f60718293a4"), "0123abcd"): "zroot/axiom/tmp/pkg-3f2a9c1b0d4e5f60718293a4-0123abcd",
+		l.Temp(TempGenerationPrefix("dev", 12), "0123abcd"):               "zroot/axiom/tmp/gen-dev-12-0123abcd",
+	} {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+	if TempRandLen%2 != 0 {
+		t.Errorf("TempRandLen = %d: random parts are hex-encoded bytes, so it must be even", TempRandLen)
+	}
+}
+
+func TestDerivedNames(t *testing.T) {
+	l := Layout{Root: "zroot/axiom"}
+	id := PackageID{Name: "bash", Version: version.MustParse("5.2.21"), Revision: 1, BuildID: "3f2a9c1b0d4e5f60718293a4"}
+	for _, tc := range []struct {
+		got, want []string
+	}{
+		{l.ProfileNames("dev"), []string{"zroot/axiom/profiles/dev"}},
+		{l.EnvNames("dev", 7), []string{
+			"zroot/axiom/env/dev",
+			"zroot/axiom/env/dev/gen-7",
+			"zroot/axiom/env/dev/gen-7@realized",
+			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX",
+			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX@realized",
+		}},
+		{l.PackageNames(id), []string{
+			"zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4",
+			"zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4@installed",
+			"zroot/axiom/tmp/pkg-3f2a9c1b0d4e5f60718293a4-XXXXXXXX",
+			"zroot/axiom/tmp/pkg-3f2a9c1b0d4e5f60718293a4-XXXXXXXX@installed",
+		}},
+		{l.PackageNames(MaxPackageID("x"))[:1], []string{
+			"zroot/axiom/store/pkg/x/4294967295.4294967295.4294967295/4294967295/ffffffffffffffffffffffff",
+		}},
+	} {
+		if !slices.Equal(tc.got, tc.want) {
+			t.Errorf("got  %q\nwant %q", tc.got, tc.want)
+		}
+	}
+	if n := len(strconv.Itoa(MaxGeneration)); n != 10 {
+		t.Errorf("MaxGeneration has %d digits, want 10", n)
+	}
+}
+
+func TestCheckNames(t *testing.T) {
+	ok := strings.Repeat("a", MaxNameLen)
+	long := strings.Repeat("b", MaxNameLen+1)
+	longer := strings.Repeat("c", MaxNameLen+2)
+	if err := CheckNames([]string{"x", ok}); err != nil {
+		t.Errorf("CheckNames of names at the limit: %v", err)
+	}
+	if err := CheckNames(nil); err != nil {
+		t.Errorf("CheckNames(nil) = %v", err)
+	}
+	err := CheckNames([]string{"x", long, longer, ok, strings.Repeat("d", MaxNameLen+2)})
+	var e *NameTooLongError
+	if !errors.As(err, &e) || e.Name != longer || e.Index != 2 {
+		t.Fatalf("CheckNames = %#v, want the first longest name, at index 2", err)
+	}
+	if want := "dataset name " + longer + " is 257 bytes long; ZFS allows at most 255"; e.Error() != want {
+		t.Errorf("Error() = %q, want %q", e.Error(), want)
+	}
+}
+
+// TestNameLengthsCoverEverything: whenever an environment's names fit, so does its hold tag (a
+// hold tag is limited like a name), and the generation names are longest at MaxGeneration.
+func TestNameLengthsCoverEverything(t *testing.T) {
+	for _, root := range []string{"p", "zroot/axiom", strings.Repeat("r", 200)} {
+		l := Layout{Root: root}
+		for n := 1; n <= MaxNameLen; n++ {
+			env := strings.Repeat("e", n)
+			if CheckNames(l.EnvNames(env, MaxGeneration)) != nil {
+				continue
+			}
+			if tag := HoldTag(env, MaxGeneration); len(tag) > MaxNameLen {
+				t.Fatalf("root %q, env of %d bytes: names fit but hold tag is %d bytes", root, n, len(tag))
+			}
+			for _, k := range []int{1, 99, MaxGeneration / 10} {
+				if CheckNames(l.EnvNames(env, k)) != nil {
+					t.Fatalf("root %q, env of %d bytes: generation %d too long but %d fits", root, n, k, MaxGeneration)
+				}
+			}
 		}
 	}
 }

@@ -62,7 +62,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, err
 	}
 
-	tmp, err := im.createTemp(ctx, "pkg-"+id.BuildID, zfs.Props{
+	tmp, err := im.createTemp(ctx, layout.TempPackagePrefix(id.BuildID), zfs.Props{
 		layout.PropManagedBy: layout.ManagedBy,
 		layout.PropKind:      layout.KindPackage,
 		layout.PropPackage:   id.Path(),
@@ -147,11 +147,11 @@ func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Pro
 // CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
 // container if needed. Everything below tmp is garbage once no pass is running.
 func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
-	var b [4]byte
+	var b [layout.TempRandLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	name := l.Tmp() + "/" + prefix + "-" + hex.EncodeToString(b[:])
+	name := l.Temp(prefix, hex.EncodeToString(b[:]))
 	err := c.Create(ctx, name, zfs.CreateOptions{Props: props})
 	if errors.Is(err, zfs.ErrNotExist) {
 		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {

@@ -182,6 +182,42 @@ func (c Constraint) Match(v Version) bool {
 	return false
 }
 
+// Satisfiable reports whether c admits at least one version. Only a range can admit none: one
+// whose lower bound lies above its upper bound (">=2.0.0,<1.0.0"), or meets it without both sides
+// being inclusive (">1.0.0,<=1.0.0"), or leaves no version between them, versions being discrete
+// (">1.2.3,<1.2.4"), or that lies before the first version or after the last ("<0.0.0").
+// Upstream accepts such a constraint and then finds no package; a profile requesting one can
+// never be resolved.
+func (c Constraint) Satisfiable() bool {
+	_, ok := c.lowest()
+	return ok
+}
+
+// lowest returns the lowest version c admits; ok is false when it admits none.
+func (c Constraint) lowest() (v Version, ok bool) {
+	switch c.kind {
+	case Exact, Tilde, Caret:
+		return c.base, true
+	case Range:
+	default:
+		return Version{}, true
+	}
+	// The lowest version the lower bound admits; the range is empty exactly when the upper
+	// bound refuses it.
+	if c.lo.set {
+		v = c.lo.v
+		if !c.lo.inclusive {
+			if v, ok = v.next(); !ok {
+				return Version{}, false
+			}
+		}
+	}
+	if !c.Match(v) {
+		return Version{}, false
+	}
+	return v, true
+}
+
 // String returns the canonical form: "*", "1.2.3", "~1.2.0", "^5.0.0", ">=1.0.0,<2.0.0". Parsing
 // it gives back an equal constraint.
 func (c Constraint) String() string {

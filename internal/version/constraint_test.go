@@ -235,3 +235,38 @@ func TestMustParseConstraintPanics(t *testing.T) {
 	}()
 	MustParseConstraint("=1")
 }
+
+// TestSatisfiable: only a range can admit no version, and it does so when its bounds cross, meet
+// without both being inclusive, leave no X.Y.Z between them, or lie beyond the ends of the space.
+func TestSatisfiable(t *testing.T) {
+	for in, want := range map[string]bool{
+		"*":                                  true,
+		"":                                   true,
+		"1.2.3":                              true,
+		"~13":                                true,
+		"^0.2.3":                             true,
+		"4294967295.4294967295.4294967295":   true,
+		">=1.0.0,<2.0.0":                     true,
+		">=2.0.0,<1.0.0":                     false,
+		">=1.0.0,<1.0.0":                     false,
+		">1.0.0,<=1.0.0":                     false,
+		">=1.0.0,<=1.0.0":                    true,
+		">1.2.3,<1.2.4":                      false, // no version between them
+		">1.2.3,<=1.2.4":                     true,
+		">1.2.4294967295,<1.3.0":             false, // 1.3.0 follows 1.2.4294967295
+		">1.2.4294967295,<=1.3.0":            true,
+		">1.4294967295.4294967295,<2.0.0":    false,
+		"<0.0.0":                             false,
+		"<=0.0.0":                            true,
+		"<0.0.1":                             true,
+		">4294967295.4294967295.4294967295":  false,
+		">=4294967295.4294967295.4294967295": true,
+		">4294967295.4294967295.4294967294":  true,
+		">=2.0.0,<1.0.0,>=0.5.0":             true, // the last lower bound wins
+	} {
+		c := MustParseConstraint(in)
+		if got := c.Satisfiable(); got != want {
+			t.Errorf("%q.Satisfiable() = %v, want %v", in, got, want)
+		}
+	}
+}

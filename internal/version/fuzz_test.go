@@ -9,7 +9,7 @@ func FuzzParseConstraint(f *testing.F) {
 	for _, s := range []string{
 		"", "*", "3.11.0", "~13.2", "~13", "~6.4", "^5.0.0", "^0.2.3", ">=1.0.0,<2.0.0", ">=2.40.0",
 		">=1.0.0,>=2.0.0", "<3,<2,>1", " >= 1 , < 2 ", "=1.2", "1.2.3.4", "1_0", "+1", "1.2.3-beta",
-		"4294967296", ">=1.0, 2.0", "~", ">=", ",", "^ 5", "\t~1.2\n",
+		"4294967296", ">=1.0, 2.0", ">=2.0.0,<1.0.0", ">1.2.3,<1.2.4", "<0", ">4294967295.4294967295.4294967295", "~", ">=", ",", "^ 5", "\t~1.2\n",
 	} {
 		f.Add(s)
 	}
@@ -28,6 +28,15 @@ func FuzzParseConstraint(f *testing.F) {
 		var u Constraint
 		if text, _ := c.MarshalText(); u.UnmarshalText(text) != nil || u != c {
 			t.Fatalf("%q: text round trip gives %v", s, u)
+		}
+		// Satisfiable: the lowest version is admitted, and no version right before it is.
+		if low, ok := c.lowest(); ok {
+			if !c.Match(low) {
+				t.Fatalf("%q: lowest version %s is not admitted", s, low)
+			}
+			if low.Patch > 0 && c.Match(Version{low.Major, low.Minor, low.Patch - 1}) {
+				t.Fatalf("%q: admits a version below its lowest, %s", s, low)
+			}
 		}
 		// Kind is determined by the first non-space character, as upstream's CLI infers it.
 		t2 := strings.TrimSpace(s)

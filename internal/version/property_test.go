@@ -168,9 +168,21 @@ func TestConstraintProperties(t *testing.T) {
 		if c.Kind() != g.kind {
 			t.Fatalf("case %d: %q has kind %v, want %v", i, g.text, c.Kind(), g.kind)
 		}
+		// Satisfiable agrees with the model: the lowest version it names is admitted and no
+		// lower probe is; when it says none, no probe is admitted.
+		low, sat := c.lowest()
+		if sat != c.Satisfiable() || sat != back.Satisfiable() {
+			t.Fatalf("case %d: %q: lowest and Satisfiable disagree", i, g.text)
+		}
+		if sat && !g.admits([3]uint64{uint64(low.Major), uint64(low.Minor), uint64(low.Patch)}) {
+			t.Fatalf("case %d: %q: lowest version %s is not admitted", i, g.text, low)
+		}
 		for _, p := range probes(r, g) {
 			v := Version{uint32(p[0]), uint32(p[1]), uint32(p[2])}
 			want := g.admits(p)
+			if want && (!sat || v.Compare(low) < 0) {
+				t.Fatalf("case %d: %q admits %s, below its lowest version %s (satisfiable %v)", i, g.text, v, low, sat)
+			}
 			if got := c.Match(v); got != want {
 				t.Fatalf("case %d: %q.Match(%s) = %v, want %v", i, g.text, v, got, want)
 			}

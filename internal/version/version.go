@@ -86,6 +86,21 @@ func (v Version) Compare(w Version) int {
 	}
 }
 
+// next returns the version right after v in version order: 1.2.3 is followed by 1.2.4, and
+// 1.2.4294967295 by 1.3.0. ok is false for the last version there is.
+func (v Version) next() (Version, bool) {
+	const last = ^uint32(0)
+	switch {
+	case v.Patch < last:
+		return Version{v.Major, v.Minor, v.Patch + 1}, true
+	case v.Minor < last:
+		return Version{v.Major, v.Minor + 1, 0}, true
+	case v.Major < last:
+		return Version{v.Major + 1, 0, 0}, true
+	}
+	return Version{}, false
+}
+
 func cmpU32(a, b uint32) int {
 	switch {
 	case a < b:

@@ -18,11 +18,11 @@ environment "e" {
   profile          = "p"
   keep_generations = "three" # ERROR: Incorrect attribute value type
   prevent_destroy  = "yes"   # ERROR: Incorrect attribute value type
-  conflict_policy  = 3       # ERROR: Invalid conflict policy
+  conflict_policy  = 3       # ERROR: Incorrect attribute value type
 }
 
 environment "f" {
-  profile = true # ERROR: Reference to undefined profile
+  profile = true # ERROR: Incorrect attribute value type
 }
 
 environment "g" {
@@ -31,5 +31,5 @@ environment "g" {
 
 gc {
   max_deletes  = "many" # ERROR: Incorrect attribute value type
-  grace_period = 3600   # ERROR: Invalid duration
+  grace_period = 3600   # ERROR: Incorrect attribute value type
 }

@@ -1,0 +1,5 @@
+store {
+  dataset = "zroot/axiom"
+}
+
+profile "${name}" {} # ERROR: Invalid string literal
