@@ -81,6 +81,9 @@ func TestWalkRejects(t *testing.T) {
 		{"hard links count towards the total", []member{file("a", big), hardlink("b", "a")}, archive.Limits{MaxTotalSize: 3000}, "b", archive.ErrTooLarge},
 		{"too many entries", []member{file("a", ""), file("b", ""), file("c", "")}, archive.Limits{MaxEntries: 2}, "c", archive.ErrTooLarge},
 		{"too many implied directories", []member{file("a/b/c/d", "")}, archive.Limits{MaxEntries: 2}, "a/b/c/d", archive.ErrTooLarge},
+		{"unsafe name among ignored macOS metadata", []member{file("__MACOSX/../../x", "x")}, archive.Limits{}, "__MACOSX/../../x", archive.ErrUnsafePath},
+		{"FIFO with an ignored name", []member{special("._pipe", tar.TypeFifo)}, archive.Limits{}, "._pipe", archive.ErrSpecialFile},
+		{"hard link to an ignored entry", []member{file("._a", "x"), hardlink("b", "._a")}, archive.Limits{}, "b", archive.ErrLinkEscape},
 		{"symlink header with a size", []member{{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: "t", Size: 5}}}, archive.Limits{}, "s", archive.ErrFormat},
 	}
 	for _, tc := range cases {
@@ -312,6 +315,35 @@ func TestWalkAccepts(t *testing.T) {
 				{Entry: archive.Entry{Path: "d/f", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "x"},
 				{Entry: archive.Entry{Path: "d", Type: archive.Dir, Mode: 0o755}},
 				{Entry: archive.Entry{Path: "e", Type: archive.Regular, Mode: 0o644}},
+			},
+		},
+		{
+			// GNU tar reads type '7' (contiguous file) as a regular file.
+			name: "contiguous file is a regular file",
+			members: []member{
+				{hdr: tar.Header{Typeflag: tar.TypeCont, Name: "tool", Mode: 0o755, Size: 3}, body: "ELF"},
+				hardlink("tool2", "tool"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "tool", Type: archive.Regular, Mode: 0o755, Size: 3}, Content: "ELF"},
+				{Entry: archive.Entry{Path: "tool2", Type: archive.Regular, Mode: 0o644, Size: 3}, Content: "ELF"},
+			},
+		},
+		{
+			// What macOS tar (copyfile) and its archiver add beside a folder: AppleDouble files,
+			// __MACOSX/ and .DS_Store. They are skipped, so the folder is still stripped.
+			name: "macOS metadata is ignored and does not stop stripping",
+			members: []member{
+				file("._pkg", "AppleDouble"), dir("pkg/"), file("pkg/._manifest.yaml", "AppleDouble"),
+				file("pkg/manifest.yaml", "m"), file(".DS_Store", "finder"), file("pkg/root/.DS_Store", "finder"),
+				dir("__MACOSX/"), dir("__MACOSX/pkg/"), file("__MACOSX/pkg/._manifest.yaml", "AppleDouble"),
+				symlink("pkg/._link", "/etc/passwd"), file("pkg/root/._d/f", "x"), file("pkg/root/a", "a"),
+				hardlink("pkg/._hard", "pkg/root/a"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+				{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/a", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "a"},
 			},
 		},
 		{
