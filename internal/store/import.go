@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,6 +50,9 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 	id := ID(pkg)
 	final := im.Layout.Package(id)
 	res := Result{Dataset: final}
+	if err := checkNameLengths(im.Layout, id); err != nil {
+		return res, err
+	}
 	if known == nil {
 		t, err := im.ZFS.Observe(ctx, final)
 		if err != nil {
@@ -62,7 +66,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, err
 	}
 
-	tmp, err := im.createTemp(ctx, "pkg-"+id.BuildID, zfs.Props{
+	tmp, err := im.createTemp(ctx, tempPrefix(id), zfs.Props{
 		layout.PropManagedBy: layout.ManagedBy,
 		layout.PropKind:      layout.KindPackage,
 		layout.PropPackage:   id.Path(),
@@ -71,9 +75,10 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, fmt.Errorf("import %s: %w", id, err)
 	}
 	failpoint.Hit(failpoint.ImportTempCreated)
+	// From here on every failure discards the temporary dataset (best effort: what it cannot
+	// remove is garbage the next pass removes) and reports both.
 	if err := im.fill(ctx, pkg, tmp); err != nil {
-		im.discard(ctx, tmp)
-		return res, fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err)
+		return res, errors.Join(fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err), im.discard(ctx, tmp))
 	}
 	err = im.commit(ctx, tmp, final)
 	if errors.Is(err, zfs.ErrExist) {
@@ -81,17 +86,19 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		// only its completeness needs checking.
 		t, oerr := im.ZFS.Observe(ctx, final)
 		if oerr != nil {
-			return res, oerr
+			return res, errors.Join(fmt.Errorf("import %s: %w", id, oerr), im.discard(ctx, tmp))
 		}
 		if cerr := completeAt(t, final); cerr != nil {
-			return res, fmt.Errorf("import %s: %s exists but %w", id, final, cerr)
+			return res, errors.Join(fmt.Errorf("import %s: %s exists but %w", id, final, cerr), im.discard(ctx, tmp))
 		}
-		im.discard(ctx, tmp)
+		if derr := im.discard(ctx, tmp); derr != nil {
+			im.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
+		}
 		im.Log.Debug().Str("package", id.String()).Msg("imported concurrently by another process")
 		return res, nil
 	}
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", id, err)
+		return res, errors.Join(fmt.Errorf("import %s: %w", id, err), im.discard(ctx, tmp))
 	}
 	failpoint.Hit(failpoint.ImportRenamed)
 	res.Imported = true
@@ -147,11 +154,11 @@ func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Pro
 // CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
 // container if needed. Everything below tmp is garbage once no pass is running.
 func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
-	var b [4]byte
+	var b [tempRandLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	name := l.Tmp() + "/" + prefix + "-" + hex.EncodeToString(b[:])
+	name := tempName(l, prefix, hex.EncodeToString(b[:]))
 	err := c.Create(ctx, name, zfs.CreateOptions{Props: props})
 	if errors.Is(err, zfs.ErrNotExist) {
 		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {
@@ -187,12 +194,53 @@ func parentChain(l layout.Layout, pkg string) []string {
 	return chain
 }
 
-// discard destroys a temporary dataset of ours; failure only leaves garbage the next pass removes.
-func (im *Importer) discard(ctx context.Context, tmp string) {
-	if err := im.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); err != nil {
-		im.Log.Warn().Err(err).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
-	}
+// tempRandLen is the number of random hexadecimal digits ending a temporary dataset's name.
+const tempRandLen = 8
+
+// tempName is the temporary dataset CreateTemp makes for prefix, given its random digits.
+func tempName(l layout.Layout, prefix, random string) string {
+	return l.Tmp() + "/" + prefix + "-" + random
 }
+
+// ErrNameTooLong marks a package Import refuses because a dataset or snapshot name it would make
+// exceeds ZFS's limit of zfs.MaxNameLen bytes. Nothing has been changed when it is returned.
+var ErrNameTooLong = errors.New("dataset name too long for ZFS")
+
+// checkNameLengths refuses a package whose names would not fit ZFS: the package's dataset with
+// its @installed snapshot, and the temporary dataset it is built under, with its own. (ZFS would
+// refuse them too, but only after the temporary dataset was made and filled.) internal/layout
+// has no helper for the length of derived names yet; if it gains one, this should use it.
+func checkNameLengths(l layout.Layout, id layout.PackageID) error {
+	for _, n := range []string{
+		l.Package(id) + "@" + layout.SnapInstalled,
+		tempName(l, tempPrefix(id), strings.Repeat("0", tempRandLen)) + "@" + layout.SnapInstalled,
+	} {
+		if len(n) > zfs.MaxNameLen {
+			return fmt.Errorf("import %s: %w: %s would be %d bytes long, and ZFS allows %d; shorten the package's name (%d bytes)",
+				id, ErrNameTooLong, n, len(n), zfs.MaxNameLen, len(id.Name))
+		}
+	}
+	return nil
+}
+
+// tempPrefix is what a package's temporary dataset is named after.
+func tempPrefix(id layout.PackageID) string { return "pkg-" + id.BuildID }
+
+// discard destroys a temporary dataset of ours. Its error, if any, says the dataset is left as
+// garbage for the next pass; a dataset already gone is not an error.
+func (im *Importer) discard(ctx context.Context, tmp string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+	defer cancel()
+	err := im.ZFS.Destroy(ctx, tmp, zfs.DestroyOptions{Recursive: true})
+	if err != nil && !errors.Is(err, zfs.ErrNotExist) {
+		return fmt.Errorf("could not remove temporary dataset %s (the next pass will): %w", tmp, err)
+	}
+	return nil
+}
+
+// discardTimeout bounds the clean-up of a failed import, which runs even when the import's own
+// context was cancelled.
+const discardTimeout = time.Minute
 
 var errAbsent = errors.New("absent")
 
