@@ -162,6 +162,49 @@ func TestWalkRejectsNULInPAXName(t *testing.T) {
 	wantReject(t, err, p, "", archive.ErrFormat)
 }
 
+// TestWalkRejectsHeaderOverrides: the name a reader acts on is the one a pax record or a GNU
+// long-name entry gives, not the (benign, truncated) name in the ustar header behind it; the
+// rules apply to that name. Each archive is written by archive/tar with a long name, and the
+// extended name is then patched in place.
+func TestWalkRejectsHeaderOverrides(t *testing.T) {
+	long := strings.Repeat("d", 160) // one component: neither ustar field nor its prefix holds it
+	cases := []struct {
+		name   string
+		hdr    tar.Header
+		find   string // what to patch: the extended name's first bytes
+		patch  string
+		entry  string
+		reject error
+	}{
+		{"pax path with ..", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatPAX}, "path=" + long, "path=../", "../" + long[3:], archive.ErrUnsafePath},
+		{"pax path absolute", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatPAX}, "path=" + long, "path=/", "/" + long[1:], archive.ErrUnsafePath},
+		{"pax linkpath absolute", tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: long, Mode: 0o777, Format: tar.FormatPAX}, "linkpath=" + long, "linkpath=/", "s", archive.ErrLinkEscape},
+		{"GNU long name with ..", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatGNU}, long, "../", "../" + long[3:], archive.ErrUnsafePath},
+		{"GNU long link absolute", tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: long, Mode: 0o777, Format: tar.FormatGNU}, long, "/", "s", archive.ErrLinkEscape},
+		{"GNU long hard link escaping", tar.Header{Typeflag: tar.TypeLink, Name: "h", Linkname: long, Mode: 0o644, Format: tar.FormatGNU}, long, "../", "h", archive.ErrLinkEscape},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tarOf(t, member{hdr: tc.hdr})
+			i := bytes.Index(b, []byte(tc.find))
+			if i < 0 || bytes.Count(b, []byte(tc.find)) != 1 {
+				t.Fatalf("the extended name %q is not in the archive once", tc.find)
+			}
+			copy(b[i:], tc.patch)
+			p := writeFile(t, t.TempDir(), "override.tar", b)
+			called := false
+			err := archive.Walk(context.Background(), p, archive.Limits{}, func(archive.Entry, io.Reader) error {
+				called = true
+				return nil
+			})
+			wantReject(t, err, p, tc.entry, tc.reject)
+			if called {
+				t.Error("the callback was called")
+			}
+		})
+	}
+}
+
 func TestWalkRejectsNonRegularFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "d.tar")
 	if err := os.Mkdir(p, 0o755); err != nil {
