@@ -14,8 +14,11 @@ import (
 
 // WalkDir reads the directory tree at dir by the same rules as [Walk] and calls fn for each
 // entry below dir (dir itself is not reported), parents before children, names in byte order
-// within a directory. Unlike Walk it never strips a top-level folder, and hard links are
-// simply regular files. The first pass lists and checks the tree (without reading content);
+// within a directory. Unlike Walk it never strips a top-level folder. Hard links between files
+// of the tree are regular files, each reported with its content; a regular file with more links
+// than the tree holds is [ErrLinkEscape], since its other names are outside dir: it may be a file
+// the tree's owner could not read, which the mode normalisation would make world-readable. The
+// first pass lists and checks the tree (without reading content);
 // the second re-examines every entry, opens regular files without following symlinks, and
 // fails with [ErrChanged] if anything no longer matches the first pass. Entries created after
 // the first pass are not reported.
@@ -31,7 +34,11 @@ func WalkDir(ctx context.Context, dir string, lim Limits, fn WalkFunc) error {
 	}
 	defer root.Close()
 	t := newTree(lim)
-	if err := scanDir(ctx, root, "", t); err != nil {
+	err = scanDir(ctx, root, "", t)
+	if e := checkHardLinks(t); err == nil && e != nil {
+		err = e
+	}
+	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			e.Archive = dir
@@ -73,11 +80,54 @@ func scanDir(ctx context.Context, root *os.Root, rel string, t *tree) error {
 		if e := t.add(r, typ, fs.FileMode(r.mode).Perm(), r.size, target); e != nil {
 			return e
 		}
-		t.recs[len(t.recs)-1].file = fi
+		rc := &t.recs[len(t.recs)-1]
+		rc.file = fi
+		if rc.skip {
+			continue // ignored (AppleDouble and the like), with everything beneath it
+		}
 		if typ == Dir {
 			if err := scanDir(ctx, root, p, t); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// inode identifies a file on its file system.
+type inode struct{ dev, ino uint64 }
+
+// linkInfo returns a file's identity and link count; ok is false where the platform does not
+// report them.
+func linkInfo(fi fs.FileInfo) (id inode, nlink uint64, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return inode{}, 0, false
+	}
+	return inode{dev: uint64(st.Dev), ino: uint64(st.Ino)}, uint64(st.Nlink), true
+}
+
+// checkHardLinks rejects a regular file some of whose hard links lie outside the tree: its link
+// count exceeds the number of its names the first pass found. Hard links within the tree stay
+// allowed. The entry named is the file's first name in walk order.
+func checkHardLinks(t *tree) *Error {
+	found := map[inode]int{}
+	for _, rc := range t.recs {
+		if rc.file == nil || !rc.file.Mode().IsRegular() {
+			continue // ignored names count too: they are inside the tree
+		}
+		if id, n, ok := linkInfo(rc.file); ok && n > 1 {
+			found[id]++
+		}
+	}
+	for _, rc := range t.recs {
+		if rc.skip || rc.entry.Type != Regular {
+			continue
+		}
+		id, n, ok := linkInfo(rc.file)
+		if ok && n > 1 && uint64(found[id]) < n {
+			return reject(ErrLinkEscape, rc.raw.name,
+				"a hard link to a file outside the tree (%d links, %d of them in the tree); copy the file instead of linking it", n, found[id])
 		}
 	}
 	return nil
@@ -130,12 +180,15 @@ func replayDir(ctx context.Context, dir string, root *os.Root, t *tree, fn WalkF
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if rc.skip {
+			continue // ignored: not read, so not held to the first pass either
+		}
 		p := rc.raw.name
 		r, _, _, fi, err := lstat(root, p)
 		if err != nil {
 			return changed(p, "%v", err)
 		}
-		if r != rc.raw || !os.SameFile(fi, rc.file) {
+		if r != rc.raw || !os.SameFile(fi, rc.file) || !sameLinks(fi, rc.file) {
 			return changed(p, "no longer what the first pass saw")
 		}
 		e := rc.entry
@@ -150,6 +203,13 @@ func replayDir(ctx context.Context, dir string, root *os.Root, t *tree, fn WalkF
 		}
 	}
 	return nil
+}
+
+// sameLinks reports whether a file still has the link count the first pass saw.
+func sameLinks(now, first fs.FileInfo) bool {
+	_, a, _ := linkInfo(now)
+	_, b, _ := linkInfo(first)
+	return now.IsDir() || a == b // a directory's count moves with its subdirectories
 }
 
 // replayFile hands one regular file to fn; before is what Lstat just found at its path.

@@ -37,10 +37,30 @@ func mkTree(t *testing.T, dir string, specs ...string) {
 	}
 }
 
+// outsideFile creates a file with mode perm outside every tree a test walks.
+func outsideFile(t *testing.T, body string, perm os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(p, []byte(body), perm); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func link(t *testing.T, oldname, newname string) {
+	t.Helper()
+	if err := os.Link(oldname, newname); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestWalkDirAccepts(t *testing.T) {
 	d := t.TempDir()
 	mkTree(t, d, "manifest.yaml=m", "root/bin/", "root/bin/bash=ELF", "root/bin/sh -> bash", "root/lib/", "root/b=1",
-		"root/etc/", "root/etc/secret=s", "root/etc/shared=g", "root/bin/mine=x", "root/ro/")
+		"root/etc/", "root/etc/secret=s", "root/etc/shared=g", "root/bin/mine=x", "root/ro/",
+		// macOS metadata is not package content: never reported, whatever it holds.
+		"._manifest.yaml=AppleDouble", ".DS_Store=finder", "root/bin/._bash=AppleDouble", "root/._etc/", "root/._etc/x=y",
+		"__MACOSX/", "__MACOSX/._root=AppleDouble", "root/._sh -> /etc/passwd")
 	// Modes are normalised: whatever the umask or special bits, a directory is 0755 and a file
 	// 0755 or 0644 by whether any execute bit is set.
 	for name, mode := range map[string]os.FileMode{
@@ -56,9 +76,9 @@ func TestWalkDirAccepts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Link(filepath.Join(d, "root/b"), filepath.Join(d, "root/hard")); err != nil {
-		t.Fatal(err)
-	}
+	// Hard links within the tree are fine, including one with an ignored name.
+	link(t, filepath.Join(d, "root/b"), filepath.Join(d, "root/hard"))
+	link(t, filepath.Join(d, "root/b"), filepath.Join(d, "root/._b"))
 	entries, err := walkAll(t, d, archive.Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +134,29 @@ func TestWalkDirRejects(t *testing.T) {
 				t.Skip("cannot make a device node here:", err)
 			}
 		}, archive.Limits{}, "null", archive.ErrSpecialFile},
+		// A hard link to a file outside the tree would publish it with a normalised (world-
+		// readable) mode, whoever could read it before.
+		{"hard link to a file outside the tree", func(t *testing.T, d string) {
+			secret := outsideFile(t, "secret", 0o600)
+			mkTree(t, d, "root/", "root/etc/")
+			link(t, secret, filepath.Join(d, "root/etc/stolen"))
+		}, archive.Limits{}, "root/etc/stolen", archive.ErrLinkEscape},
+		{"hard link to a file outside the tree, linked twice inside", func(t *testing.T, d string) {
+			secret := outsideFile(t, "secret", 0o600)
+			mkTree(t, d, "root/")
+			link(t, secret, filepath.Join(d, "root/b"))
+			link(t, secret, filepath.Join(d, "root/a"))
+		}, archive.Limits{}, "root/a", archive.ErrLinkEscape},
+		{"hard link to a file outside the tree, beside ignored macOS metadata", func(t *testing.T, d string) {
+			secret := outsideFile(t, "secret", 0o644)
+			link(t, secret, filepath.Join(d, "._x"))
+			link(t, secret, filepath.Join(d, "x"))
+		}, archive.Limits{}, "x", archive.ErrLinkEscape},
+		{"FIFO with an ignored name", func(t *testing.T, d string) {
+			if err := syscall.Mkfifo(filepath.Join(d, "._pipe"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, archive.Limits{}, "._pipe", archive.ErrSpecialFile},
 		{"oversized file", func(t *testing.T, d string) { mkTree(t, d, "big="+strings.Repeat("x", 100)) }, archive.Limits{MaxFileSize: 99}, "big", archive.ErrTooLarge},
 		{"too many entries", func(t *testing.T, d string) { mkTree(t, d, "a=", "b=", "c=") }, archive.Limits{MaxEntries: 2}, "c", archive.ErrTooLarge},
 	}
@@ -159,6 +202,10 @@ func TestWalkDirChanged(t *testing.T) {
 		{"mode changed", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o755) }},
 		// Both 0644 and 0600 read as 0644, but the tree still changed between the passes.
 		{"mode changed, same normalised mode", func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o600) }},
+		// The file is the same, but it is now linked from outside the tree as well.
+		{"hard link added outside", func(d string) error {
+			return os.Link(filepath.Join(d, "z"), filepath.Join(filepath.Dir(d), filepath.Base(d)+"-outside"))
+		}},
 		{"symlink retargeted", func(d string) error {
 			if err := os.Remove(filepath.Join(d, "y")); err != nil {
 				return err

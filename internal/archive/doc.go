@@ -24,11 +24,19 @@
 //
 // # What is accepted
 //
-//   - Regular files, directories and symbolic links. Hard links in an archive are accepted only
-//     when their target is an earlier regular file of the same archive; they are handed to the
+//   - Regular files, directories and symbolic links. A tar entry of type '7' (contiguous file)
+//     is a regular file, as GNU tar reads it. Hard links in an archive are accepted only when
+//     their target is an earlier regular file of the same archive; they are handed to the
 //     caller as regular files with the target's content (the link is not preserved). Hard links
-//     in a directory are just regular files. Device nodes, FIFOs, sockets and every other entry
-//     type are rejected.
+//     in a directory are regular files too, but only when all of a file's links are in the tree:
+//     a file with a link outside it is [ErrLinkEscape], since mode normalisation would otherwise
+//     publish, world-readable, a file the tree's owner may not even be able to read. Device
+//     nodes, FIFOs, sockets and every other entry type are rejected.
+//   - macOS metadata is not content: AppleDouble files ("._name"), ".DS_Store" and anything under
+//     a "__MACOSX" folder (or under any such name) are skipped in archives and directories alike,
+//     so a package packed or browsed on a Mac is the same package, and a single top-level folder
+//     with AppleDouble siblings is still stripped. Their names are still checked and special
+//     files among them still rejected; nothing else about them is (they are never handed out).
 //   - Names are relative, at most [Limits.MaxPathLen] bytes, free of NUL, control characters,
 //     backslashes and percent-encoded '.', '/', '\' or control characters (such as %2e, %2f, %5c,
 //     %00), and have no ".." component. Leading "./" and repeated or trailing slashes are

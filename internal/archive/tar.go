@@ -225,7 +225,7 @@ func scanTar(ctx context.Context, path string, comp compression, lim Limits) (*t
 		if err := t.addHeader(hdr, r); err != nil {
 			return nil, fail(err)
 		}
-		if hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeGNUSparse {
+		if hasContent(hdr.Typeflag) {
 			n, err := io.Copy(io.Discard, &ctxReader{ctx, a.tr})
 			if err != nil && ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -277,7 +277,9 @@ func (t *tree) addHeader(hdr *tar.Header, r raw) *Error {
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader:
 		err = t.addSkipped(r)
-	case tar.TypeReg, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
+		// '7' (contiguous file) is a regular file to every tar that does not preallocate,
+		// GNU tar included.
 		err = t.add(r, Regular, perm, hdr.Size, "")
 	case tar.TypeDir:
 		if e := noContent(); e != nil {
@@ -302,6 +304,11 @@ func (t *tree) addHeader(hdr *tar.Header, r raw) *Error {
 	return err
 }
 
+// hasContent reports whether entries of a type are regular files, whose content follows them.
+func hasContent(flag byte) bool {
+	return flag == tar.TypeReg || flag == tar.TypeGNUSparse || flag == tar.TypeCont
+}
+
 func typeName(flag byte) string {
 	switch flag {
 	case tar.TypeReg:
@@ -318,6 +325,8 @@ func typeName(flag byte) string {
 		return "block device"
 	case tar.TypeFifo:
 		return "FIFO"
+	case tar.TypeCont:
+		return "contiguous file"
 	}
 	return fmt.Sprintf("%q", flag)
 }

@@ -77,6 +77,10 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
 		return nil
 	}
+	if ignored(p) {
+		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
+		return nil
+	}
 	if k, dup := t.kinds[p]; dup {
 		return reject(ErrDuplicate, r.name, "%q is already in the tree as a %s", p, k)
 	}
@@ -109,6 +113,9 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 // addHardLink records a hard link to an earlier regular file; it becomes a regular file with
 // the target's content.
 func (t *tree) addHardLink(r raw, perm fs.FileMode) *Error {
+	if p, err := cleanName(r.name, t.lim.MaxPathLen); err == nil && ignored(p) {
+		return t.add(r, Regular, perm, 0, "") // recorded as skipped, whatever its target
+	}
 	tp, err := cleanName(r.link, t.lim.MaxPathLen)
 	switch {
 	case err != nil && (strings.HasPrefix(r.link, "/") || strings.Contains("/"+r.link+"/", "/../")):
@@ -227,6 +234,22 @@ func (t *tree) strip() {
 			rc.before[j].Path = strings.TrimPrefix(rc.before[j].Path, t.prefix)
 		}
 	}
+}
+
+// ignored reports whether a clean path is macOS metadata rather than package content: an
+// AppleDouble file ("._name", which macOS tar and Finder write beside every file that has
+// extended attributes), a Finder ".DS_Store", or anything beneath such a name or beneath
+// "__MACOSX" (where macOS's archiver puts the AppleDouble files). Such entries are skipped: they
+// are not reported, do not count as a top-level folder's siblings, and are not in the tree that
+// links are checked against. Their names are still checked, and special files among them are
+// still rejected.
+func ignored(p string) bool {
+	for c := range strings.SplitSeq(p, "/") {
+		if strings.HasPrefix(c, "._") || c == ".DS_Store" || c == "__MACOSX" {
+			return true
+		}
+	}
+	return false
 }
 
 // parent returns the directory holding a clean relative path; "" for the root.

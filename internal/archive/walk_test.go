@@ -81,6 +81,9 @@ func TestWalkRejects(t *testing.T) {
 		{"hard links count towards the total", []member{file("a", big), hardlink("b", "a")}, archive.Limits{MaxTotalSize: 3000}, "b", archive.ErrTooLarge},
 		{"too many entries", []member{file("a", ""), file("b", ""), file("c", "")}, archive.Limits{MaxEntries: 2}, "c", archive.ErrTooLarge},
 		{"too many implied directories", []member{file("a/b/c/d", "")}, archive.Limits{MaxEntries: 2}, "a/b/c/d", archive.ErrTooLarge},
+		{"unsafe name among ignored macOS metadata", []member{file("__MACOSX/../../x", "x")}, archive.Limits{}, "__MACOSX/../../x", archive.ErrUnsafePath},
+		{"FIFO with an ignored name", []member{special("._pipe", tar.TypeFifo)}, archive.Limits{}, "._pipe", archive.ErrSpecialFile},
+		{"hard link to an ignored entry", []member{file("._a", "x"), hardlink("b", "._a")}, archive.Limits{}, "b", archive.ErrLinkEscape},
 		{"symlink header with a size", []member{{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: "t", Size: 5}}}, archive.Limits{}, "s", archive.ErrFormat},
 	}
 	for _, tc := range cases {
@@ -157,6 +160,49 @@ func TestWalkRejectsNULInPAXName(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "nul.tar", b)
 	_, err := walkAll(t, p, archive.Limits{})
 	wantReject(t, err, p, "", archive.ErrFormat)
+}
+
+// TestWalkRejectsHeaderOverrides: the name a reader acts on is the one a pax record or a GNU
+// long-name entry gives, not the (benign, truncated) name in the ustar header behind it; the
+// rules apply to that name. Each archive is written by archive/tar with a long name, and the
+// extended name is then patched in place.
+func TestWalkRejectsHeaderOverrides(t *testing.T) {
+	long := strings.Repeat("d", 160) // one component: neither ustar field nor its prefix holds it
+	cases := []struct {
+		name   string
+		hdr    tar.Header
+		find   string // what to patch: the extended name's first bytes
+		patch  string
+		entry  string
+		reject error
+	}{
+		{"pax path with ..", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatPAX}, "path=" + long, "path=../", "../" + long[3:], archive.ErrUnsafePath},
+		{"pax path absolute", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatPAX}, "path=" + long, "path=/", "/" + long[1:], archive.ErrUnsafePath},
+		{"pax linkpath absolute", tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: long, Mode: 0o777, Format: tar.FormatPAX}, "linkpath=" + long, "linkpath=/", "s", archive.ErrLinkEscape},
+		{"GNU long name with ..", tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644, Format: tar.FormatGNU}, long, "../", "../" + long[3:], archive.ErrUnsafePath},
+		{"GNU long link absolute", tar.Header{Typeflag: tar.TypeSymlink, Name: "s", Linkname: long, Mode: 0o777, Format: tar.FormatGNU}, long, "/", "s", archive.ErrLinkEscape},
+		{"GNU long hard link escaping", tar.Header{Typeflag: tar.TypeLink, Name: "h", Linkname: long, Mode: 0o644, Format: tar.FormatGNU}, long, "../", "h", archive.ErrLinkEscape},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tarOf(t, member{hdr: tc.hdr})
+			i := bytes.Index(b, []byte(tc.find))
+			if i < 0 || bytes.Count(b, []byte(tc.find)) != 1 {
+				t.Fatalf("the extended name %q is not in the archive once", tc.find)
+			}
+			copy(b[i:], tc.patch)
+			p := writeFile(t, t.TempDir(), "override.tar", b)
+			called := false
+			err := archive.Walk(context.Background(), p, archive.Limits{}, func(archive.Entry, io.Reader) error {
+				called = true
+				return nil
+			})
+			wantReject(t, err, p, tc.entry, tc.reject)
+			if called {
+				t.Error("the callback was called")
+			}
+		})
+	}
 }
 
 func TestWalkRejectsNonRegularFile(t *testing.T) {
@@ -312,6 +358,35 @@ func TestWalkAccepts(t *testing.T) {
 				{Entry: archive.Entry{Path: "d/f", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "x"},
 				{Entry: archive.Entry{Path: "d", Type: archive.Dir, Mode: 0o755}},
 				{Entry: archive.Entry{Path: "e", Type: archive.Regular, Mode: 0o644}},
+			},
+		},
+		{
+			// GNU tar reads type '7' (contiguous file) as a regular file.
+			name: "contiguous file is a regular file",
+			members: []member{
+				{hdr: tar.Header{Typeflag: tar.TypeCont, Name: "tool", Mode: 0o755, Size: 3}, body: "ELF"},
+				hardlink("tool2", "tool"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "tool", Type: archive.Regular, Mode: 0o755, Size: 3}, Content: "ELF"},
+				{Entry: archive.Entry{Path: "tool2", Type: archive.Regular, Mode: 0o644, Size: 3}, Content: "ELF"},
+			},
+		},
+		{
+			// What macOS tar (copyfile) and its archiver add beside a folder: AppleDouble files,
+			// __MACOSX/ and .DS_Store. They are skipped, so the folder is still stripped.
+			name: "macOS metadata is ignored and does not stop stripping",
+			members: []member{
+				file("._pkg", "AppleDouble"), dir("pkg/"), file("pkg/._manifest.yaml", "AppleDouble"),
+				file("pkg/manifest.yaml", "m"), file(".DS_Store", "finder"), file("pkg/root/.DS_Store", "finder"),
+				dir("__MACOSX/"), dir("__MACOSX/pkg/"), file("__MACOSX/pkg/._manifest.yaml", "AppleDouble"),
+				symlink("pkg/._link", "/etc/passwd"), file("pkg/root/._d/f", "x"), file("pkg/root/a", "a"),
+				hardlink("pkg/._hard", "pkg/root/a"),
+			},
+			want: []got{
+				{Entry: archive.Entry{Path: "manifest.yaml", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "m"},
+				{Entry: archive.Entry{Path: "root", Type: archive.Dir, Mode: 0o755}},
+				{Entry: archive.Entry{Path: "root/a", Type: archive.Regular, Mode: 0o644, Size: 1}, Content: "a"},
 			},
 		},
 		{

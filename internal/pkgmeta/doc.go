@@ -51,7 +51,22 @@
 // Every string value is written plain only when plainSafe says any YAML reader, and upstream's
 // line readers (which do not unquote manifest or provenance values), read it back unchanged;
 // otherwise it is double-quoted with escapes. No value can therefore add a key, a list item or a
-// document, and for every value x the Parse of x.Marshal() equals x — up to the defaults the
+// document.
+//
+// Keys the writers do not choose — a manifest's Extra keys, provenance's environment variables —
+// are held to upstream's line readers too, which take the text before each line's first ':' as
+// the line's key at any indentation (and, in a manifest, treat a nested "description:" as the
+// package's description). Such a key is double-quoted when it contains ':', when plainSafe would
+// quote it, or (environment) when it is one of the keys upstream's provenance reader interprets;
+// a key too long for an implicit YAML key (1024 characters) is written in explicit "? key" form.
+// Extra values that are mappings or sequences are written in flow style, on the key's own line
+// (services: [{name: drm, type: rc}]), so upstream sees one unknown key and nothing inside it;
+// the exception is kernel:, which upstream reads as a block section of its own, kept as a block
+// with kernel_idents-style lists in block form. Nothing is dropped or refused: a YAML reader
+// gets every value back, and upstream reads every field it knows exactly as if the unknown keys
+// were absent (upstreamreader_test.go holds a model of its readers to check this).
+//
+// For every value x the Parse of x.Marshal() equals x — up to the defaults the
 // writer fills in (format_version "1.0", lock_version 1), the sorting above, and invalid UTF-8,
 // which YAML cannot carry and is written as U+FFFD. Tests check this by property test and fuzzing.
 package pkgmeta

@@ -94,8 +94,19 @@ func stringMap(f field) (map[string]string, error) {
 	return m, nil
 }
 
+// upstreamProvenanceKeys are the keys upstream's provenance reader interprets, on any line at any
+// indentation (manifest.zig:709-780).
+var upstreamProvenanceKeys = map[string]bool{
+	"build_time": true, "builder": true, "build_user": true, "source_url": true, "source_hash": true,
+	"compiler": true, "compiler_version": true, "build_flags": true,
+}
+
 // Marshal writes provenance.yaml in upstream's shape and order: build_time and builder always,
-// the other fields when set, then environment sorted by variable name.
+// the other fields when set, then environment sorted by variable name, as upstream documents it
+// (a block mapping). A variable's name is quoted when it contains ':', when plainSafe would
+// quote it, and when it is one of the keys upstream's reader interprets on any line, indented or
+// not (an unquoted "  builder: x" would set upstream's builder); a name too long for an implicit
+// YAML key is written in explicit form.
 func (p Provenance) Marshal() []byte {
 	var w writer
 	w.raw("", "build_time", strconv.FormatInt(p.BuildTime, 10))
@@ -117,7 +128,7 @@ func (p Provenance) Marshal() []byte {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			w.kv("  ", scalar(k), p.Environment[k])
+			w.mapKey("  ", k, scalar(p.Environment[k]), upstreamProvenanceKeys)
 		}
 	}
 	return w.Bytes()

@@ -173,3 +173,72 @@ func TestNoInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestNoInjectionByKeys: keys the writers do not interpret (a manifest's Extra, provenance's
+// environment) can neither change what this package reads back nor what upstream's line reader
+// (upstreamReadManifest, upstreamReadProvenance) reads for its own fields.
+func TestNoInjectionByKeys(t *testing.T) {
+	long := strings.Repeat("k", 1500)
+	manifests := map[string][]Field{
+		"key with a colon":           {{Key: "name:evil", Value: node(t, "1")}},
+		"key with a colon and space": {{Key: "version: 9.9.9 #", Value: node(t, "1")}},
+		"nested key":                 {{Key: "services", Value: node(t, "- name: s\n  description: evil\n  revision: 99\n")}},
+		"nested list":                {{Key: "x", Value: node(t, "tags:\n  - evil\nprovides: [evil]\n")}},
+		"list after a list":          {{Key: "a", Value: node(t, "[evil, evil2]")}},
+		"nested inside kernel":       {{Key: "kernel", Value: node(t, "kmod: false\nname: evil\nsub: {kmod: true, name: evil}\nkld_names: [a, b]\n")}},
+		"kernel key with a colon":    {{Key: "kernel", Value: node(t, "\"kmod:x\": true\n")}},
+		"long key":                   {{Key: long, Value: node(t, "{name: evil}")}},
+		"long nested key": {{Key: "x", Value: normalize(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: long}, node(t, "{description: evil}"),
+		}})}},
+	}
+	for name, extra := range manifests {
+		t.Run("manifest/"+name, func(t *testing.T) {
+			m := Manifest{Name: "bash", Version: mustV("1.0.0"), Description: "shell", Tags: []string{"shell"}, Extra: extra}
+			b := m.Marshal()
+			got, err := ParseManifest(b)
+			if err != nil {
+				t.Fatalf("written manifest does not parse: %v\n%s", err, b)
+			}
+			want := m
+			want.FormatVersion = "1.0"
+			if !got.Equal(want) {
+				t.Errorf("reads back as\n%+v\nwritten:\n%s", got, b)
+			}
+			plain := m
+			plain.Extra = nil
+			if u, w := upstreamReadManifest(b).withoutKernel(), upstreamReadManifest(plain.Marshal()); !u.equal(w) {
+				t.Errorf("upstream reads\n%+v\nwant\n%+v\nwritten:\n%s", u, w, b)
+			}
+			if u := upstreamReadManifest(b); u.fields["kernel.kmod"] == "true" {
+				t.Errorf("upstream reads kmod: true from\n%s", b)
+			}
+		})
+	}
+
+	envs := map[string]map[string]string{
+		"upstream's keys":     {"builder": "evil", "build_time": "x", "source_url": "evil", "build_flags": "evil"},
+		"keys with a colon":   {"builder:x": "evil", "compiler: gcc": "evil", "a:b": "c"},
+		"list item lookalike": {"- evil": "x", "-": "y"},
+		"long key":            {long: "v", "builder" + long: "evil"},
+		"long quoted key":     {strings.Repeat("é:", 600): "v"},
+	}
+	for name, env := range envs {
+		t.Run("provenance/"+name, func(t *testing.T) {
+			p := Provenance{BuildTime: 5, Builder: "host", BuildFlags: []string{"-O2"}, Environment: env}
+			b := p.Marshal()
+			got, err := ParseProvenance(b)
+			if err != nil {
+				t.Fatalf("written provenance does not parse: %v\n%s", err, b)
+			}
+			if d := diff(p, got); d != "" {
+				t.Errorf("reads back differently (-want +got):\n%s\nwritten:\n%s", d, b)
+			}
+			bare := p
+			bare.Environment = nil
+			if u, w := upstreamReadProvenance(b), upstreamReadProvenance(bare.Marshal()); !u.equal(w) {
+				t.Errorf("upstream reads\n%+v\nwant\n%+v\nwritten:\n%s", u, w, b)
+			}
+		})
+	}
+}

@@ -31,6 +31,14 @@ var fragments = []string{
 
 func randString(r *rand.Rand) string {
 	var b bytes.Buffer
+	if r.IntN(40) == 0 {
+		// Long enough for the limits on keys: yaml.v3 writes keys over 128 characters in
+		// explicit form, and YAML forbids implicit keys over 1024.
+		for n := 100 + r.IntN(1100); b.Len() < n; {
+			b.WriteString(fragments[r.IntN(len(fragments))])
+		}
+		return b.String()
+	}
 	for range r.IntN(5) {
 		b.WriteString(fragments[r.IntN(len(fragments))])
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -30,6 +31,37 @@ func (w *writer) raw(indent, key, value string) {
 	w.WriteString(": ")
 	w.WriteString(value)
 	w.WriteByte('\n')
+}
+
+// mapKey writes "indent key: value" for an arbitrary key (value already YAML): the key as
+// keyScalar spells it, in explicit form ("? key" and ": value" lines) when it is too long for an
+// implicit YAML key. reserved are the keys the file's upstream line reader interprets.
+func (w *writer) mapKey(indent, key, value string, reserved map[string]bool) {
+	k := keyScalar(key, reserved)
+	if utf8.RuneCountInString(k) <= maxImplicitKey {
+		w.raw(indent, k, value)
+		return
+	}
+	w.WriteString(indent + "? " + k + "\n")
+	w.WriteString(indent + ": " + value + "\n")
+}
+
+// maxImplicitKey is the longest key, in characters as written, the writers put before a ':'.
+// YAML allows 1024 characters in an implicit key (quotes included) and yaml.v3 enforces it; a
+// longer key is written in explicit form, which has no limit.
+const maxImplicitKey = 1000
+
+// keyScalar returns key as a mapping key: plain when plainSafe allows it, it has no ':' and it is
+// not in reserved, double-quoted otherwise. Upstream's line readers take the text before a line's
+// first ':' as the line's key, whatever its indentation: a plain "name:evil" would be read as
+// key name (with value "evil: ..."), and a plain nested key such as "builder" in provenance's
+// environment would be read as the top-level builder. Quoted, the key such a reader sees starts
+// with '"' and matches nothing.
+func keyScalar(key string, reserved map[string]bool) string {
+	if plainSafe(key) && !strings.ContainsRune(key, ':') && !reserved[key] {
+		return key
+	}
+	return quote(key)
 }
 
 // list writes a list of strings as "key:" and "  - item" lines; nothing when empty.
@@ -183,14 +215,28 @@ func digest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// kernelKey is the one top-level manifest key besides the interpreted ones that upstream's
+// manifest reader understands: a section of its own, read line by line.
+const kernelKey = "kernel"
+
 // encodeField renders one key with an arbitrary value (a manifest's unknown fields) through
-// yaml.v3 with two-space indentation, as "key: value\n" or "key:\n  ...". The node must come
-// from normalize; a node yaml.v3 cannot encode is written as null.
+// yaml.v3. The node must come from normalize; a node yaml.v3 cannot encode is written as null.
+//
+// The result is one line, "key: value", with any mapping or sequence in flow style ({a: 1},
+// [x, y]), because upstream's manifest reader reads every line as "key: value" whatever its
+// indentation: a nested block would let "  description: x" under services: override the
+// package's description, and "  - x" items extend whatever list came before. The exception is
+// kernel:, which upstream reads as a block section (a line that is not indented ends it) and whose
+// keys only set kernel fields there; it stays a block mapping, each of its values on its own
+// line (a list of plain items such as kld_names in block style, as upstream reads it; anything
+// deeper in flow style). Keys are quoted by keyScalar; a key longer than yaml.v3's 128-character
+// simple-key limit is written in explicit form ("? key" then ": value").
 func encodeField(key string, value *yaml.Node) []byte {
-	m := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: strStyle("!!str", key)},
-		value,
-	}}
+	v := flowStyled(value)
+	if key == kernelKey && value.Kind == yaml.MappingNode {
+		v = kernelStyled(value)
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{keyNode(key), v}}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -202,4 +248,58 @@ func encodeField(key string, value *yaml.Node) []byte {
 		return []byte(scalar(key) + ": null\n")
 	}
 	return buf.Bytes()
+}
+
+// keyNode is a mapping key node spelled as keyScalar would.
+func keyNode(key string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
+	if keyScalar(key, nil) != key {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// flowStyled returns a copy of n (from normalize) with every mapping and sequence in flow style
+// and every mapping key spelled by keyNode, so that yaml.v3 writes it on one line.
+func flowStyled(n *yaml.Node) *yaml.Node {
+	c := *n
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		c.Style = yaml.FlowStyle
+	}
+	c.Content = restyle(n, flowStyled)
+	return &c
+}
+
+// kernelStyled returns a copy of kernel:'s mapping in block style: keys by keyNode, lists of
+// scalars in block style, any other collection in flow style.
+func kernelStyled(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Style = 0
+	c.Content = restyle(n, func(v *yaml.Node) *yaml.Node {
+		if v.Kind == yaml.SequenceNode && !slices.ContainsFunc(v.Content, func(e *yaml.Node) bool { return e.Kind != yaml.ScalarNode }) {
+			s := *v
+			s.Style = 0
+			return &s
+		}
+		return flowStyled(v)
+	})
+	return &c
+}
+
+// restyle applies style to n's children, and keyNode to its keys if it is a mapping.
+func restyle(n *yaml.Node, style func(*yaml.Node) *yaml.Node) []*yaml.Node {
+	if n.Content == nil {
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, ch := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 && ch.Kind == yaml.ScalarNode {
+			k := keyNode(ch.Value)
+			k.Tag = ch.Tag
+			out[i] = k
+			continue
+		}
+		out[i] = style(ch)
+	}
+	return out
 }

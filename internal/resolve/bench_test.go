@@ -80,7 +80,7 @@ func TestLayeredStore(t *testing.T) {
 			t.Errorf("seed %d: %v", seed, err)
 			continue
 		}
-		if !valid(reqs, packagesOf(got)) {
+		if !valid(reqs, packagesOf(got), universe) {
 			t.Errorf("seed %d: invalid resolution", seed)
 		}
 	}

@@ -81,7 +81,12 @@ func (s *solver) reason(id int, d *demand) (text, missing string) {
 	name := s.u.names[id]
 	real := s.u.byName[id]
 	virtual := s.u.virtual[id]
-	if s.versioned[id] > 0 {
+	if s.deferred(id) {
+		if slices.ContainsFunc(virtual, func(p *cand) bool { _, rejected := s.reject(p, id); return !rejected }) {
+			return fmt.Sprintf("%s is provided by %s, and none of them is selected: with several providers, none is chosen for %s (request the one you want)",
+				name, providerList(virtual), name), ""
+		}
+	} else if s.versioned[id] > 0 || s.u.ambiguous[id] {
 		virtual = nil
 	}
 	if len(real) == 0 && len(virtual) == 0 {
@@ -153,6 +158,23 @@ func (s *solver) describe(p *cand, r rejection) string {
 		return fmt.Sprintf("%s was found earlier not to fit with %s", pl, strings.Join(with, " and "))
 	}
 	return pl + " cannot be selected"
+}
+
+// providerList renders the distinct names of stand-ins (which are by name), at most five.
+func providerList(cands []*cand) string {
+	var ns []string
+	for _, p := range cands {
+		if len(ns) == 0 || ns[len(ns)-1] != p.Name {
+			ns = append(ns, p.Name)
+		}
+	}
+	if len(ns) > 5 {
+		return strings.Join(ns[:5], ", ") + fmt.Sprintf(" and %d more", len(ns)-5)
+	}
+	if len(ns) > 1 {
+		return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+	}
+	return strings.Join(ns, "")
 }
 
 // versionList renders the distinct versions of cands (which are newest first), at most five.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,10 +80,15 @@ func TestLimits(t *testing.T) {
 		},
 		"candidates counts providers": {
 			reqs:     []Request{req("sh", "*")},
-			universe: []Package{p("sh=1.0.0"), p("bash=5.0.0", provides("sh")), p("dash=1.0.0", provides("sh"))},
+			universe: []Package{p("sh=1.0.0"), p("bash=5.0.0", provides("sh")), p("bash=5.1.0", provides("sh"))},
 			opt:      Options{MaxCandidates: 2},
 			limit:    ErrCandidateLimit,
 			msg:      `3 packages are candidates for "sh", more than the limit of 2 (Options.MaxCandidates)`,
+		},
+		"candidates counts what the constraints admit": {
+			reqs: []Request{req("lib", ">=2.0.0")}, universe: many, opt: Options{MaxCandidates: 3},
+			limit: ErrCandidateLimit,
+			msg:   `4 packages are candidates for "lib", more than the limit of 3 (Options.MaxCandidates)`,
 		},
 		"steps": {
 			reqs: holeReqs, universe: holes, opt: Options{MaxSteps: 50},
@@ -121,6 +127,15 @@ func TestWithinLimits(t *testing.T) {
 	if _, err := Resolve(context.Background(), "dev", []Request{req("lib", "*")}, many, Options{MaxCandidates: 3}); err != nil {
 		t.Errorf("3 candidates with MaxCandidates 3: %v", err)
 	}
+	// Only the packages the constraints admit count: 5 in the store, 2 admitted.
+	more := append(slices.Clone(many), p("lib=4.0.0"), p("lib=5.0.0"))
+	if _, err := Resolve(context.Background(), "dev", []Request{req("lib", ">=4.0.0")}, more, Options{MaxCandidates: 2}); err != nil {
+		t.Errorf("2 admitted candidates of 5 with MaxCandidates 2: %v", err)
+	}
+	withApp := append(slices.Clone(more), p("app=1.0.0", dep("lib", ">=4.0.0")))
+	if _, err := Resolve(context.Background(), "dev", []Request{req("app", "*")}, withApp, Options{MaxCandidates: 2}); err != nil {
+		t.Errorf("2 candidates admitted by a dependency, of 5, with MaxCandidates 2: %v", err)
+	}
 	if _, err := Resolve(context.Background(), "dev", []Request{req("lib", "*")}, many, Options{MaxSteps: 1}); err != nil {
 		t.Errorf("one try with MaxSteps 1: %v", err)
 	}
@@ -157,6 +172,60 @@ func TestContextDone(t *testing.T) {
 	cancel2()
 	_, err = Resolve(cancelled, "dev", reqs, universe, Options{})
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
+		t.Errorf("cancelled context: error %v; want context.Canceled and not ErrTimeout", err)
+	}
+}
+
+// expiringContext reports a deadline an hour away, but its deadline passes (Err returns
+// context.DeadlineExceeded) from its (after+1)th look on: a clock that runs out at a chosen
+// point of the work.
+type expiringContext struct {
+	context.Context
+	deadline time.Time
+	looks    int
+	after    int
+}
+
+func (c *expiringContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *expiringContext) Err() error {
+	c.looks++
+	if c.looks > c.after {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// TestTimeoutWhileIndexing: the context bounds indexing the store too, and the error says that
+// the deadline passed there, not that it had passed before resolution started.
+func TestTimeoutWhileIndexing(t *testing.T) {
+	reqs, universe := pigeonhole(60) // 3660 packages with 60 conflicts each: indexing takes a while
+	ctx := &expiringContext{Context: context.Background(), deadline: time.Now().Add(time.Hour), after: 1}
+	_, err := Resolve(ctx, "dev", reqs, universe, Options{MaxSteps: 1 << 40})
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v; want ErrTimeout and context.DeadlineExceeded", err)
+	}
+	want := "resolution took longer than 1h0m0s: the deadline passed while indexing the 3660 packages of the store, before the search began"
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+
+	// With a real clock: whichever part the deadline ends, the error says which, and it comes
+	// soon after the deadline.
+	real, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = Resolve(real, "dev", reqs, universe, Options{MaxSteps: 1 << 40})
+	if !errors.Is(err, ErrTimeout) || !strings.HasPrefix(err.Error(), "resolution took longer than ") {
+		t.Errorf("error %v; want ErrTimeout saying what took longer than the deadline allowed", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("Resolve returned %v after its deadline", elapsed)
+	}
+
+	cancelled, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := Resolve(cancelled, "dev", reqs, universe, Options{}); !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
 		t.Errorf("cancelled context: error %v; want context.Canceled and not ErrTimeout", err)
 	}
 }

@@ -85,8 +85,70 @@ func randUniverseOf(r *rand.Rand, names []string) ([]Request, []Package) {
 	return reqs, universe
 }
 
-// valid is the specification of a resolution, independent of the resolver's code.
-func valid(reqs []Request, sel []Package) bool {
+// valid is the specification of a resolution, written independently of the resolver's code:
+// consistent (every constraint holds) and justified (nothing is selected without a reason).
+func valid(reqs []Request, sel, universe []Package) bool {
+	sp := newSpec(universe)
+	return sp.consistent(reqs, sel) && sp.justified(reqs, sel)
+}
+
+// spec answers the questions about a universe the rules ask.
+type spec struct {
+	real     map[string]bool      // names the universe has packages of
+	versions map[string][]Package // its packages, by name
+	standIns map[string][]Package // by name: the packages that may stand in for it
+}
+
+func newSpec(universe []Package) spec {
+	sp := spec{real: map[string]bool{}, versions: map[string][]Package{}, standIns: map[string][]Package{}}
+	for _, p := range universe {
+		sp.real[p.Name] = true
+		sp.versions[p.Name] = append(sp.versions[p.Name], p)
+	}
+	for _, p := range universe {
+		for _, name := range sp.standsFor(p) {
+			sp.standIns[name] = append(sp.standIns[name], p)
+		}
+	}
+	return sp
+}
+
+// standsFor lists the names p may stand in for: those it provides, and those it replaces with a
+// relation that admits every version of them in the universe.
+func (sp spec) standsFor(p Package) []string {
+	var out []string
+	for _, v := range p.Provides {
+		if v != p.Name {
+			out = append(out, v)
+		}
+	}
+	for _, r := range p.Replaces {
+		covers := true
+		for _, q := range sp.versions[r.Name] {
+			covers = covers && r.Constraint.Match(q.Version)
+		}
+		if covers && r.Name != p.Name {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// oneName reports whether a name's stand-ins all have one package name (or there are none).
+func (sp spec) oneName(name string) bool {
+	ss := sp.standIns[name]
+	return !slices.ContainsFunc(ss, func(q Package) bool { return q.Name != ss[0].Name })
+}
+
+// consistent: one package per name; no two that conflict or replace one another; every request
+// and dependency satisfied, by the selected package of its name (whose version it admits) or,
+// when it admits any version, by a selected stand-in — except that a name the universe has
+// packages of, whose stand-ins have several names, has none.
+func consistent(reqs []Request, sel, universe []Package) bool {
+	return newSpec(universe).consistent(reqs, sel)
+}
+
+func (sp spec) consistent(reqs []Request, sel []Package) bool {
 	byName := map[string]Package{}
 	for _, p := range sel {
 		if _, dup := byName[p.Name]; dup {
@@ -98,17 +160,12 @@ func valid(reqs []Request, sel []Package) bool {
 		if p, has := byName[name]; has {
 			return c.Match(p.Version)
 		}
-		if !c.IsAny() {
+		if !c.IsAny() || sp.real[name] && !sp.oneName(name) {
 			return false
 		}
 		for _, p := range sel {
-			if slices.Contains(p.Provides, name) {
+			if slices.Contains(sp.standsFor(p), name) {
 				return true
-			}
-			for _, r := range p.Replaces {
-				if r.Name == name {
-					return true
-				}
 			}
 		}
 		return false
@@ -135,6 +192,41 @@ func valid(reqs []Request, sel []Package) bool {
 	return true
 }
 
+// justified: every selected package is reached from the requests, where a request or dependency
+// reaches the selected package of its name, or else the selected stand-in for it when its
+// stand-ins have one package name. (With several, none is chosen for the name: it is satisfied
+// only by one reached for another reason.)
+func (sp spec) justified(reqs []Request, sel []Package) bool {
+	byName := map[string]Package{}
+	for _, p := range sel {
+		byName[p.Name] = p
+	}
+	reached := map[string]bool{}
+	var queue []string
+	for _, q := range reqs {
+		queue = append(queue, q.Name)
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		target, has := byName[name]
+		if !has {
+			if ss := sp.standIns[name]; len(ss) > 0 && sp.oneName(name) {
+				target, has = byName[ss[0].Name]
+				has = has && slices.Contains(sp.standsFor(target), name)
+			}
+		}
+		if !has || reached[target.Name] {
+			continue
+		}
+		reached[target.Name] = true
+		for _, d := range target.Depends {
+			queue = append(queue, d.Name)
+		}
+	}
+	return len(reached) == len(byName)
+}
+
 // anyValid reports whether some selection of universe is valid, trying them all.
 func anyValid(reqs []Request, universe []Package) bool {
 	byName := map[string][]Package{}
@@ -145,11 +237,12 @@ func anyValid(reqs []Request, universe []Package) bool {
 		}
 		byName[p.Name] = append(byName[p.Name], p)
 	}
+	sp := newSpec(universe)
 	var sel []Package
 	var try func(i int) bool
 	try = func(i int) bool {
 		if i == len(names) {
-			return valid(reqs, sel)
+			return sp.consistent(reqs, sel) && sp.justified(reqs, sel)
 		}
 		if try(i + 1) {
 			return true
@@ -214,10 +307,10 @@ func checkUniverse(t *testing.T, i int, r *rand.Rand, reqs []Request, universe [
 	var re *Error
 	switch {
 	case err == nil:
-		if !valid(reqs, packagesOf(got)) {
-			t.Fatalf("%s\nresolution %q violates a constraint", describe(), show(got))
+		if !valid(reqs, packagesOf(got), universe) {
+			t.Fatalf("%s\nresolution %q violates a constraint or selects a package without a reason", describe(), show(got))
 		}
-		if err := Check("dev", reqs, packagesOf(got)); err != nil {
+		if err := Check("dev", reqs, packagesOf(got), universe); err != nil {
 			t.Fatalf("%s\nCheck rejects the resolution %q: %v", describe(), show(got), err)
 		}
 		if !slices.IsSortedFunc(got, func(a, b Selected) int { return strings.Compare(a.Name, b.Name) }) {
@@ -306,7 +399,7 @@ func TestLargerRandomUniverses(t *testing.T) {
 		}
 		if err == nil {
 			solved++
-			if !valid(reqs, packagesOf(got)) {
+			if !valid(reqs, packagesOf(got), universe) {
 				t.Fatalf("case %d: invalid resolution %q", i, show(got))
 			}
 		}
@@ -325,8 +418,8 @@ func TestLargerRandomUniverses(t *testing.T) {
 	}
 }
 
-// TestValidAgreesWithCheck: the exported Check and the test's own specification agree on
-// random selections, valid or not.
+// TestValidAgreesWithCheck: the exported Check and the test's own specification of a
+// consistent selection agree on random selections, valid or not.
 func TestValidAgreesWithCheck(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for i := range 5000 {
@@ -339,8 +432,8 @@ func TestValidAgreesWithCheck(t *testing.T) {
 				sel = append(sel, p)
 			}
 		}
-		if v, err := valid(reqs, sel), Check("dev", reqs, sel); v != (err == nil) {
-			t.Fatalf("case %d: valid = %v, Check = %v\nrequests %v\nselection %+v", i, v, err, reqs, sel)
+		if v, err := consistent(reqs, sel, universe), Check("dev", reqs, sel, universe); v != (err == nil) {
+			t.Fatalf("case %d: consistent = %v, Check = %v\nrequests %v\nselection %+v\nuniverse %+v", i, v, err, reqs, sel, universe)
 		}
 	}
 }

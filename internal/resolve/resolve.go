@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Resolve selects, from universe, one package per name such that every request and every
@@ -22,18 +23,24 @@ func Resolve(ctx context.Context, root string, reqs []Request, universe []Packag
 // resolve is Resolve with backjumping optional: tests check that plain backtracking finds the
 // same resolution.
 func resolve(ctx context.Context, root string, reqs []Request, pkgs []Package, opt Options, backjump bool) ([]Selected, error) {
-	u, err := newUniverse(pkgs)
+	start := time.Now()
+	rs, err := canonicalRequests(reqs)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := canonicalRequests(reqs)
+	u, err := newUniverse(ctx, pkgs)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, contextError(ctx, root, start, time.Since(start), true, len(pkgs))
+		}
 		return nil, err
 	}
 	for _, r := range rs {
 		u.id(r.Name)
 	}
+	u.grow()
 	s := newSolver(ctx, root, u, opt, backjump)
+	s.start, s.indexing = start, time.Since(start)
 	if err := s.checkContext(); err != nil {
 		return nil, err
 	}

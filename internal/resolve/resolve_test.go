@@ -119,22 +119,80 @@ func TestResolve(t *testing.T) {
 			universe: []Package{p("bash=5.2.0", provides("sh")), p("sh=1.0.0")},
 			want:     []string{"+sh=1.0.0/1/x"},
 		},
-		"virtual: providers by name": {
+		"virtual: providers of one name, newest first": {
 			reqs:     []Request{req("sh", "*")},
+			universe: []Package{p("bash=5.1.0", provides("sh")), p("bash=5.2.0/2", provides("sh")), p("bash=5.2.0/3", provides("sh"))},
+			want:     []string{"+bash=5.2.0/3/x"},
+		},
+		// With providers of several names none is chosen, but one selected anyway satisfies the
+		// name, whatever the names sort like.
+		"virtual: several providers, one requested": {
+			reqs:     []Request{req("sh", "*"), req("zsh", "*")},
 			universe: []Package{p("zsh=5.9.0", provides("sh")), p("dash=0.5.0", provides("sh")), p("bash=5.2.0", provides("sh"))},
-			want:     []string{"+bash=5.2.0/1/x"},
+			want:     []string{"+zsh=5.9.0/1/x"},
+		},
+		"virtual: several providers, one a dependency": {
+			reqs: []Request{req("app", "*")},
+			universe: []Package{
+				p("app=1.0.0", dep("sh", "*"), dep("tool", "*")), p("tool=1.0.0", dep("bash", "*")),
+				p("dash=0.5.0", provides("sh")), p("bash=5.2.0", provides("sh")),
+			},
+			want: []string{"+app=1.0.0/1/x", "bash=5.2.0/1/x", "tool=1.0.0/1/x"},
+		},
+		"virtual: several providers, two selected": {
+			reqs:     []Request{req("sh", "*"), req("dash", "*"), req("bash", "*")},
+			universe: []Package{p("dash=0.5.0", provides("sh")), p("bash=5.2.0", provides("sh"))},
+			want:     []string{"+bash=5.2.0/1/x", "+dash=0.5.0/1/x"},
+		},
+		// The audit's case: whether the request for sh gets sh must not depend on how the
+		// provider is named.
+		"virtual: a requested real package beside a provider sorting before it": {
+			reqs:     []Request{req("busybox", "*"), req("sh", "*")},
+			universe: []Package{p("busybox=1.36.0", provides("sh")), p("sh=1.0.0")},
+			want:     []string{"+busybox=1.36.0/1/x", "+sh=1.0.0/1/x"},
+		},
+		"virtual: a requested real package beside a provider sorting after it": {
+			reqs:     []Request{req("zbox", "*"), req("sh", "*")},
+			universe: []Package{p("zbox=1.36.0", provides("sh")), p("sh=1.0.0")},
+			want:     []string{"+sh=1.0.0/1/x", "+zbox=1.36.0/1/x"},
+		},
+		"virtual: a selected provider stands in once the real package cannot be selected": {
+			reqs: []Request{req("sh", "*"), req("x", "*"), req("zbox", "*")},
+			universe: []Package{
+				p("sh=1.0.0", conflictsWith("x", "*")),
+				p("zbox=1.36.0", provides("sh")),
+				p("x=1.0.0"),
+			},
+			want: []string{"+x=1.0.0/1/x", "+zbox=1.36.0/1/x"},
+		},
+		"virtual: no fallback to providers of several names": {
+			reqs: []Request{req("app", "*"), req("bash", "*")},
+			universe: []Package{
+				p("app=2.0.0", dep("sh", "*")), p("app=1.0.0"),
+				p("sh=1.0.0", conflictsWith("app", "*")),
+				p("bash=5.2.0", provides("sh")), p("dash=0.5.0", provides("sh")),
+			},
+			want: []string{"+app=1.0.0/1/x", "+bash=5.2.0/1/x"},
 		},
 		"virtual: newest of the provider": {
 			reqs:     []Request{req("sh", "*")},
 			universe: []Package{p("bash=5.1.0", provides("sh")), p("bash=5.2.0", provides("sh")), p("bash=4.0.0")},
 			want:     []string{"+bash=5.2.0/1/x"},
 		},
-		"virtual: selected provider is reused": {
+		"virtual: a selected provider does not pre-empt the real package": {
 			reqs: []Request{req("app", "*"), req("bash", "*")},
 			universe: []Package{
 				p("app=1.0.0", dep("sh", "*")),
 				p("bash=5.2.0", provides("sh")),
 				p("sh=1.0.0"),
+			},
+			want: []string{"+app=1.0.0/1/x", "+bash=5.2.0/1/x", "sh=1.0.0/1/x"},
+		},
+		"virtual: selected provider is reused for a virtual name": {
+			reqs: []Request{req("app", "*"), req("bash", "*")},
+			universe: []Package{
+				p("app=1.0.0", dep("sh", "*")),
+				p("bash=5.2.0", provides("sh")),
 			},
 			want: []string{"+app=1.0.0/1/x", "+bash=5.2.0/1/x"},
 		},
@@ -180,6 +238,23 @@ func TestResolve(t *testing.T) {
 			reqs:     []Request{req("new", "*"), req("old", "^2.0.0")},
 			universe: []Package{p("new=2.0.0", replacing("old", "<2.0.0")), p("old=2.0.0"), p("old=1.0.0")},
 			want:     []string{"+new=2.0.0/1/x", "+old=2.0.0/1/x"},
+		},
+		// The audit's case: new replaces only old <2.0.0, so it does not stand in for a request
+		// for old while old 2.0.0 exists.
+		"replaces: does not stand in for versions it does not cover": {
+			reqs:     []Request{req("new", "*"), req("old", "*")},
+			universe: []Package{p("new=2.0.0", replacing("old", "<2.0.0")), p("old=2.0.0"), p("old=1.0.0")},
+			want:     []string{"+new=2.0.0/1/x", "+old=2.0.0/1/x"},
+		},
+		"replaces: stands in when it covers every version": {
+			reqs:     []Request{req("new", "*"), req("old", "*")},
+			universe: []Package{p("new=2.0.0", replacing("old", "<2.0.0")), p("old=1.5.0"), p("old=1.0.0")},
+			want:     []string{"+new=2.0.0/1/x"},
+		},
+		"replaces: stands in when it covers every version, whatever the names": {
+			reqs:     []Request{req("a-new", "*"), req("old", "*")},
+			universe: []Package{p("a-new=2.0.0", replacing("old", "<2.0.0")), p("old=1.5.0")},
+			want:     []string{"+a-new=2.0.0/1/x"},
 		},
 		"replaces: the dependency is satisfied by the replacement already selected": {
 			reqs: []Request{req("app", "*"), req("new", "*")},
@@ -238,7 +313,7 @@ func TestResolve(t *testing.T) {
 			if g := show(got); !slices.Equal(g, tt.want) {
 				t.Errorf("Resolve = %q; want %q", g, tt.want)
 			}
-			if err := Check("dev", tt.reqs, packagesOf(got)); err != nil {
+			if err := Check("dev", tt.reqs, packagesOf(got), tt.universe); err != nil {
 				t.Errorf("Check of the resolution: %v", err)
 			}
 		})
@@ -337,6 +412,21 @@ func TestResolveErrors(t *testing.T) {
 			},
 			want: "dev → b → b 1.0.0 needs a <2.0.0, but a 2.0.0 (from dev → a) is selected",
 		},
+		"virtual: providers of several names, none selected": {
+			reqs:     []Request{req("sh", "*")},
+			universe: []Package{p("zsh=5.9.0", provides("sh")), p("dash=0.5.0", provides("sh")), p("bash=5.2.0", provides("sh"))},
+			want:     "dev → sh → sh is provided by bash, dash and zsh, and none of them is selected: with several providers, none is chosen for sh (request the one you want)",
+		},
+		"virtual: providers of several names, as a dependency": {
+			reqs:     []Request{req("app", "*")},
+			universe: []Package{p("app=1.0.0", dep("sh", "*")), p("dash=0.5.0", provides("sh")), p("bash=5.2.0", provides("sh"))},
+			want:     "dev → app → app 1.0.0 needs sh → sh is provided by bash and dash, and none of them is selected: with several providers, none is chosen for sh (request the one you want)",
+		},
+		"replaces: no stand-in for versions it does not cover": {
+			reqs:     []Request{req("old", "*"), req("x", "*")},
+			universe: []Package{p("new=2.0.0", replacing("old", "<2.0.0")), p("old=2.0.0", conflictsWith("x", "*")), p("x=1.0.0")},
+			want:     "dev → x → old 2.0.0 (from dev → old) conflicts with x 1.0.0",
+		},
 		"a provider does not satisfy a versioned request": {
 			reqs:     []Request{req("sh", ">=1.0.0")},
 			universe: []Package{p("bash=5.2.0", provides("sh"))},
@@ -430,6 +520,9 @@ func TestCheck(t *testing.T) {
 		p("readline=8.2.0"), p("readline=7.0.0"),
 		p("zsh=5.9.0", conflictsWith("bash", "*")),
 		p("new=1.0.0", replacing("bash", "<6.0.0")),
+		p("part=1.0.0", replacing("readline", ">=8.0.0")),
+		p("dash=0.5.0", provides("sh", "ksh")),
+		p("ksh=93.0.0"), p("mksh=59.0.0", provides("ksh")),
 	}
 	tests := map[string]struct {
 		reqs []Request
@@ -439,17 +532,22 @@ func TestCheck(t *testing.T) {
 		"valid":                  {[]Request{req("bash", "^5.0.0")}, []Package{universe[0], universe[1]}, ""},
 		"valid virtual":          {[]Request{req("sh", "*")}, []Package{universe[0], universe[1]}, ""},
 		"valid replacement":      {[]Request{req("bash", "*")}, []Package{universe[4]}, ""},
-		"replacement needs any":  {[]Request{req("bash", "^5.0.0")}, []Package{universe[4]}, "dev → bash ^5.0.0 → nothing selected is or provides bash"},
+		"replacement needs any":  {[]Request{req("bash", "^5.0.0")}, []Package{universe[4]}, "dev → bash ^5.0.0 → nothing selected is or stands in for bash"},
+		"replacement must cover": {[]Request{req("readline", "*")}, []Package{universe[5]}, "dev → readline → nothing selected is or stands in for readline"},
+		"virtual, any provider":  {[]Request{req("sh", "*")}, []Package{universe[6]}, ""},
+		"real name, providers of several names": {
+			[]Request{req("ksh", "*")}, []Package{universe[6]}, "dev → ksh → nothing selected is or stands in for ksh",
+		},
 		"request unmet":          {[]Request{req("bash", "^6.0.0")}, []Package{universe[0], universe[1]}, "dev → bash ^6.0.0 → bash 5.2.0 is selected"},
 		"dependency unmet":       {[]Request{req("bash", "*")}, []Package{universe[0], universe[2]}, "dev → bash 5.2.0 needs readline >=8.0.0 → readline 7.0.0 is selected"},
-		"dependency missing":     {[]Request{req("bash", "*")}, []Package{universe[0]}, "dev → bash 5.2.0 needs readline >=8.0.0 → nothing selected is or provides readline"},
+		"dependency missing":     {[]Request{req("bash", "*")}, []Package{universe[0]}, "dev → bash 5.2.0 needs readline >=8.0.0 → nothing selected is or stands in for readline"},
 		"conflict":               {nil, []Package{universe[0], universe[1], universe[3]}, "dev → zsh 5.9.0 conflicts with bash 5.2.0, and both are selected"},
 		"replaced and replacing": {nil, []Package{universe[0], universe[1], universe[4]}, "dev → new 1.0.0 replaces bash 5.2.0, and both are selected"},
 		"two of a name":          {nil, []Package{universe[1], universe[2]}, "dev → readline 8.2.0 and readline 7.0.0 are both selected"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			err := Check("dev", tt.reqs, tt.sel)
+			err := Check("dev", tt.reqs, tt.sel, universe)
 			got := ""
 			if err != nil {
 				got = err.Error()

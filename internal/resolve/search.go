@@ -28,12 +28,15 @@ func (d *demand) level() int {
 	return d.from.level
 }
 
-// sel is one decision: a package selected, at a level, to satisfy the demand via.
+// sel is one decision: a package selected, at a level, to satisfy the demand via. A fill is a
+// decision that selects nothing new: a package already selected (for its own name) is chosen as
+// the stand-in for via's name.
 type sel struct {
 	c         *cand
 	level     int
 	via       *demand
 	activeLen int // len(solver.active) before the package's dependencies were added
+	fill      bool
 }
 
 // solver holds the state of one resolution. The per-name slices (selected, demands, versioned,
@@ -45,15 +48,22 @@ type solver struct {
 	backjump bool // conflict-directed backjumping
 	learning bool // remembering dead ends as nogoods
 	u        *universe
-	start    time.Time
+	start    time.Time     // when Resolve was called
+	indexing time.Duration // how long indexing the universe took, before the search
 
 	stack     []*sel      // decisions, by level
 	selected  []*sel      // the package selected for a name
 	demands   [][]*demand // active demands on a name, oldest first
 	versioned []int       // how many of them admit only some versions
 	active    []*demand   // every active demand, oldest first
-	provided  []int       // how many selected packages provide or replace a name
+	provided  []int       // how many selected packages stand in for a name
+	standIn   []*sel      // the stand-in chosen for a name, when one was
 	excluders [][]*sel    // selected packages whose conflicts or replaces name a name
+
+	// admitted counts, for a name, its packages every demand on it admits, as of demandGen.
+	admitted   []int
+	admittedAt []int
+	demandGen  []int
 
 	mark []int // forwardCheckAll's visited names, by generation
 	gen  int
@@ -69,22 +79,30 @@ type solver struct {
 
 func newSolver(ctx context.Context, root string, u *universe, opt Options, backjump bool) *solver {
 	n := len(u.names)
-	return &solver{
-		ctx:       ctx,
-		opt:       opt.withDefaults(),
-		root:      root,
-		backjump:  backjump,
-		learning:  backjump,
-		u:         u,
-		start:     time.Now(),
-		selected:  make([]*sel, n),
-		demands:   make([][]*demand, n),
-		versioned: make([]int, n),
-		provided:  make([]int, n),
-		excluders: make([][]*sel, n),
-		mark:      make([]int, n),
-		nogoods:   make([][]*nogood, u.count),
+	s := &solver{
+		ctx:        ctx,
+		opt:        opt.withDefaults(),
+		root:       root,
+		backjump:   backjump,
+		learning:   backjump,
+		u:          u,
+		start:      time.Now(),
+		selected:   make([]*sel, n),
+		demands:    make([][]*demand, n),
+		versioned:  make([]int, n),
+		provided:   make([]int, n),
+		standIn:    make([]*sel, n),
+		excluders:  make([][]*sel, n),
+		admitted:   make([]int, n),
+		admittedAt: make([]int, n),
+		demandGen:  make([]int, n),
+		mark:       make([]int, n),
+		nogoods:    make([][]*nogood, u.count),
 	}
+	for i := range s.admittedAt {
+		s.admittedAt[i] = -1
+	}
+	return s
 }
 
 func (s *solver) pushDemand(id int, c version.Constraint, from *sel, depth int) {
@@ -93,45 +111,95 @@ func (s *solver) pushDemand(id int, c version.Constraint, from *sel, depth int) 
 	if !c.IsAny() {
 		s.versioned[id]++
 	}
+	s.demandGen[id]++
 	s.active = append(s.active, d)
 }
 
-// unsatisfied reports whether the demands on a name still need a package: none of that name is
-// selected and (some demand is versioned, so only a real package will do, or nothing selected
-// provides or replaces the name).
+// unsatisfied reports whether the demands on a name still need a package. A package of that
+// name satisfies them (push and reject keep every demand matching it). Otherwise a versioned
+// demand needs one; and without one, a name the universe has packages of needs one of them or
+// the stand-in chosen for it, while a virtual name is satisfied by any selected stand-in.
 func (s *solver) unsatisfied(id int) bool {
-	if s.selected[id] != nil {
-		return false // its demands all match it: push and reject keep that invariant
+	switch {
+	case s.selected[id] != nil:
+		return false
+	case s.versioned[id] > 0:
+		return true
+	case s.u.isReal(id):
+		return s.standIn[id] == nil
 	}
-	return s.provided[id] == 0 || s.versioned[id] > 0
+	return s.provided[id] == 0
+}
+
+// deferred reports whether a name can only be satisfied by a stand-in selected for some other
+// reason: a virtual name whose stand-ins belong to several package names (so none is chosen for
+// it), demanded with any version. It is decided last, when nothing else is left to select.
+func (s *solver) deferred(id int) bool {
+	return !s.u.isReal(id) && s.u.ambiguous[id] && s.versioned[id] == 0
 }
 
 // next chooses the unsatisfied name to decide next: the one demanded closest to the root, then
-// by name. It returns that name's earliest demand at that depth, the one the chosen package is
-// recorded as satisfying.
+// by name, names that are deferred coming after all others. It returns that name's earliest
+// demand at that depth, the one the chosen package is recorded as satisfying.
 func (s *solver) next() (via *demand) {
 	names := s.u.names
+	var last *demand
 	for _, d := range s.active {
-		if (via == nil || d.depth < via.depth || d.depth == via.depth && names[d.id] < names[via.id]) && s.unsatisfied(d.id) {
-			via = d
+		if !s.unsatisfied(d.id) {
+			continue
 		}
+		p := &via
+		if s.deferred(d.id) {
+			p = &last
+		}
+		if *p == nil || d.depth < (*p).depth || d.depth == (*p).depth && names[d.id] < names[(*p).id] {
+			*p = d
+		}
+	}
+	if via == nil {
+		return last
 	}
 	return via
 }
 
 // candidates returns the packages that may satisfy the demands on a name, in the order they are
-// tried: the real packages of that name, then (when every demand on it admits any version) the
-// packages that provide or replace it.
+// tried: the real packages of that name, then (when every demand on it admits any version and
+// its stand-ins are all of one package name) its stand-ins. Options.MaxCandidates bounds how
+// many of them the demands admit.
 func (s *solver) candidates(id int) (real, virtual []*cand, err error) {
 	real = s.u.byName[id]
-	if s.versioned[id] == 0 {
+	if s.versioned[id] == 0 && !s.u.ambiguous[id] {
 		virtual = s.u.virtual[id]
 	}
-	if n := len(real) + len(virtual); n > s.opt.MaxCandidates {
+	if n := s.admittedCount(id) + len(virtual); n > s.opt.MaxCandidates {
 		return nil, nil, &LimitError{Limit: ErrCandidateLimit, Msg: fmt.Sprintf(
 			"%d packages are candidates for %q, more than the limit of %d (Options.MaxCandidates)", n, s.u.names[id], s.opt.MaxCandidates)}
 	}
 	return real, virtual, nil
+}
+
+// admittedCount returns how many packages of a name every demand on it admits.
+func (s *solver) admittedCount(id int) int {
+	if s.admittedAt[id] == s.demandGen[id] {
+		return s.admitted[id]
+	}
+	n := 0
+	for _, p := range s.u.byName[id] {
+		if !slices.ContainsFunc(s.demands[id], func(d *demand) bool { return !d.c.Match(p.Version) }) {
+			n++
+		}
+	}
+	s.admitted[id], s.admittedAt[id] = n, s.demandGen[id]
+	return n
+}
+
+// pool returns the packages the forward check looks among for a name: its candidates, or, for a
+// deferred name, every stand-in (one may yet be selected for another reason).
+func (s *solver) pool(id int) (real, virtual []*cand, err error) {
+	if s.deferred(id) {
+		return nil, s.u.virtual[id], nil
+	}
+	return s.candidates(id)
 }
 
 // rejectKind says why a candidate cannot be selected now.
@@ -182,10 +250,14 @@ func (s *solver) addLevels(r rejection, cs *levels) {
 	}
 }
 
-// reject reports why p cannot be selected for the name id now, if it cannot.
+// reject reports why p cannot be selected for the name id now, if it cannot. A stand-in that is
+// already selected can always be chosen (as a fill).
 func (s *solver) reject(p *cand, id int) (rejection, bool) {
 	if p.id != id {
 		if q := s.selected[p.id]; q != nil {
+			if q.c == p {
+				return rejection{}, false
+			}
 			return rejection{kind: nameTaken, by: q}, true
 		}
 	}
@@ -234,6 +306,12 @@ func (s *solver) reject(p *cand, id int) (rejection, bool) {
 			return rejection{kind: learned, ng: ng}, true
 		}
 	}
+	if q := s.standIn[p.id]; q != nil {
+		// p's name is filled by a stand-in (chosen after each package of the name was rejected or
+		// failed): one package per name. Checked last, so that a reason of p's own, which holds
+		// whatever is chosen at q's level, comes first.
+		return rejection{kind: nameTaken, by: q}, true
+	}
 	return rejection{}, false
 }
 
@@ -266,9 +344,17 @@ func (s *solver) learn(cs levels) {
 }
 
 // push selects p for the demand via, at the next level, and adds its dependencies as demands.
+// When p is already selected (a stand-in chosen for via's name), it records that choice only.
 func (s *solver) push(p *cand, via *demand) int {
 	n := &sel{c: p, level: len(s.stack), via: via, activeLen: len(s.active)}
 	s.stack = append(s.stack, n)
+	if p.id != via.id {
+		s.standIn[via.id] = n
+	}
+	if s.selected[p.id] != nil {
+		n.fill = true
+		return n.level
+	}
 	s.selected[p.id] = n
 	for _, v := range p.standsFor {
 		s.provided[v]++
@@ -286,6 +372,12 @@ func (s *solver) push(p *cand, via *demand) int {
 func (s *solver) pop() {
 	n := s.stack[len(s.stack)-1]
 	s.stack = s.stack[:len(s.stack)-1]
+	if n.c.id != n.via.id {
+		s.standIn[n.via.id] = nil
+	}
+	if n.fill {
+		return
+	}
 	p := n.c
 	for i := len(p.depends) - 1; i >= 0; i-- {
 		e := p.depends[i]
@@ -293,6 +385,7 @@ func (s *solver) pop() {
 		if !e.c.IsAny() {
 			s.versioned[e.id]--
 		}
+		s.demandGen[e.id]++
 	}
 	s.active = s.active[:n.activeLen]
 	for _, x := range p.excludes {
@@ -306,7 +399,7 @@ func (s *solver) pop() {
 
 // viable reports whether some candidate for a name can be selected now.
 func (s *solver) viable(id int) (bool, error) {
-	real, virtual, err := s.candidates(id)
+	real, virtual, err := s.pool(id)
 	if err != nil {
 		return false, err
 	}
@@ -387,7 +480,7 @@ func (s *solver) needed(id int) levels {
 // satisfy the name, which is what lets the search jump back over the decisions in between.
 func (s *solver) conflictSet(id int) levels {
 	cs := s.needed(id)
-	real, virtual, _ := s.candidates(id) // the limit was checked by viable
+	real, virtual, _ := s.pool(id) // the limit was checked by viable
 	for _, list := range [2][]*cand{real, virtual} {
 		for _, p := range list {
 			if r, rejected := s.reject(p, id); rejected {
@@ -410,6 +503,19 @@ func (s *solver) search() (bool, levels, error) {
 	if via.depth > s.opt.MaxDepth {
 		return false, nil, s.depthError(via)
 	}
+	if s.deferred(via.id) {
+		// Nothing else is left to select, and no stand-in was selected for another reason: this
+		// branch cannot satisfy the name. That depends on every decision made.
+		s.record(via.id)
+		var cs levels
+		for l := range s.stack {
+			cs.add(l)
+		}
+		if s.learning {
+			s.learn(cs)
+		}
+		return false, cs, nil
+	}
 	real, virtual, err := s.candidates(via.id)
 	if err != nil {
 		return false, nil, err
@@ -427,9 +533,12 @@ func (s *solver) search() (bool, levels, error) {
 			}
 			tried = true
 			lvl := s.push(p, via)
-			sub, failed, err := s.forwardCheck(s.u.affects[p.id])
-			if err != nil {
-				return false, nil, err
+			var sub levels
+			var failed bool
+			if !s.stack[lvl].fill { // a fill changes no other name's candidates
+				if sub, failed, err = s.forwardCheck(s.u.affects[p.id]); err != nil {
+					return false, nil, err
+				}
 			}
 			if failed && s.learning {
 				s.learn(sub)
@@ -474,18 +583,32 @@ func (s *solver) tick() error {
 }
 
 func (s *solver) checkContext() error {
-	err := s.ctx.Err()
-	switch {
-	case err == nil:
+	if s.ctx.Err() == nil {
 		return nil
-	case errors.Is(err, context.DeadlineExceeded):
-		msg := "resolution's deadline had passed before it started"
-		if dl, ok := s.ctx.Deadline(); ok && dl.After(s.start) {
-			msg = "resolution took longer than " + dl.Sub(s.start).Round(time.Millisecond).String()
-		}
-		return &LimitError{Limit: ErrTimeout, Msg: msg, cause: err}
 	}
-	return fmt.Errorf("resolution of %s stopped: %w", s.root, err)
+	return contextError(s.ctx, s.root, s.start, s.indexing, false, s.u.count)
+}
+
+// contextError is the error for a resolution that started at start and whose ctx is done, while
+// indexing the universe of n packages or (after indexing took the given time) in the search.
+func contextError(ctx context.Context, root string, start time.Time, indexing time.Duration, inIndex bool, n int) error {
+	err := ctx.Err()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("resolution of %s stopped: %w", root, err)
+	}
+	dl, ok := ctx.Deadline()
+	var msg string
+	switch {
+	case !ok || !dl.After(start):
+		msg = "resolution's deadline had passed before it started"
+	case inIndex:
+		msg = fmt.Sprintf("resolution took longer than %s: the deadline passed while indexing the %d packages of the store, before the search began",
+			dl.Sub(start).Round(time.Millisecond), n)
+	default:
+		msg = fmt.Sprintf("resolution took longer than %s (indexing the %d packages of the store took %s of it, the search the rest)",
+			dl.Sub(start).Round(time.Millisecond), n, indexing.Round(time.Millisecond))
+	}
+	return &LimitError{Limit: ErrTimeout, Msg: msg, cause: err}
 }
 
 // failure is the error for a search that found no resolution.
@@ -496,25 +619,30 @@ func (s *solver) failure() error {
 	return s.best
 }
 
-// result lists the selected packages by name, marking those that satisfy a request.
+// result lists the selected packages by name, marking those that satisfy a request: the package
+// of its name, or the stand-in chosen for it, or (for a virtual name) every selected stand-in.
 func (s *solver) result(reqs []Request) []Selected {
 	requested := map[*cand]bool{}
 	for _, r := range reqs {
 		id := s.u.ids[r.Name]
-		if n := s.selected[id]; n != nil {
-			requested[n.c] = true
-			continue
-		}
-		for _, p := range s.u.virtual[id] {
-			if n := s.selected[p.id]; n != nil && n.c == p {
-				requested[p] = true
-				break
+		switch {
+		case s.selected[id] != nil:
+			requested[s.selected[id].c] = true
+		case s.standIn[id] != nil:
+			requested[s.standIn[id].c] = true
+		default:
+			for _, p := range s.u.virtual[id] {
+				if n := s.selected[p.id]; n != nil && n.c == p {
+					requested[p] = true
+				}
 			}
 		}
 	}
 	out := make([]Selected, 0, len(s.stack))
 	for _, n := range s.stack {
-		out = append(out, Selected{Package: n.c.Package, Requested: requested[n.c]})
+		if !n.fill {
+			out = append(out, Selected{Package: n.c.Package, Requested: requested[n.c]})
+		}
 	}
 	slices.SortFunc(out, func(a, b Selected) int { return cmp.Compare(a.Name, b.Name) })
 	return out

@@ -23,8 +23,9 @@ type Package struct {
 	Provides []string
 	// Conflicts are packages that must not be selected alongside this one.
 	Conflicts []Relation
-	// Replaces are packages this one supersedes: never selected alongside it, and satisfied by it
-	// where any version will do.
+	// Replaces are packages this one supersedes: never selected alongside a version the relation
+	// admits; and when the relation admits every version of the name in the store, the package
+	// stands in for the name (see the package documentation).
 	Replaces []Relation
 }
 
@@ -38,8 +39,9 @@ type Request struct {
 type Options struct {
 	// MaxDepth is the longest dependency chain allowed, counting the request as 1. Default 100.
 	MaxDepth int
-	// MaxCandidates is the most packages the resolver will consider for one name (versions,
-	// revisions and builds of it, plus its providers where they count). Default 1000.
+	// MaxCandidates is the most packages the resolver will consider for one name: the versions,
+	// revisions and builds of it that every constraint on it admits, plus its stand-ins where
+	// they may be chosen. Default 1000.
 	MaxCandidates int
 	// MaxSteps is the most candidate tries in total, backtracking included. Default 100000.
 	MaxSteps int

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -39,9 +40,14 @@ type universe struct {
 	// byName lists, for a name, its packages in candidate order.
 	byName [][]*cand
 	count  int // packages (after collapsing duplicates)
-	// virtual lists, for a name, the packages of other names that provide or replace it, by
-	// package name and then candidate order.
+	// virtual lists, for a name, its stand-ins: the packages of other names that provide it, or
+	// replace it with a relation admitting every version of it the universe holds, by package
+	// name and then candidate order.
 	virtual [][]*cand
+	// ambiguous tells, for a name, that its stand-ins belong to more than one package name, so
+	// that choosing one would mean choosing by name: such stand-ins are never chosen for it (see
+	// the package documentation).
+	ambiguous []bool
 	// ambiguousVersion and ambiguousRev tell which versions (and version-revisions) of a name
 	// have several packages, so that explanations name the revision (and build) only where it
 	// matters.
@@ -136,14 +142,24 @@ func samePackage(a, b *Package) bool {
 }
 
 // newUniverse validates and indexes pkgs. Identical duplicates collapse into one; two packages
-// with the same name, version, revision and build-id but different metadata are an error.
-func newUniverse(pkgs []Package) (*universe, error) {
+// with the same name, version, revision and build-id but different metadata are an error. ctx is
+// looked at now and then, since a large store takes a while: a cancelled or expired ctx ends the
+// indexing with its error.
+func newUniverse(ctx context.Context, pkgs []Package) (*universe, error) {
 	norm := make([]Package, 0, len(pkgs))
-	for _, p := range pkgs {
+	for i, p := range pkgs {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if err := checkPackage(&p); err != nil {
 			return nil, err
 		}
 		norm = append(norm, normalizePackage(p))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(norm, func(a, b Package) int { return compareCand(&a, &b) })
 	u := &universe{
@@ -152,6 +168,7 @@ func newUniverse(pkgs []Package) (*universe, error) {
 		ambiguousRev:     map[pkgRev]bool{},
 	}
 	var prev *Package
+	var all []*cand
 	for i := range norm {
 		p := &norm[i]
 		if prev != nil && compareCand(prev, p) == 0 {
@@ -176,29 +193,69 @@ func newUniverse(pkgs []Package) (*universe, error) {
 			conflicts: u.idRels(p.Conflicts),
 			replaces:  u.idRels(p.Replaces),
 		}
-		for _, v := range p.Provides {
-			c.standsFor = append(c.standsFor, u.id(v))
-		}
-		for _, r := range c.replaces {
-			c.standsFor = append(c.standsFor, r.id)
-		}
 		for _, rs := range [2][]idRel{c.conflicts, c.replaces} {
 			for _, r := range rs {
 				c.excludes = append(c.excludes, r.id)
 			}
 		}
-		c.standsFor = uniqueOthers(c.standsFor, c.id)
 		c.excludes = uniqueOthers(c.excludes, c.id)
 		u.count++
 		u.byName[c.id] = append(u.byName[c.id], c)
-		// Packages arrive in candidate order, so each virtual list stays in that order.
+		all = append(all, c)
+	}
+	// What a package stands in for depends on every version of the names it replaces, so it is
+	// worked out once all packages are known. Packages are in candidate order, so each virtual
+	// list is too.
+	for i, c := range all {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for _, v := range c.Provides {
+			c.standsFor = append(c.standsFor, u.id(v))
+		}
+		for _, r := range c.replaces {
+			if u.covers(r) {
+				c.standsFor = append(c.standsFor, r.id)
+			}
+		}
+		c.standsFor = uniqueOthers(c.standsFor, c.id)
 		for _, v := range c.standsFor {
 			u.virtual[v] = append(u.virtual[v], c)
 		}
 	}
+	u.ambiguous = make([]bool, len(u.names))
+	for id, vs := range u.virtual {
+		u.ambiguous[id] = slices.ContainsFunc(vs, func(c *cand) bool { return c.id != vs[0].id })
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	u.link()
 	return u, nil
 }
+
+// covers reports whether a replaces relation admits every version of its name in the universe
+// (and so whether the replacing package may stand in for that name): a package that replaces only
+// old <2.0.0 does not stand in for old while old 2.0.0 exists.
+func (u *universe) covers(r idRel) bool {
+	return !slices.ContainsFunc(u.byName[r.id], func(q *cand) bool { return !r.c.Match(q.Version) })
+}
+
+// grow extends the per-name slices to names added since newUniverse (requests for names no
+// package mentions).
+func (u *universe) grow() {
+	for len(u.ambiguous) < len(u.names) {
+		u.ambiguous = append(u.ambiguous, false)
+	}
+	for len(u.affects) < len(u.names) {
+		u.affects = append(u.affects, nil)
+	}
+}
+
+// isReal reports whether some package of the universe has the name (it is not a virtual name).
+func (u *universe) isReal(id int) bool { return len(u.byName[id]) > 0 }
 
 // link computes, for every name, affects: the names some candidate of which selecting a package
 // of that name can make unselectable. A candidate c is a candidate for its own name and for the

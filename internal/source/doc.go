@@ -31,7 +31,9 @@
 //   - a source directory that itself holds manifest.yaml is an error (name its parent).
 //
 // Everything [archive.Walk] and [archive.WalkDir] reject is rejected, for directories and
-// archives alike. In addition, symlinks under root/ must stay inside root/, and manifest.yaml,
+// archives alike (including, in a directory, a file hard-linked from outside the package), and
+// what they skip — macOS metadata: AppleDouble "._" files, .DS_Store, __MACOSX/ — is not part
+// of the package. In addition, symlinks under root/ must stay inside root/, and manifest.yaml,
 // deps.yaml and provenance.yaml must be regular files of at most 1 MiB. The manifest's name must
 // pass axiomname.Check.
 //

@@ -223,6 +223,11 @@ func TestMaterializeChanged(t *testing.T) {
 			relink(t, filepath.Join(d, "root/bin/hello-alias"), "../../manifest.yaml")
 		},
 		"executable edited, same size": edit("root/bin/hello", "#!/bin/sh\necho HELLO\n"),
+		// The same file, but now also linked from outside the package: it could be replaced by
+		// one the package's author cannot read, through the other name.
+		"file linked from outside": func(t *testing.T, d string) {
+			must(t, os.Link(filepath.Join(d, "root/share/doc/README"), filepath.Join(t.TempDir(), "outside")))
+		},
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -215,6 +215,29 @@ func TestScan(t *testing.T) {
 			errs: []wantErr{{"hello", "root/pipe", archive.ErrSpecialFile}},
 		},
 		{
+			// The audit's case: a file the package's author could not read, linked in, would be
+			// published world-readable. Hard links within the package stay allowed.
+			name: "hard link to a file outside the package",
+			setup: func(t *testing.T, src string) {
+				secret := filepath.Join(t.TempDir(), "secret")
+				write(t, secret, "secret\n")
+				if err := os.Chmod(secret, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				d := pkg(t, src, "hello", "1.0.0")
+				mkdir(t, filepath.Join(d, "root/etc"))
+				if err := os.Link(secret, filepath.Join(d, "root/etc/stolen")); err != nil {
+					t.Fatal(err)
+				}
+				d = pkg(t, src, "inside", "1.0.0")
+				if err := os.Link(filepath.Join(d, "root/share/doc/README"), filepath.Join(d, "root/README")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{"inside 1.0.0 inside"},
+			errs: []wantErr{{"hello", "root/etc/stolen", archive.ErrLinkEscape}},
+		},
+		{
 			name: "manifest.yaml is a symlink",
 			setup: func(t *testing.T, src string) {
 				d := pkg(t, src, "hello", "1.0.0")

@@ -7,6 +7,9 @@
 // read-only and snapshotted @installed, and only then renamed into
 // store/pkg/<name>/<X.Y.Z>/<rev>/<build-id>. The rename is the commit point. Two importers of the
 // same package both build; one rename wins; the other finds the name taken by a complete package
-// with the same content-derived build-id, destroys its own copy and succeeds. A killed importer
-// leaves only a temporary dataset, which is garbage by its location.
+// with the same content-derived build-id, destroys its own copy and succeeds. An import that
+// fails after creating its temporary dataset destroys it (best effort; the error says when that
+// failed too). A killed importer leaves only a temporary dataset, which is garbage by its
+// location. A package whose dataset names would exceed ZFS's 255-byte limit is refused
+// (ErrNameTooLong) before anything is created.
 package store

@@ -4,13 +4,19 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
 // writePackage makes a package directory in a new source directory and scans it.
@@ -71,4 +77,130 @@ func writeArchivePackage(t testing.TB, name, ver string, files map[string]string
 		t.Fatalf("scan: %v (%d packages)", err, len(pkgs))
 	}
 	return pkgs[0]
+}
+
+// failingClient is a zfs.Client whose calls named in fail return an injected error instead of
+// reaching the client underneath ("readonly" is SetProps of readonly).
+type failingClient struct {
+	zfs.Client
+	fail map[string]error
+}
+
+var errInjected = errors.New("injected failure")
+
+func (c *failingClient) SetProps(ctx context.Context, name string, props zfs.Props) error {
+	if _, ro := props["readonly"]; ro && c.fail["readonly"] != nil {
+		return c.fail["readonly"]
+	}
+	return c.Client.SetProps(ctx, name, props)
+}
+
+func (c *failingClient) Snapshot(ctx context.Context, snapshots ...string) error {
+	if err := c.fail["snapshot"]; err != nil {
+		return err
+	}
+	return c.Client.Snapshot(ctx, snapshots...)
+}
+
+func (c *failingClient) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {
+	if err := c.fail["rename"]; err != nil {
+		return err
+	}
+	return c.Client.Rename(ctx, from, to, opt)
+}
+
+func (c *failingClient) Destroy(ctx context.Context, name string, opt zfs.DestroyOptions) error {
+	if err := c.fail["destroy"]; err != nil {
+		return err
+	}
+	return c.Client.Destroy(ctx, name, opt)
+}
+
+// renameBarrier is a zfs.Client that holds every importer's first rename of a temporary dataset
+// into the store until n importers have got that far, so that all of them have built their
+// copy before any commits: the race Import must survive, made certain rather than likely. It
+// records the outcome of every rename into the store.
+type renameBarrier struct {
+	zfs.Client
+	l       layout.Layout
+	n       int
+	timeout time.Duration
+
+	mu      sync.Mutex
+	waiting map[string]bool // temporary datasets that reached the barrier
+	open    chan struct{}
+	results []error // of renames into the package root, in order
+}
+
+func newRenameBarrier(c zfs.Client, l layout.Layout, n int) *renameBarrier {
+	return &renameBarrier{Client: c, l: l, n: n, timeout: 2 * time.Minute, waiting: map[string]bool{}, open: make(chan struct{})}
+}
+
+func (b *renameBarrier) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {
+	if !layout.Under(from, b.l.Tmp()) || !layout.Under(to, b.l.PkgRoot()) {
+		return b.Client.Rename(ctx, from, to, opt)
+	}
+	b.mu.Lock()
+	if !b.waiting[from] {
+		b.waiting[from] = true
+		if len(b.waiting) == b.n {
+			close(b.open)
+		}
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.open:
+	case <-time.After(b.timeout):
+		return fmt.Errorf("rename barrier: only %d of %d importers reached their rename", len(b.waiting), b.n)
+	}
+	err := b.Client.Rename(ctx, from, to, opt)
+	b.mu.Lock()
+	b.results = append(b.results, err)
+	b.mu.Unlock()
+	return err
+}
+
+// lostRenames counts the renames into the store that failed because the name was taken.
+func (b *renameBarrier) lostRenames() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, err := range b.results {
+		if errors.Is(err, zfs.ErrExist) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkConcurrentImports checks the outcome of n importers of one package that all met at the
+// barrier: all succeeded, exactly one imported, the others lost the rename and said so, one copy
+// is in the store and no temporary dataset is left.
+func checkConcurrentImports(t *testing.T, c zfs.Client, im *Importer, b *renameBarrier, res []Result, errs []error) {
+	t.Helper()
+	imported := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("importer %d: %v", i, err)
+		}
+		if res[i].Imported {
+			imported++
+		}
+	}
+	if imported != 1 {
+		t.Errorf("%d importers report importing the package; want exactly 1", imported)
+	}
+	if lost := b.lostRenames(); lost != len(errs)-1 {
+		t.Errorf("%d renames lost to an existing package; want %d (renames: %v)", lost, len(errs)-1, b.results)
+	}
+	tree, err := c.Observe(context.Background(), im.Layout.Root)
+	must(t, err)
+	if n := len(NewIndex(tree, im.Layout).All()); n != 1 {
+		t.Fatalf("%d copies of the package, want 1", n)
+	}
+	for _, d := range tree.Under(im.Layout.Tmp()) {
+		if d.Name != im.Layout.Tmp() {
+			t.Errorf("temporary dataset left: %s", d.Name)
+		}
+	}
 }

@@ -49,6 +49,9 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 	id := ID(pkg)
 	final := im.Layout.Package(id)
 	res := Result{Dataset: final}
+	if err := checkNameLengths(im.Layout, id); err != nil {
+		return res, err
+	}
 	if known == nil {
 		t, err := im.ZFS.Observe(ctx, final)
 		if err != nil {
@@ -71,9 +74,10 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, fmt.Errorf("import %s: %w", id, err)
 	}
 	failpoint.Hit(failpoint.ImportTempCreated)
+	// From here on every failure discards the temporary dataset (best effort: what it cannot
+	// remove is garbage the next pass removes) and reports both.
 	if err := im.fill(ctx, pkg, tmp); err != nil {
-		im.discard(ctx, tmp)
-		return res, fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err)
+		return res, errors.Join(fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err), im.discard(ctx, tmp))
 	}
 	err = im.commit(ctx, tmp, final)
 	if errors.Is(err, zfs.ErrExist) {
@@ -81,17 +85,19 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		// only its completeness needs checking.
 		t, oerr := im.ZFS.Observe(ctx, final)
 		if oerr != nil {
-			return res, oerr
+			return res, errors.Join(fmt.Errorf("import %s: %w", id, oerr), im.discard(ctx, tmp))
 		}
 		if cerr := completeAt(t, final); cerr != nil {
-			return res, fmt.Errorf("import %s: %s exists but %w", id, final, cerr)
+			return res, errors.Join(fmt.Errorf("import %s: %s exists but %w", id, final, cerr), im.discard(ctx, tmp))
 		}
-		im.discard(ctx, tmp)
+		if derr := im.discard(ctx, tmp); derr != nil {
+			im.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
+		}
 		im.Log.Debug().Str("package", id.String()).Msg("imported concurrently by another process")
 		return res, nil
 	}
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", id, err)
+		return res, errors.Join(fmt.Errorf("import %s: %w", id, err), im.discard(ctx, tmp))
 	}
 	failpoint.Hit(failpoint.ImportRenamed)
 	res.Imported = true
@@ -187,12 +193,37 @@ func parentChain(l layout.Layout, pkg string) []string {
 	return chain
 }
 
-// discard destroys a temporary dataset of ours; failure only leaves garbage the next pass removes.
-func (im *Importer) discard(ctx context.Context, tmp string) {
-	if err := im.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); err != nil {
-		im.Log.Warn().Err(err).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
+// ErrNameTooLong marks a package Import refuses because a dataset or snapshot name it would make
+// exceeds ZFS's limit (layout.MaxNameLen). Nothing has been changed when it is returned.
+var ErrNameTooLong = errors.New("dataset name too long for ZFS")
+
+// checkNameLengths refuses a package whose names would not fit ZFS: the package's dataset with
+// its @installed snapshot, and the temporary dataset it is built under, with its own. (ZFS would
+// refuse them too, but only after the temporary dataset was made and filled.)
+func checkNameLengths(l layout.Layout, id layout.PackageID) error {
+	var tl *layout.NameTooLongError
+	if err := layout.CheckNames(l.PackageNames(id)); errors.As(err, &tl) {
+		return fmt.Errorf("import %s: %w: %s would be %d bytes long, and ZFS allows %d; shorten the package's name (%d bytes)",
+			id, ErrNameTooLong, tl.Name, len(tl.Name), layout.MaxNameLen, len(id.Name))
 	}
+	return nil
 }
+
+// discard destroys a temporary dataset of ours. Its error, if any, says the dataset is left as
+// garbage for the next pass; a dataset already gone is not an error.
+func (im *Importer) discard(ctx context.Context, tmp string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+	defer cancel()
+	err := im.ZFS.Destroy(ctx, tmp, zfs.DestroyOptions{Recursive: true})
+	if err != nil && !errors.Is(err, zfs.ErrNotExist) {
+		return fmt.Errorf("could not remove temporary dataset %s (the next pass will): %w", tmp, err)
+	}
+	return nil
+}
+
+// discardTimeout bounds the clean-up of a failed import, which runs even when the import's own
+// context was cancelled.
+const discardTimeout = time.Minute
 
 var errAbsent = errors.New("absent")
 

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +113,110 @@ func TestImportArchiveModel(t *testing.T) {
 	calls := m.Calls
 	if res, err := im.Import(ctx, dir, nil); err != nil || res.Imported || m.Calls != calls {
 		t.Fatalf("importing the directory after the archive: %+v %v, %d calls", res, err, m.Calls-calls)
+	}
+}
+
+// TestImportConcurrentLosingRenameModel: two importers of one package both build their copy
+// before either renames (a barrier holds the renames until both arrived), so one of them
+// certainly takes the losing-rename path; both succeed, and one copy is left.
+func TestImportConcurrentLosingRenameModel(t *testing.T) {
+	ctx := context.Background()
+	m, im := modelStore(t)
+	pkg := writePackage(t, "zlib", "1.3.1", map[string]string{"lib/libz.so.1": "z"})
+	b := newRenameBarrier(m, im.Layout, 2)
+	res := make([]Result, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range errs {
+		other := *im
+		other.ZFS = b
+		wg.Go(func() { res[i], errs[i] = other.Import(ctx, pkg, nil) })
+	}
+	wg.Wait()
+	checkConcurrentImports(t, m, im, b, res, errs)
+}
+
+// TestImportDiscardsOnFailure: when committing fails (readonly, snapshot, rename), Import
+// removes its temporary dataset and reports the failure; when removing fails too, it reports
+// both.
+func TestImportDiscardsOnFailure(t *testing.T) {
+	busy := fmt.Errorf("%w: %w", zfs.ErrBusy, errInjected)
+	cases := map[string]struct {
+		fail     map[string]error
+		leftover bool
+	}{
+		"readonly fails":          {fail: map[string]error{"readonly": errInjected}},
+		"snapshot fails":          {fail: map[string]error{"snapshot": errInjected}},
+		"rename fails":            {fail: map[string]error{"rename": busy}},
+		"rename and discard fail": {fail: map[string]error{"rename": errInjected, "destroy": busy}, leftover: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			m, im := modelStore(t)
+			im.ZFS = &failingClient{Client: m, fail: tc.fail}
+			pkg := writePackage(t, "bash", "5.2.21", map[string]string{"bin/bash": "x"})
+			res, err := im.Import(ctx, pkg, nil)
+			if !errors.Is(err, errInjected) || res.Imported {
+				t.Fatalf("Import = %+v, %v; want the injected error", res, err)
+			}
+			if derr := tc.fail["destroy"]; derr != nil && !errors.Is(err, derr) {
+				t.Errorf("error %v does not report the failed clean-up", err)
+			}
+			tree, oerr := m.Observe(ctx, im.Layout.Root)
+			must(t, oerr)
+			var temps []string
+			for _, d := range tree.Under(im.Layout.Tmp()) {
+				if d.Name != im.Layout.Tmp() && !strings.Contains(d.Name, "@") {
+					temps = append(temps, d.Name)
+				}
+			}
+			if got := len(temps) > 0; got != tc.leftover {
+				t.Errorf("temporary datasets left: %q; want some: %v", temps, tc.leftover)
+			}
+			if tc.leftover && !strings.Contains(err.Error(), temps[0]) {
+				t.Errorf("error %q does not name the temporary dataset %s it left", err, temps[0])
+			}
+			if n := len(NewIndex(tree, im.Layout).All()); n != 0 {
+				t.Errorf("%d packages in the store after a failed import", n)
+			}
+		})
+	}
+}
+
+// TestImportRefusesLongNames: a package whose dataset (with @installed) would be longer than
+// ZFS allows is refused before anything is created, with an error naming it; one byte shorter
+// imports.
+func TestImportRefusesLongNames(t *testing.T) {
+	ctx := context.Background()
+	_, im := modelStore(t)
+	// <root>/store/pkg/<name>/1.0.0/1/<24-digit build-id>@installed
+	fits := zfs.MaxNameLen - len(im.Layout.PkgRoot()+"/"+"/1.0.0/1/"+"@"+layout.SnapInstalled) - 24
+	for _, n := range []int{fits, fits + 1, 240} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			m, im := modelStore(t)
+			name := strings.Repeat("n", n)
+			pkg := writePackage(t, name, "1.0.0", map[string]string{"f": "x"})
+			calls := m.Calls
+			res, err := im.Import(ctx, pkg, nil)
+			if n == fits {
+				if err != nil || !res.Imported {
+					t.Fatalf("Import of a %d-byte name = %+v, %v; want it imported", n, res, err)
+				}
+				if l := len(res.Dataset + "@" + layout.SnapInstalled); l != zfs.MaxNameLen {
+					t.Errorf("the longest name that fits is %d bytes; the test expects %d", l, zfs.MaxNameLen)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNameTooLong) || res.Imported {
+				t.Fatalf("Import of a %d-byte name = %+v, %v; want ErrNameTooLong", n, res, err)
+			}
+			if !strings.Contains(err.Error(), name) {
+				t.Errorf("error %q does not name the package", err)
+			}
+			if m.Calls != calls {
+				t.Errorf("%d mutating calls before refusing", m.Calls-calls)
+			}
+		})
 	}
 }
