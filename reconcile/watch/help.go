@@ -65,7 +65,9 @@ SIGINT or SIGTERM: the pass in progress finishes the step it is in and releases 
 watch exits with status 0.
 
 --interval, --debounce and --settle-max must be positive, and --settle-max at least --debounce.
-Durations in the log, the status file and the metrics are in seconds (fields ending _seconds).
+Durations in the daemon's own log lines (one summary line per pass: trigger, result, steps,
+duration_seconds, lock_wait_seconds, retry_in_seconds), the status file and the metrics are in
+seconds, in fields named *_seconds.
 
 --metrics-addr ADDR serves Prometheus metrics at /metrics and a health check at /healthz:
 503 with the reason until a first pass has succeeded (the configuration is invalid, a pass is
