@@ -28,6 +28,33 @@ type LockOptions struct {
 	Timeout time.Duration
 	// Command describes the holder for others to read ("apply -c /etc/axiom").
 	Command string
+	// OnWait, if not nil, is called when a lock is found held by someone else and the wait for
+	// it begins: at most once per lock (the global lock, then the GC lock), never when a lock is
+	// free at the first try or Timeout is 0. It runs on the caller's goroutine, before the
+	// first retry. The watch daemon logs it: a pass that waits should say for whom.
+	OnWait func(LockWait)
+}
+
+// LockWait describes a lock that is being waited for.
+type LockWait struct {
+	Path string
+	// Owner is the holder's record (<Path>.owner), nil when there is none: the lock is held
+	// shared (Shared), or by a process that writes no record (upstream axiom's GC lock).
+	Owner  *Owner
+	Shared bool
+}
+
+// Holder describes who holds the lock, for people: "pid 4242 on host (`axiom-reconcile apply
+// -c /etc/axiom`) since ...".
+func (w LockWait) Holder() string {
+	switch {
+	case w.Owner != nil:
+		return w.Owner.String()
+	case w.Shared:
+		return "another process (shared: a plan or status in progress)"
+	default:
+		return "another process"
+	}
 }
 
 // Owner describes who holds the global lock.
@@ -51,13 +78,7 @@ type lockedError struct {
 }
 
 func (e *lockedError) Error() string {
-	who := "another process"
-	switch {
-	case e.owner != nil:
-		who = e.owner.String()
-	case e.shared:
-		who = "another process (shared: a plan or status in progress)"
-	}
+	who := LockWait{Path: e.path, Owner: e.owner, Shared: e.shared}.Holder()
 	return fmt.Sprintf("%s is held by %s; gave up after %s (raise --lock-timeout to wait longer)", e.path, who, e.waited.Round(time.Millisecond))
 }
 
@@ -97,7 +118,7 @@ func (h *Held) Release() error {
 func LockExclusive(ctx context.Context, opt LockOptions) (*Held, error) {
 	h := &Held{}
 	deadline := time.Now().Add(opt.Timeout)
-	l, err := acquire(ctx, opt.Path, true, deadline)
+	l, err := acquire(ctx, opt.Path, true, deadline, opt.OnWait)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +132,7 @@ func LockExclusive(ctx context.Context, opt LockOptions) (*Held, error) {
 		return nil, fmt.Errorf("writing the lock owner: %w", err)
 	}
 	if opt.GCPath != "" {
-		g, err := acquire(ctx, opt.GCPath, true, deadline)
+		g, err := acquire(ctx, opt.GCPath, true, deadline, opt.OnWait)
 		if err != nil {
 			h.Release()
 			return nil, err
@@ -123,7 +144,7 @@ func LockExclusive(ctx context.Context, opt LockOptions) (*Held, error) {
 
 // LockShared takes the global lock shared: any number of plans may run, but no mutating pass.
 func LockShared(ctx context.Context, opt LockOptions) (*Held, error) {
-	l, err := acquire(ctx, opt.Path, false, time.Now().Add(opt.Timeout))
+	l, err := acquire(ctx, opt.Path, false, time.Now().Add(opt.Timeout), opt.OnWait)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +153,13 @@ func LockShared(ctx context.Context, opt LockOptions) (*Held, error) {
 
 const lockRetry = 100 * time.Millisecond
 
-// acquire takes an flock on path, retrying until deadline. Upstream axiom unlinks its GC lock
-// file when it releases it; a lock taken on an inode that is no longer at path protects nothing,
-// so after locking, the path must still name the locked inode, or the lock is taken again.
-func acquire(ctx context.Context, path string, exclusive bool, deadline time.Time) (*flock.Flock, error) {
+// acquire takes an flock on path, retrying until deadline, and calls onWait (if not nil) when
+// it first has to wait. Upstream axiom unlinks its GC lock file when it releases it; a lock
+// taken on an inode that is no longer at path protects nothing, so after locking, the path must
+// still name the locked inode, or the lock is taken again.
+func acquire(ctx context.Context, path string, exclusive bool, deadline time.Time, onWait func(LockWait)) (*flock.Flock, error) {
 	start := time.Now()
+	waiting := false
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
@@ -163,25 +186,35 @@ func acquire(ctx context.Context, path string, exclusive bool, deadline time.Tim
 		}
 		l.Close()
 		if !time.Now().Before(deadline) {
-			le := &lockedError{path: path, waited: time.Since(start)}
-			// Whoever blocks an exclusive lock but lets a shared one through holds it shared,
-			// and an owner record is then stale (left by a holder that was killed).
-			if exclusive && sharedFree(path) {
-				le.shared = true
-			} else if b, err := os.ReadFile(path + ".owner"); err == nil {
-				var o Owner
-				if json.Unmarshal(b, &o) == nil {
-					le.owner = &o
-				}
-			}
-			return nil, le
+			w := holder(path, exclusive)
+			return nil, &lockedError{path: path, owner: w.Owner, shared: w.Shared, waited: time.Since(start)}
 		}
+		if !waiting && onWait != nil {
+			onWait(holder(path, exclusive))
+		}
+		waiting = true
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(min(lockRetry, time.Until(deadline)+time.Millisecond)):
 		}
 	}
+}
+
+// holder finds out who blocks a lock on path, as far as can be told.
+func holder(path string, exclusive bool) LockWait {
+	w := LockWait{Path: path}
+	// Whoever blocks an exclusive lock but lets a shared one through holds it shared, and an
+	// owner record is then stale (left by a holder that was killed).
+	if exclusive && sharedFree(path) {
+		w.Shared = true
+	} else if b, err := os.ReadFile(path + ".owner"); err == nil {
+		var o Owner
+		if json.Unmarshal(b, &o) == nil {
+			w.Owner = &o
+		}
+	}
+	return w
 }
 
 // sharedFree reports whether a shared lock on path could be taken now (and leaves it unlocked).

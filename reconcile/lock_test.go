@@ -412,3 +412,59 @@ func TestLockInodeCheckAfterOpen(t *testing.T) {
 		t.Fatalf("the GC lock is held on %v (%s), not on the file at the path", fi.Mode(), fi.Name())
 	}
 }
+
+// OnWait is told once per lock that has to be waited for, with the holder's record; never for a
+// lock that is free, nor when Timeout is 0 (no wait).
+func TestLockOnWaitNamesHolder(t *testing.T) {
+	_, opt := lockPaths(t)
+	var waits []LockWait
+	second := opt
+	second.Command = "watch -c /etc/axiom"
+	second.OnWait = func(w LockWait) { waits = append(waits, w) }
+
+	h, err := LockExclusive(bg, second) // free: no wait
+	must(t, err)
+	release(t, h)
+	if len(waits) != 0 {
+		t.Fatalf("OnWait called for a free lock: %+v", waits)
+	}
+
+	h, err = LockExclusive(bg, opt)
+	must(t, err)
+	second.Timeout = 0
+	if _, err := LockExclusive(bg, second); !IsLocked(err) || len(waits) != 0 {
+		t.Fatalf("with no timeout: %v, OnWait calls %+v", err, waits)
+	}
+	second.Timeout = 5 * time.Second
+	go func() {
+		time.Sleep(5 * lockRetry) // several retries: OnWait must still be called once
+		h.Release()
+	}()
+	h2, err := LockExclusive(bg, second)
+	must(t, err)
+	release(t, h2)
+	if len(waits) != 1 {
+		t.Fatalf("OnWait called %d times, want once: %+v", len(waits), waits)
+	}
+	w := waits[0]
+	if w.Path != opt.Path || w.Shared || w.Owner == nil || w.Owner.PID != os.Getpid() || w.Owner.Command != "apply -c /etc/axiom" {
+		t.Fatalf("OnWait got %+v (owner %+v), want the global lock held by this pid's apply", w, w.Owner)
+	}
+	if got := w.Holder(); !strings.Contains(got, fmt.Sprintf("pid %d on ", os.Getpid())) || !strings.Contains(got, "`axiom-reconcile apply -c /etc/axiom`") {
+		t.Errorf("Holder() = %q", got)
+	}
+
+	// Upstream's GC lock, held by a process that writes no record.
+	waits = nil
+	f := foreignLock(t, opt.GCPath)
+	go func() {
+		time.Sleep(2 * lockRetry)
+		f.Close()
+	}()
+	h2, err = LockExclusive(bg, second)
+	must(t, err)
+	release(t, h2)
+	if len(waits) != 1 || waits[0].Path != opt.GCPath || waits[0].Owner != nil || waits[0].Holder() != "another process" {
+		t.Fatalf("waiting for the GC lock: OnWait calls %+v", waits)
+	}
+}

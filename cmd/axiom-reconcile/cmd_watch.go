@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile/watch"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -22,25 +24,48 @@ const lockWaitForever = 100 * 365 * 24 * time.Hour
 
 func watchCommand() command {
 	return command{
-		name: "watch", args: "[-c DIR] [--interval DUR] [--debounce DUR] [--metrics-addr ADDR] [--status-file PATH]",
+		name: "watch", args: "[-c DIR] [--interval DUR] [--debounce DUR] [--settle-max DUR] [--metrics-addr ADDR] [--status-file PATH]",
 		summary: "reconcile continuously: on file changes, on a timer and on SIGHUP", help: watch.Help,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			dir := fs.String("c", ".", "watch and apply the configuration in `DIR`")
-			interval := fs.Duration("interval", watch.DefaultInterval, "resync every `DUR` even without file changes")
-			debounce := fs.Duration("debounce", watch.DefaultDebounce, "wait `DUR` of quiet after a file change before a pass")
+			interval := fs.Duration("interval", watch.DefaultInterval, "resync every `DUR` even without file changes (> 0)")
+			debounce := fs.Duration("debounce", watch.DefaultDebounce, "wait `DUR` of quiet after a file change, and as long again for the settle check, before a pass (> 0)")
+			settleMax := fs.Duration("settle-max", watch.DefaultSettleMax, "run a file-triggered pass at most `DUR` after the first change, even if files are still changing (>= --debounce)")
 			metricsAddr := fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on `ADDR` (e.g. 127.0.0.1:9851)")
 			statusFile := fs.String("status-file", "", "write the last pass's result as JSON to `PATH` (atomically)")
 			return func(ctx context.Context, g *globals, args []string) error {
 				if len(args) > 0 {
 					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
 				}
-				return runWatch(ctx, g, *dir, *interval, *debounce, *metricsAddr, *statusFile)
+				if err := checkWatchDurations(*interval, *debounce, *settleMax); err != nil {
+					return usageError{err}
+				}
+				return runWatch(ctx, g, *dir, *interval, *debounce, *settleMax, *metricsAddr, *statusFile)
 			}
 		},
 	}
 }
 
-func runWatch(ctx context.Context, g *globals, dir string, interval, debounce time.Duration, metricsAddr, statusFile string) error {
+// checkWatchDurations rejects what the daemon cannot mean, naming the flag. watch.Config reads
+// 0 as "the default", so 0 must be refused here rather than silently mean 10m or 1s: an
+// interval of 0 would be a busy loop, and a debounce of 0 would leave the settle check nothing
+// to compare.
+func checkWatchDurations(interval, debounce, settleMax time.Duration) error {
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"--interval", interval}, {"--debounce", debounce}, {"--settle-max", settleMax}} {
+		if f.d <= 0 {
+			return fmt.Errorf("%s must be positive, got %s", f.name, f.d)
+		}
+	}
+	if settleMax < debounce {
+		return fmt.Errorf("--settle-max (%s) must not be less than --debounce (%s)", settleMax, debounce)
+	}
+	return nil
+}
+
+func runWatch(ctx context.Context, g *globals, dir string, interval, debounce, settleMax time.Duration, metricsAddr, statusFile string) error {
 	hup := make(chan os.Signal, 1)
 	if g.env.notify != nil {
 		g.env.notify(hup, syscall.SIGHUP)
@@ -50,6 +75,7 @@ func runWatch(ctx context.Context, g *globals, dir string, interval, debounce ti
 		ConfigDir:  dir,
 		Interval:   interval,
 		Debounce:   debounce,
+		SettleMax:  settleMax,
 		Log:        g.log,
 		StatusFile: statusFile,
 		Hangup:     hup,
@@ -85,12 +111,25 @@ func loadForWatch(dir string) (*spec.Config, []string, error) {
 }
 
 // passForWatch is one full reconcile under the global lock, waiting for the lock as long as it
-// takes.
+// takes. A wait is logged once, naming the holder, and reported to the daemon, which keeps it
+// out of the pass's duration.
 func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassResult, error) {
 	eng := g.engine()
 	return func(ctx context.Context, cfg *spec.Config) (watch.PassResult, error) {
 		res := watch.PassResult{Steps: map[string]int{}}
-		held, err := reconcile.LockExclusive(ctx, g.lockOptions(lockWaitForever, "watch -c "+cfg.Dir, nil))
+		opts := g.lockOptions(lockWaitForever, "watch -c "+cfg.Dir, nil)
+		endWait := func() {}
+		opts.OnWait = func(w reconcile.LockWait) {
+			endWait() // the global lock's wait is over when the GC lock's begins
+			ev := zerolog.Ctx(ctx).Warn().Str("lock", w.Path).Str("holder", w.Holder())
+			if o := w.Owner; o != nil {
+				ev = ev.Int("holder_pid", o.PID).Str("holder_command", o.Command).Str("holder_host", o.Host).Time("holder_since", o.Since)
+			}
+			ev.Msg("waiting for the lock")
+			endWait = watch.WaitingForLock(ctx, w.Holder())
+		}
+		held, err := reconcile.LockExclusive(ctx, opts)
+		endWait()
 		if err != nil {
 			return res, err
 		}

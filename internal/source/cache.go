@@ -65,6 +65,13 @@ func (c *Cache) load(ctx context.Context, origin string, lim archive.Limits) (*P
 	return p, nil
 }
 
+// Stamp summarises the metadata (names, modes, sizes, modification and change times, inodes) of
+// path and, for a directory, of everything below it, reading no content: the key the Cache
+// uses. Equal stamps taken a while apart mean that nothing in the tree changed meanwhile, as far
+// as metadata shows, which the watch daemon uses to tell whether a package is still being
+// copied in. A symbolic link at path is followed; links below it are not.
+func Stamp(path string) (string, error) { return stamp(path) }
+
 // stamp summarises the metadata of origin and, for a directory, of everything below it.
 func stamp(origin string) (string, error) {
 	h := sha256.New()

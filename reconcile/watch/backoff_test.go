@@ -90,7 +90,7 @@ func TestHelpQuotesDefaults(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("--debounce (default %s)", short(DefaultDebounce)),
 		fmt.Sprintf("--interval (default %s)", short(DefaultInterval)),
-		fmt.Sprintf("at most %d x --debounce", burstFactor),
+		fmt.Sprintf("--settle-max (default %s)", short(DefaultSettleMax)),
 		fmt.Sprintf("retry     after a failed pass: %s, doubling", short(b.Initial)),
 		fmt.Sprintf("up to %s,", short(b.Max)),
 		fmt.Sprintf("+/-%d%% (never above %s)", int(b.Jitter*100+0.5), short(b.Max)),

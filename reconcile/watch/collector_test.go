@@ -22,14 +22,21 @@ type fakeCollector struct {
 
 func startCollector(t *testing.T, debounce time.Duration, sources ...string) *fakeCollector {
 	t.Helper()
+	return startCollectorCapped(t, debounce, DefaultSettleMax, sources...)
+}
+
+// startCollectorCapped is startCollector with SettleMax given. The paths do not exist, so the
+// collector never tries to watch a new package directory through the fake watcher.
+func startCollectorCapped(t *testing.T, debounce, settleMax time.Duration, sources ...string) *fakeCollector {
+	t.Helper()
 	f := &fakeCollector{events: make(chan fsnotify.Event), errs: make(chan error), hup: make(chan os.Signal)}
 	fw := &fsnotify.Watcher{Events: f.events, Errors: f.errs}
-	f.collector = newCollector(fw, "/etc/axr", debounce, f.hup, zerolog.Nop())
-	set := make(map[string]bool)
+	w := newDirWatcher(fw, zerolog.Nop())
+	w.f.configDir = "/etc/axr"
 	for _, s := range sources {
-		set[s] = true
+		w.f.sources[s] = true
 	}
-	f.sources.Store(&set)
+	f.collector = newCollector(fw, w, debounce, settleMax, f.hup, zerolog.Nop())
 	go f.run()
 	t.Cleanup(func() {
 		close(f.stop)
@@ -42,12 +49,18 @@ func (f *fakeCollector) event(name string, op fsnotify.Op) {
 	f.events <- fsnotify.Event{Name: name, Op: op}
 }
 
+// sync returns once the collector has handled everything sent to it before: it feeds an event
+// the collector ignores, which it takes only after finishing with the previous one.
+func (f *fakeCollector) sync() {
+	f.events <- fsnotify.Event{Name: "/etc/axr/README.md", Op: fsnotify.Write}
+}
+
 func (f *fakeCollector) expectKick(t *testing.T, want Trigger, within time.Duration) time.Time {
 	t.Helper()
 	select {
 	case got := <-f.kick:
-		if got != want {
-			t.Fatalf("trigger %s, want %s", got, want)
+		if got.t != want {
+			t.Fatalf("trigger %s, want %s", got.t, want)
 		}
 		return time.Now()
 	case <-time.After(within):
@@ -60,7 +73,7 @@ func (f *fakeCollector) expectNoKick(t *testing.T, d time.Duration) {
 	t.Helper()
 	select {
 	case got := <-f.kick:
-		t.Fatalf("unexpected trigger %s", got)
+		t.Fatalf("unexpected trigger %s", got.t)
 	case <-time.After(d):
 	}
 }
@@ -83,7 +96,8 @@ func TestCollectorDebouncesBurstIntoOneTrigger(t *testing.T) {
 
 func TestCollectorBurstCannotPostponeForever(t *testing.T) {
 	const debounce = 20 * time.Millisecond
-	f := startCollector(t, debounce, "/src")
+	const settleMax = 10 * debounce
+	f := startCollectorCapped(t, debounce, settleMax, "/src")
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { // a change every half debounce: without the cap, never quiet
@@ -103,7 +117,7 @@ func TestCollectorBurstCannotPostponeForever(t *testing.T) {
 			}
 		}
 	}()
-	f.expectKick(t, TriggerFile, burstFactor*debounce+waitLimit)
+	f.expectKick(t, TriggerFile, settleMax+waitLimit)
 	close(stop)
 	<-done
 }
@@ -113,19 +127,73 @@ func TestCollectorAbsorbClearsPendingTriggers(t *testing.T) {
 
 	// A debounced trigger still waiting for quiet is absorbed by a pass that starts.
 	f.event("/etc/axr/main.hcl", fsnotify.Write)
-	f.absorb()
+	if got := f.absorb(); got != TriggerFile {
+		t.Errorf("absorb() = %q, want file", got)
+	}
 	f.expectNoKick(t, quiet)
 
 	// So is one already queued.
 	f.event("/etc/axr/main.hcl", fsnotify.Write)
 	time.Sleep(3 * testDebounce) // let it through the debounce into the queue
-	f.absorb()
+	if got := f.absorb(); got != TriggerFile {
+		t.Errorf("absorb() = %q, want file", got)
+	}
 	f.expectNoKick(t, quiet)
 
+	// A SIGHUP is reported as such, even behind a pending file trigger.
+	f.event("/etc/axr/main.hcl", fsnotify.Write)
+	f.hup <- syscall.SIGHUP
+	if got := f.absorb(); got != TriggerSignal {
+		t.Errorf("absorb() = %q, want signal", got)
+	}
+
 	// Events after the pass started schedule the next one.
-	f.absorb()
+	if got := f.absorb(); got != "" {
+		t.Errorf("absorb() with nothing pending = %q", got)
+	}
 	f.event("/etc/axr/main.hcl", fsnotify.Create)
 	f.expectKick(t, TriggerFile, waitLimit)
+}
+
+// A SIGHUP that arrives while a file trigger is queued replaces it: a file trigger on invalid
+// files runs no pass, a signal runs one with the last valid configuration.
+func TestCollectorSignalWinsOverQueuedFile(t *testing.T) {
+	f := startCollector(t, testDebounce)
+	f.event("/etc/axr/main.hcl", fsnotify.Write)
+	time.Sleep(3 * testDebounce) // the file trigger is queued
+	f.hup <- syscall.SIGHUP
+	f.sync()
+	f.expectKick(t, TriggerSignal, waitLimit)
+	f.expectNoKick(t, quiet)
+
+	// A file trigger after a queued signal leaves the signal.
+	f.hup <- syscall.SIGHUP
+	f.event("/etc/axr/main.hcl", fsnotify.Write)
+	time.Sleep(3 * testDebounce)
+	f.expectKick(t, TriggerSignal, waitLimit)
+	f.expectNoKick(t, quiet)
+}
+
+func TestMerge(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	t1 := t0.Add(time.Second)
+	file := func(at time.Time) kick { return kick{t: TriggerFile, since: at} }
+	sig := kick{t: TriggerSignal}
+	tests := map[string]struct {
+		a, b, want kick
+	}{
+		"signal queued, file arrives": {sig, file(t1), sig},
+		"file queued, signal arrives": {file(t0), sig, sig},
+		"two files keep the earlier":  {file(t1), file(t0), file(t0)},
+		"two files, earlier first":    {file(t0), file(t1), file(t0)},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := merge(tt.a, tt.b); got != tt.want {
+				t.Errorf("merge(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
 }
 
 func TestCollectorCoalescesWhileQueued(t *testing.T) {
@@ -169,8 +237,15 @@ func TestCollectorIgnoresIrrelevantEvents(t *testing.T) {
 }
 
 func TestRelevant(t *testing.T) {
-	c := &collector{configDir: "/etc/axr"}
-	c.sources.Store(&map[string]bool{"/srv/pkgs": true, "/etc/axr/local": true})
+	f := filter{
+		configDir: "/etc/axr",
+		sources:   map[string]bool{"/srv/pkgs": true, "/etc/axr/local": true},
+		packages:  map[string]bool{"/srv/pkgs/new-1.0": true},
+		anchors: map[string]bool{
+			"/etc/axr": true, "/etc/axr/local": true, "/srv/pkgs": true, // the directories
+			"/srv/current": true, // a symlink naming one of them, in its parent
+		},
+	}
 	tests := map[string]struct {
 		name string
 		op   fsnotify.Op
@@ -196,10 +271,18 @@ func TestRelevant(t *testing.T) {
 		"source under config":        {"/etc/axr/local/x.tar", fsnotify.Create, true},
 		"not watched":                {"/tmp/main.hcl", fsnotify.Write, false},
 		"sibling with common prefix": {"/srv/pkgs2/bash.tar", fsnotify.Create, false},
+		"symlink flipped":            {"/srv/current", fsnotify.Create, true},
+		"symlink removed":            {"/srv/current", fsnotify.Remove, true},
+		"other entry of a parent":    {"/srv/releases", fsnotify.Create, false},
+		"hcl in a parent":            {"/srv/main.hcl", fsnotify.Create, false},
+		"file in new package":        {"/srv/pkgs/new-1.0/manifest.yaml", fsnotify.Create, true},
+		"hidden file in new package": {"/srv/pkgs/new-1.0/.manifest.yaml.tmp", fsnotify.Create, false},
+		"deeper in new package":      {"/srv/pkgs/new-1.0/root/bin", fsnotify.Create, false},
+		"file in old package":        {"/srv/pkgs/bash-5.2/manifest.yaml", fsnotify.Write, false},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := c.relevant(fsnotify.Event{Name: filepath.FromSlash(tt.name), Op: tt.op}); got != tt.want {
+			if got := f.relevant(fsnotify.Event{Name: filepath.FromSlash(tt.name), Op: tt.op}); got != tt.want {
 				t.Errorf("relevant(%s %s) = %v, want %v", tt.op, tt.name, got, tt.want)
 			}
 		})

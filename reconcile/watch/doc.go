@@ -23,21 +23,32 @@
 // temporary file and rename it over the original, and `git checkout` replaces files wholesale,
 // so a watch on the old inode sees a deletion and then nothing. A directory watch sees the new
 // name appear. On kqueue systems (FreeBSD) a directory watch also costs one descriptor per entry,
-// another reason to watch a handful of directories rather than a tree. Watches are not
-// recursive: a change inside a package directory (src/bash-5.2/root/...) is caught by the next
-// resync, not by an event. The set of watched directories is brought in line with the
-// configuration each time it is loaded, which also re-establishes a watch lost when a directory
-// was removed and created again.
+// another reason to watch a handful of directories rather than a tree.
+//
+// The same reasoning applies one level up. A watch follows an inode, so a directory replaced as
+// a whole (a deploy that renames a new checkout into place, a symlink `current` switched from
+// release r1 to r2) would leave the daemon watching the old one forever. So each directory's
+// parent is watched too, filtered by the directory's name; symbolic links are resolved again
+// before every load; and a watch whose path now names another directory (by device and inode)
+// is set up again. See dirWatcher.
+//
+// Watches are not recursive: a change deep inside a package directory (src/bash-5.2/root/...)
+// shows no event. Two things cover it. A package directory created while the daemon runs is
+// watched itself until the next settled pass, and before a pass that a file event triggered, the
+// settle check compares the metadata of the whole trees across one more debounce interval, so a
+// package still being copied in is not read half-way (see settle.go).
 //
 // # Scheduling
 //
 // Relevant events are debounced and then coalesced into a capacity-1 channel, a dirty bit: at
 // most one pass runs at a time, and any number of triggers arriving while a pass runs cause
 // exactly one more pass after it. When a pass starts it absorbs whatever is pending, because it
-// is about to read everything those triggers could have asked it to read. After a successful
-// pass the next automatic pass is the interval resync; after a failure it is a retry with capped,
-// jittered exponential backoff ([Backoff]), which resets on success. A pass that waits for the
-// global lock simply blocks; that is not a failure and causes no retries.
+// is about to read everything those triggers could have asked it to read; a SIGHUP among them
+// makes the pass the signal's (it then runs even on invalid files, with the last valid
+// configuration). After a successful pass the next automatic pass is the interval resync; after
+// a failure it is a retry with capped, jittered exponential backoff ([Backoff]), which resets on
+// success. A pass that waits for the global lock simply blocks; that is not a failure and causes
+// no retries, and the wait is reported apart from the pass's duration ([WaitingForLock]).
 //
 // # Invalid configuration
 //

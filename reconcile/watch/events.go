@@ -3,46 +3,65 @@ package watch
 import (
 	"errors"
 	"os"
-	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/rs/zerolog"
 )
 
+// kick is a queued trigger. since is the first file event of the burst that caused a file
+// trigger (the settle check's cap counts from it); zero for a signal.
+type kick struct {
+	t     Trigger
+	since time.Time
+}
+
+// merge coalesces two queued triggers into one. A signal wins over a file trigger: its pass
+// reconciles the last valid configuration even when the files are invalid now, while a file
+// trigger's pass would not run at all, so letting the file trigger win would swallow the SIGHUP.
+func merge(a, b kick) kick {
+	switch {
+	case a.t == TriggerSignal:
+		return a
+	case b.t == TriggerSignal:
+		return b
+	case a.since.IsZero() || (!b.since.IsZero() && b.since.Before(a.since)):
+		return b
+	default:
+		return a
+	}
+}
+
 // collector turns file events and SIGHUPs into triggers on kick, a channel of capacity 1: the
 // dirty bit. It owns the debounce state, so the scheduler never touches a timer another
 // goroutine uses; the scheduler asks it to forget pending work through absorb.
 type collector struct {
 	fw        *fsnotify.Watcher
-	configDir string                          // absolute and clean
-	sources   atomic.Pointer[map[string]bool] // absolute, clean source directories; set by the scheduler
+	w         *dirWatcher
 	debounce  time.Duration
+	settleMax time.Duration
 	hangup    <-chan os.Signal
 	log       zerolog.Logger
 
-	kick     chan Trigger
-	absorbCh chan chan struct{}
+	kick     chan kick
+	absorbCh chan chan Trigger
 	stop     chan struct{} // closed by the scheduler to end run
 	done     chan struct{} // closed when run has returned
 }
 
-func newCollector(fw *fsnotify.Watcher, configDir string, debounce time.Duration, hangup <-chan os.Signal, log zerolog.Logger) *collector {
-	c := &collector{
+func newCollector(fw *fsnotify.Watcher, w *dirWatcher, debounce, settleMax time.Duration, hangup <-chan os.Signal, log zerolog.Logger) *collector {
+	return &collector{
 		fw:        fw,
-		configDir: configDir,
+		w:         w,
 		debounce:  debounce,
+		settleMax: settleMax,
 		hangup:    hangup,
 		log:       log,
-		kick:      make(chan Trigger, 1),
-		absorbCh:  make(chan chan struct{}),
+		kick:      make(chan kick, 1),
+		absorbCh:  make(chan chan Trigger),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
-	c.sources.Store(&map[string]bool{})
-	return c
 }
 
 // run is the collector's goroutine. It returns when stop is closed or the watcher is closed.
@@ -64,15 +83,18 @@ func (c *collector) run() {
 			if !ok {
 				return
 			}
-			if !c.relevant(ev) {
+			if !c.w.relevant(ev) {
 				continue
 			}
 			c.log.Debug().Str("event", ev.String()).Msg("relevant file event")
+			c.w.watchPackage(ev)
 			now := time.Now()
 			if !pending {
 				pending, first = true, now
 			}
-			timer.Reset(min(c.debounce, first.Add(burstFactor*c.debounce).Sub(now)))
+			// A steady stream of events postpones the trigger up to SettleMax after the first
+			// one, no longer: a directory that never goes quiet still gets passes.
+			timer.Reset(min(c.debounce, first.Add(c.settleMax).Sub(now)))
 		case err, ok := <-c.fw.Errors:
 			if !ok {
 				return
@@ -81,78 +103,67 @@ func (c *collector) run() {
 				// Events were lost; since no pass depends on their details, one full pass
 				// makes up for all of them.
 				c.log.Warn().Err(err).Msg("file events lost; scheduling a full pass")
-				c.send(TriggerFile)
+				c.send(kick{t: TriggerFile, since: time.Now()})
 				continue
 			}
 			c.log.Warn().Err(err).Msg("file watcher error")
 		case <-timer.C:
 			pending = false
-			c.send(TriggerFile)
+			c.send(kick{t: TriggerFile, since: first})
 		case _, ok := <-hangup:
 			if !ok {
 				hangup = nil // a closed channel would fire forever
 				continue
 			}
-			c.send(TriggerSignal)
+			c.send(kick{t: TriggerSignal})
 		case reply := <-c.absorbCh:
 			// A pass is starting and will read everything anew: whatever is pending, debounced
-			// or queued, is satisfied by it. Events from now on schedule the next pass.
+			// or queued, is satisfied by it. Events from now on schedule the next pass. The
+			// reply says what was absorbed, so that a SIGHUP is not lost in a file trigger.
+			var got Trigger
+			if pending {
+				got = TriggerFile
+			}
 			timer.Stop()
 			pending = false
 			select {
-			case <-c.kick:
+			case k := <-c.kick:
+				if got == "" || k.t == TriggerSignal {
+					got = k.t
+				}
 			default:
 			}
-			close(reply)
+			reply <- got
 		}
 	}
 }
 
-// send sets the dirty bit. If it is already set, t is coalesced into the trigger already queued.
-func (c *collector) send(t Trigger) {
-	select {
-	case c.kick <- t:
-	default:
+// send sets the dirty bit. If it is already set, k is merged into the trigger already queued.
+// Only run sends on kick, so once the queued trigger has been taken out, the send succeeds.
+func (c *collector) send(k kick) {
+	for {
+		select {
+		case c.kick <- k:
+			return
+		default:
+		}
+		select {
+		case old := <-c.kick:
+			k = merge(old, k)
+		default:
+		}
 	}
 }
 
-// absorb clears pending triggers; see run. It returns at once if the collector has stopped.
-func (c *collector) absorb() {
-	reply := make(chan struct{})
+// absorb clears pending triggers; see run. It returns the strongest trigger absorbed
+// (TriggerSignal over TriggerFile), or "" if none. It returns "" at once if the collector has
+// stopped.
+func (c *collector) absorb() Trigger {
+	reply := make(chan Trigger, 1)
 	select {
 	case c.absorbCh <- reply:
-		<-reply
+		return <-reply
 	case <-c.done:
+		return ""
 	}
-}
-
-// relevant reports whether ev may change what a pass would do. Only names count, never the
-// operation's details beyond excluding pure attribute changes, which inotify also reports for
-// timestamps and link counts and which never change configuration or package content by
-// themselves (a removal is reported separately).
-func (c *collector) relevant(ev fsnotify.Event) bool {
-	if ev.Op == fsnotify.Chmod || ev.Op == 0 {
-		return false
-	}
-	sources := *c.sources.Load()
-	if ev.Name == c.configDir || sources[ev.Name] {
-		return true // a watched directory itself was removed or renamed
-	}
-	return relevantName(ev.Name, c.configDir, sources)
-}
-
-// relevantName is the name filter: *.hcl directly in the configuration directory, anything
-// directly in a source directory, except names beginning with '.' (editors' swap and lock
-// files, partial downloads, .git), which neither the configuration loader nor the source scanner
-// reads.
-func relevantName(name, configDir string, sources map[string]bool) bool {
-	dir, base := filepath.Split(name)
-	dir = filepath.Clean(dir)
-	if strings.HasPrefix(base, ".") || base == "" {
-		return false
-	}
-	if sources[dir] {
-		return true
-	}
-	return dir == configDir && strings.HasSuffix(base, ".hcl")
 }

@@ -39,7 +39,11 @@ var errInvalid = errors.New("main.hcl:1,1-8: Unsupported block type")
 // record their calls, and a log sink that hands every summary line to the test.
 type harness struct {
 	t   *testing.T
-	dir string // the configuration directory
+	dir string // the configuration directory: where write writes, and (unless configDir is set) what Run watches
+
+	// Set before start.
+	configDir string // Config.ConfigDir if not empty (a symlink, say), else dir
+	timer     *manualTimer
 
 	// Set before start.
 	cfg Config[string]
@@ -156,6 +160,12 @@ func (h *harness) start() {
 	h.t.Helper()
 	cfg := h.cfg
 	cfg.ConfigDir = h.dir
+	if h.configDir != "" {
+		cfg.ConfigDir = h.configDir
+	}
+	if h.timer != nil {
+		cfg.newTimer = func() autoTimer { return h.timer }
+	}
 	cfg.Load = h.load
 	cfg.Pass = h.pass
 	cfg.Log = zerolog.New(h.sink).Level(zerolog.DebugLevel).With().Timestamp().Logger()
@@ -229,6 +239,25 @@ func (h *harness) skipUntil(trigger Trigger, result Result, skip ...Trigger) map
 	}
 }
 
+// expectState reads summaries with the given trigger until a successful pass got state want,
+// failing on any other trigger or on a failure.
+func (h *harness) expectState(trigger Trigger, want string) {
+	h.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no %s pass got state %q within %v", trigger, want, waitLimit)
+		}
+		s := h.next()
+		if s["trigger"] != string(trigger) || s["result"] != string(ResultOK) {
+			h.t.Fatalf("summary %v: want trigger %s, result ok", s, trigger)
+		}
+		if h.state(int(h.passes.Load())-1) == want {
+			return
+		}
+	}
+}
+
 // expectNone checks that no summary line is logged for d.
 func (h *harness) expectNone(d time.Duration) {
 	h.t.Helper()
@@ -240,6 +269,49 @@ func (h *harness) expectNone(d time.Duration) {
 }
 
 func (h *harness) setSources(dirs ...string) { h.sources.Store(&dirs) }
+
+// manualTimer replaces the timer of automatic passes: an interval resync or a retry happens
+// when the test calls fire, never by itself, so a test cannot be overtaken by one.
+type manualTimer struct {
+	c  chan time.Time
+	mu sync.Mutex
+	// armed is the delay of the last Reset; 0 when stopped.
+	armed time.Duration
+}
+
+func (h *harness) manualTimer() *manualTimer {
+	h.timer = &manualTimer{c: make(chan time.Time)}
+	return h.timer
+}
+
+func (m *manualTimer) C() <-chan time.Time { return m.c }
+func (m *manualTimer) Reset(d time.Duration) {
+	m.mu.Lock()
+	m.armed = d
+	m.mu.Unlock()
+}
+func (m *manualTimer) Stop() {
+	m.mu.Lock()
+	m.armed = 0
+	m.mu.Unlock()
+}
+
+// fire delivers the automatic pass the daemon armed last (it fails the test if none is armed).
+func (h *harness) fire() {
+	h.t.Helper()
+	h.timer.mu.Lock()
+	armed := h.timer.armed
+	h.timer.armed = 0
+	h.timer.mu.Unlock()
+	if armed == 0 {
+		h.t.Fatal("no automatic pass is armed")
+	}
+	select {
+	case h.timer.c <- time.Now():
+	case <-time.After(waitLimit):
+		h.t.Fatal("the daemon did not take the timer's fire")
+	}
+}
 
 func (h *harness) state(i int) string {
 	h.mu.Lock()

@@ -6,15 +6,14 @@ import "time"
 const (
 	DefaultInterval = 10 * time.Minute
 	DefaultDebounce = time.Second
+	// DefaultSettleMax is long enough for a `git checkout` or a local copy of a large package,
+	// short enough that a directory someone writes to all the time does not hold passes back
+	// for long.
+	DefaultSettleMax = 2 * time.Minute
 )
 
-// burstFactor bounds how long a steady stream of events can postpone a pass: a burst is cut off
-// burstFactor × Debounce after its first event, so a directory that never goes quiet (a slow
-// rsync into a source directory) still gets passes.
-const burstFactor = 10
-
 // Help describes the daemon's schedule for `axiom-reconcile help watch`. The numbers are the
-// defaults (DefaultInterval, DefaultDebounce, DefaultBackoff, burstFactor);
+// defaults (DefaultInterval, DefaultDebounce, DefaultSettleMax, DefaultBackoff);
 // TestHelpQuotesDefaults fails when they drift apart.
 const Help = `watch runs a reconcile pass at startup and again whenever something may have changed.
 Every pass is a full reconcile (observe, plan, apply under the global lock); what triggered it
@@ -23,20 +22,39 @@ does not change what it does.
 Triggers:
   startup   once, when the daemon starts.
   file      a *.hcl file in the configuration directory, or any entry of a source directory,
-            was created, written, renamed or removed (names beginning with '.' are ignored;
-            subdirectories are not watched). The pass starts after --debounce (default 1s)
-            without further changes, and at most 10 x --debounce after the first change of a
-            burst.
+            was created, written, renamed or removed; or the configuration or a source
+            directory itself was created, removed or replaced, or the symbolic link naming it
+            was switched to another target. Names beginning with '.' are ignored.
+            Subdirectories are not watched, except package directories created while the
+            daemon runs, until the pass that reads them.
+            The pass waits for --debounce (default 1s) without further events, and then for
+            the settle check: the metadata of everything the pass reads (the *.hcl files, and
+            every file under each source directory) must be unchanged across one more
+            --debounce, so a package that is still being copied in is not read half-way. If
+            changes never stop, the pass runs anyway --settle-max (default 2m) after the first
+            one, with a warning.
   interval  --interval (default 10m) after the last pass ended, to correct drift that no file
             event shows.
-  signal    SIGHUP.
+  signal    SIGHUP. Runs at once: no debounce, no settle check.
   retry     after a failed pass: 5s, doubling with each consecutive failure up to 5m, each delay
             randomised by +/-20% (never above 5m). Retries replace the interval resync until a
             pass succeeds; a success resets the delay to 5s.
 
 Only one pass runs at a time; any number of triggers arriving during a pass cause exactly one
 more pass after it. A pass waits while another process holds the global lock; that is not a
-failure.
+failure. It logs one line when the wait begins, naming the holder (pid and command, from the
+lock's .owner file), and the wait is reported apart from the pass's duration.
+
+Adding packages: copy a package into a source directory under a name beginning with '.', then
+rename it into place (cp -r pkg src/.pkg && mv src/.pkg src/pkg). The rename is atomic and the
+half-copied directory is never looked at. A plain copy is caught by the settle check unless it
+takes longer than --settle-max.
+
+The configuration directory (or a source directory) may be a symbolic link switched atomically
+to a new release: a new link renamed over the old one (ln -s releases/r2 current.new, then
+mv -T current.new current on Linux, mv -h on FreeBSD). Links are resolved again before every
+pass, and the watches follow them. Each watched directory's parent is watched too, for its name
+only; on FreeBSD (kqueue) that costs one file descriptor per entry of the parent.
 
 Invalid configuration is never applied. Its diagnostics are logged and a save that leaves the
 configuration invalid starts no pass; the next valid save does. Until then, interval, signal and
@@ -46,10 +64,17 @@ startup, no pass runs until it is valid.
 SIGINT or SIGTERM: the pass in progress finishes the step it is in and releases the lock, then
 watch exits with status 0.
 
+--interval, --debounce and --settle-max must be positive, and --settle-max at least --debounce.
+Durations in the daemon's own log lines (one summary line per pass: trigger, result, steps,
+duration_seconds, lock_wait_seconds, retry_in_seconds), the status file and the metrics are in
+seconds, in fields named *_seconds.
+
 --metrics-addr ADDR serves Prometheus metrics at /metrics and a health check at /healthz:
-200 "ok" unless the most recent pass failed, else 503 with that pass's error. Invalid
-configuration alone does not fail the health check (the daemon still enforces the last valid
-configuration); it shows as axiom_reconcile_config_valid 0.
+503 with the reason until a first pass has succeeded (the configuration is invalid, a pass is
+waiting for the global lock and who holds it, or simply not done yet) and whenever the most
+recent pass failed (with its error), 200 "ok" otherwise. Invalid configuration after a success
+does not fail the health check (the daemon still enforces the last valid configuration); it
+shows as axiom_reconcile_config_valid 0.
 --status-file PATH is replaced atomically after every pass (and every rejected configuration)
 with the result as JSON.
 `

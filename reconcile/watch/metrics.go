@@ -22,7 +22,9 @@ import (
 //
 //	passes_total{trigger}                  passes run, by trigger
 //	pass_failures_total{trigger}           passes that returned an error (not counting cancelled ones)
-//	pass_duration_seconds                  histogram of pass durations
+//	pass_duration_seconds                  histogram of pass durations, time waiting for the global lock excluded
+//	lock_wait_seconds                      histogram of the time passes waited for the global lock (passes that waited)
+//	waiting_for_lock                       1 while a pass waits for the global lock
 //	steps_applied_total{kind}              steps applied, by kind (import, lock, realize, ...)
 //	last_success_timestamp_seconds         unix time the last successful pass ended
 //	drift_steps                            steps the last pass planned (0: the host had converged)
@@ -34,13 +36,18 @@ type Metrics struct {
 	passes      *prometheus.CounterVec
 	failures    *prometheus.CounterVec
 	duration    prometheus.Histogram
+	lockWait    prometheus.Histogram
+	waiting     prometheus.Gauge
 	steps       *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 	drift       prometheus.Gauge
 	configValid prometheus.Gauge
 
-	mu      sync.Mutex
-	lastErr string // error of the most recent pass; "" when it succeeded or none has run
+	mu            sync.Mutex
+	lastErr       string // error of the most recent pass; "" when it succeeded or none has run
+	succeeded     bool   // a pass has succeeded since start
+	configInvalid bool   // the configuration was invalid at the last load
+	waitingFor    string // the holder of the lock a pass waits for; "" when none does
 }
 
 // NewMetrics returns metrics registered in a new private registry.
@@ -56,8 +63,16 @@ func NewMetrics() *Metrics {
 		}, []string{"trigger"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Name: "pass_duration_seconds", Help: "Duration of reconcile passes.",
-			// 0.1s (nothing to do, warm) to about 6m (large imports, waiting for the lock).
+			// 0.1s (nothing to do, warm) to about 6m (large imports).
 			Buckets: prometheus.ExponentialBuckets(0.1, 2.5, 10),
+		}),
+		lockWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "lock_wait_seconds", Help: "Time passes waited for the global lock held by another process (passes that waited).",
+			// 0.1s to about 30m (behind a long apply or an upstream axiom gc).
+			Buckets: prometheus.ExponentialBuckets(0.1, 3, 10),
+		}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "waiting_for_lock", Help: "1 while a pass waits for the global lock held by another process, else 0.",
 		}),
 		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "steps_applied_total", Help: "Steps applied, by kind.",
@@ -72,7 +87,7 @@ func NewMetrics() *Metrics {
 			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
 		}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.duration, m.steps, m.lastSuccess, m.drift, m.configValid,
+	m.reg.MustRegister(m.passes, m.failures, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.configValid,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -83,8 +98,10 @@ func NewMetrics() *Metrics {
 }
 
 // Handler serves /metrics (Prometheus text exposition) and /healthz: 200 "ok" when the most
-// recent pass succeeded or no pass has failed since start, otherwise 503 with that pass's error.
-// A cancelled pass and invalid configuration leave the health as it was.
+// recent pass succeeded, or failed no pass since the last success; 503 with a reason when the
+// most recent pass failed (its error) or no pass has succeeded since start (invalid
+// configuration, waiting for the global lock, or simply not done yet). A cancelled pass, and
+// invalid configuration after a success, leave the health as it was.
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
@@ -93,27 +110,46 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 func (m *Metrics) serveHealth(w http.ResponseWriter, _ *http.Request) {
-	m.mu.Lock()
-	lastErr := m.lastErr
-	m.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if lastErr != "" {
+	if reason := m.unhealthy(); reason != "" {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "last pass failed: %s\n", lastErr)
+		fmt.Fprintln(w, reason)
 		return
 	}
 	fmt.Fprintln(w, "ok")
 }
 
-// observePass records one pass that ran. err is nil for success; cancelled passes are not
-// failures and do not change the health.
-func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bool, d time.Duration, end time.Time) {
+// unhealthy returns why /healthz fails, or "" when it does not.
+func (m *Metrics) unhealthy() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.lastErr != "":
+		return "last pass failed: " + m.lastErr
+	case m.succeeded:
+		return ""
+	case m.waitingFor != "":
+		return "no pass has succeeded yet: waiting for the global lock, held by " + m.waitingFor
+	case m.configInvalid:
+		return "no pass has succeeded yet: the configuration is invalid (see the log or the status file)"
+	default:
+		return "no pass has succeeded yet"
+	}
+}
+
+// observePass records one pass that ran: d is its duration without wait, the time it waited
+// for the global lock. err is nil for success; cancelled passes are not failures and do not
+// change the health.
+func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bool, d, wait time.Duration, end time.Time) {
 	if m == nil {
 		return
 	}
 	m.passes.WithLabelValues(string(t)).Inc()
 	m.duration.Observe(d.Seconds())
+	if wait > 0 {
+		m.lockWait.Observe(wait.Seconds())
+	}
 	for kind, n := range res.Steps {
 		m.steps.WithLabelValues(kind).Add(float64(n))
 	}
@@ -132,6 +168,7 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 		return
 	}
 	m.lastErr = ""
+	m.succeeded = true
 	m.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
 }
 
@@ -139,10 +176,29 @@ func (m *Metrics) setConfigValid(ok bool) {
 	if m == nil {
 		return
 	}
+	m.mu.Lock()
+	m.configInvalid = !ok
+	m.mu.Unlock()
 	if ok {
 		m.configValid.Set(1)
 	} else {
 		m.configValid.Set(0)
+	}
+}
+
+// setWaiting records that a pass waits for the global lock held by holder, or ("") that none
+// does.
+func (m *Metrics) setWaiting(holder string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.waitingFor = holder
+	m.mu.Unlock()
+	if holder != "" {
+		m.waiting.Set(1)
+	} else {
+		m.waiting.Set(0)
 	}
 }
 

@@ -112,33 +112,57 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 	}
 }
 
-func TestHealthBeforeAnyPass(t *testing.T) {
+func TestHealthBeforeFirstSuccess(t *testing.T) {
 	m := NewMetrics()
+	health := func() (int, string) {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	steps := []struct {
+		name string
+		do   func()
+		code int
+		says string
+	}{
+		{"no pass yet", func() {}, http.StatusServiceUnavailable, "no pass has succeeded yet\n"},
+		{"invalid configuration", func() { m.setConfigValid(false) }, http.StatusServiceUnavailable,
+			"no pass has succeeded yet: the configuration is invalid"},
+		{"valid, waiting for the lock", func() { m.setConfigValid(true); m.setWaiting("pid 42 on h (`axiom-reconcile apply`)") },
+			http.StatusServiceUnavailable, "no pass has succeeded yet: waiting for the global lock, held by pid 42 on h (`axiom-reconcile apply`)"},
+		{"a cancelled pass is no success", func() {
+			m.setWaiting("")
+			m.observePass(TriggerSignal, PassResult{}, context.Canceled, true, time.Second, 0, time.Now())
+		}, http.StatusServiceUnavailable, "no pass has succeeded yet\n"},
+		{"a failed pass", func() {
+			m.observePass(TriggerRetry, PassResult{}, errors.New("zfs: busy"), false, time.Second, 0, time.Now())
+		}, http.StatusServiceUnavailable, "last pass failed: zfs: busy\n"},
+		{"a success", func() { m.observePass(TriggerRetry, PassResult{}, nil, false, time.Second, 0, time.Now()) }, http.StatusOK, "ok\n"},
+		// After a success, invalid files and waits do not fail the health check: the daemon
+		// enforces the last valid configuration, and waiting is not failing.
+		{"invalid after a success", func() { m.setConfigValid(false); m.setWaiting("pid 42") }, http.StatusOK, "ok\n"},
+	}
+	for _, st := range steps {
+		st.do()
+		code, body := health()
+		if code != st.code || !strings.HasPrefix(body, st.says) {
+			t.Errorf("%s: /healthz %d %q, want %d %q", st.name, code, body, st.code, st.says)
+		}
+	}
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
-	if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
-		t.Errorf("/healthz with no pass: %d %q", rec.Code, rec.Body)
-	}
-	// A cancelled pass is not a failure; invalid configuration does not fail health either.
-	m.observePass(TriggerSignal, PassResult{}, context.Canceled, true, time.Second, time.Now())
-	m.setConfigValid(false)
-	rec = httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
-	if rec.Code != http.StatusOK {
-		t.Errorf("/healthz after a cancelled pass: %d %q", rec.Code, rec.Body)
-	}
-	rec = httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	got := parseExposition(t, rec.Body.String())
-	if got[`axiom_reconcile_pass_failures_total{trigger="signal"}`] != 0 || got["axiom_reconcile_config_valid"] != 0 {
-		t.Errorf("metrics after a cancelled pass and invalid config: %v", got)
+	if got[`axiom_reconcile_pass_failures_total{trigger="signal"}`] != 0 || got[`axiom_reconcile_pass_failures_total{trigger="retry"}`] != 1 ||
+		got["axiom_reconcile_config_valid"] != 0 || got["axiom_reconcile_waiting_for_lock"] != 1 {
+		t.Errorf("metrics: %v", got)
 	}
 }
 
 func TestNilMetricsRecordNothing(t *testing.T) {
 	var m *Metrics
-	m.observePass(TriggerFile, PassResult{Steps: map[string]int{"import": 1}}, nil, false, time.Second, time.Now())
+	m.observePass(TriggerFile, PassResult{Steps: map[string]int{"import": 1}}, nil, false, time.Second, time.Second, time.Now())
 	m.setConfigValid(true) // must not panic
+	m.setWaiting("pid 1")
 }
 
 func TestServeStopsWithContext(t *testing.T) {

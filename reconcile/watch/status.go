@@ -15,9 +15,10 @@ type Status struct {
 	Result   Result         `json:"result"`
 	Error    string         `json:"error,omitempty"` // the pass's error, or the configuration's diagnostics
 	Start    time.Time      `json:"start"`
-	Duration float64        `json:"duration_seconds"`
-	Steps    map[string]int `json:"steps_applied"` // by kind; empty when nothing was applied
-	Planned  int            `json:"steps_planned"` // the drift the pass found
+	Duration float64        `json:"duration_seconds"`  // the pass's own time: waiting for the global lock excluded
+	LockWait float64        `json:"lock_wait_seconds"` // time the pass waited for the global lock
+	Steps    map[string]int `json:"steps_applied"`     // by kind; empty when nothing was applied
+	Planned  int            `json:"steps_planned"`     // the drift the pass found
 
 	// ConfigValid reports whether the configuration files were valid when this attempt loaded
 	// them. When false and Result is not invalid-config, the pass reconciled the last valid

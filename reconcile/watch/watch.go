@@ -21,7 +21,7 @@ type Trigger string
 
 const (
 	TriggerStartup  Trigger = "startup"  // the first pass after Run starts
-	TriggerFile     Trigger = "file"     // a relevant file event, debounced
+	TriggerFile     Trigger = "file"     // a relevant file event, debounced and settled
 	TriggerInterval Trigger = "interval" // the periodic resync
 	TriggerSignal   Trigger = "signal"   // Config.Hangup (SIGHUP)
 	TriggerRetry    Trigger = "retry"    // the backoff retry after a failed pass
@@ -52,6 +52,8 @@ type PassResult struct {
 // looks inside it. Zero durations and a zero Backoff mean the defaults.
 type Config[S any] struct {
 	// ConfigDir is the configuration directory, passed to Load as given and watched for *.hcl.
+	// It may be a symbolic link (a release switched atomically): the link is resolved again
+	// before every load, and the watches follow it.
 	ConfigDir string
 
 	// Load reads the configuration in dir. It returns the desired state and the source
@@ -61,14 +63,18 @@ type Config[S any] struct {
 	Load func(dir string) (state S, sourceDirs []string, err error)
 
 	// Pass runs one full reconcile of state. It must block while another process holds the
-	// global lock (waiting is not failing), and when ctx is cancelled it should finish the step
-	// it is in, release the lock and return. ctx carries a logger for the pass, with the pass
-	// number as field "pass" (zerolog.Ctx). Run never calls Pass concurrently with itself.
+	// global lock (waiting is not failing; report the wait with WaitingForLock), and when ctx is
+	// cancelled it should finish the step it is in, release the lock and return. ctx carries a
+	// logger for the pass, with the pass number as field "pass" (zerolog.Ctx). Run never calls
+	// Pass concurrently with itself.
 	Pass func(ctx context.Context, state S) (PassResult, error)
 
 	Interval time.Duration // periodic resync after the end of a successful pass; 0: DefaultInterval
-	Debounce time.Duration // quiet time after a file event before a pass; 0: DefaultDebounce
-	Backoff  Backoff       // retry delays after failed passes; zero: DefaultBackoff()
+	Debounce time.Duration // quiet time after a file event, and between settle stamps; 0: DefaultDebounce
+	// SettleMax caps how long file events and the settle check can postpone a file-triggered
+	// pass, counted from the first event; 0: DefaultSettleMax. It must not be less than Debounce.
+	SettleMax time.Duration
+	Backoff   Backoff // retry delays after failed passes; zero: DefaultBackoff()
 
 	Log zerolog.Logger // the zero value discards
 
@@ -84,9 +90,34 @@ type Config[S any] struct {
 	// value received is ignored). A pass in progress is followed by one more. nil: none.
 	// SIGINT and SIGTERM are not Run's business: they cancel ctx (signal.NotifyContext).
 	Hangup <-chan os.Signal
+
+	// newTimer makes the timer of automatic passes; nil: a real one. Tests fire it by hand.
+	newTimer func() autoTimer
 }
 
-// ConfigError reports a Config that Run cannot work with (a programming or flag error).
+// autoTimer is the timer of the next automatic pass (interval resync or retry).
+type autoTimer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+type realTimer struct{ t *time.Timer }
+
+func newRealTimer() autoTimer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return realTimer{t}
+}
+
+func (r realTimer) C() <-chan time.Time { return r.t.C }
+
+// Reset also discards a fire not yet received (Go ≥1.23 timers).
+func (r realTimer) Reset(d time.Duration) { r.t.Reset(d) }
+func (r realTimer) Stop()                 { r.t.Stop() }
+
+// ConfigError reports a Config that Run cannot work with (a programming error; the command
+// line checks its flags before building a Config, and names them).
 type ConfigError struct {
 	Field  string
 	Reason string
@@ -126,9 +157,13 @@ func Run[S any](ctx context.Context, cfg Config[S]) error {
 		return &WatchError{Path: configDir, Err: err}
 	}
 	defer fw.Close()
+	// The one watch whose failure is fatal: a daemon that cannot see its configuration is
+	// misconfigured. The others are set up (and kept up) by sync.
 	if err := fw.Add(configDir); err != nil {
 		return &WatchError{Path: configDir, Err: err}
 	}
+	_ = fw.Remove(configDir)
+	dw := newDirWatcher(fw, cfg.Log)
 
 	if cfg.MetricsListener != nil {
 		if cfg.Metrics == nil {
@@ -148,17 +183,18 @@ func Run[S any](ctx context.Context, cfg Config[S]) error {
 		cfg.Log.Info().Stringer("addr", cfg.MetricsListener.Addr()).Msg("serving /metrics and /healthz")
 	}
 
-	col := newCollector(fw, configDir, cfg.Debounce, cfg.Hangup, cfg.Log)
+	col := newCollector(fw, dw, cfg.Debounce, cfg.SettleMax, cfg.Hangup, cfg.Log)
 	go col.run()
 	defer func() {
 		close(col.stop)
 		<-col.done
 	}()
 
-	d := &daemon[S]{cfg: cfg, configDir: configDir, fw: fw, col: col, log: cfg.Log}
-	cfg.Log.Info().Str("config_dir", cfg.ConfigDir).Dur("interval", cfg.Interval).
-		Dur("debounce", cfg.Debounce).Dur("backoff_initial", cfg.Backoff.Initial).
-		Dur("backoff_max", cfg.Backoff.Max).Float64("backoff_jitter", cfg.Backoff.Jitter).
+	d := &daemon[S]{cfg: cfg, configDir: configDir, w: dw, col: col, log: cfg.Log}
+	cfg.Log.Info().Str("config_dir", cfg.ConfigDir).Float64("interval_seconds", cfg.Interval.Seconds()).
+		Float64("debounce_seconds", cfg.Debounce.Seconds()).Float64("settle_max_seconds", cfg.SettleMax.Seconds()).
+		Float64("backoff_initial_seconds", cfg.Backoff.Initial.Seconds()).
+		Float64("backoff_max_seconds", cfg.Backoff.Max.Seconds()).Float64("backoff_jitter", cfg.Backoff.Jitter).
 		Msg("watching")
 	d.loop(ctx)
 	cfg.Log.Info().Msg("stopped")
@@ -178,12 +214,23 @@ func (cfg Config[S]) validate() (Config[S], string, error) {
 		return cfg, "", &ConfigError{Field: "Interval", Reason: "must not be negative"}
 	case cfg.Debounce < 0:
 		return cfg, "", &ConfigError{Field: "Debounce", Reason: "must not be negative"}
+	case cfg.SettleMax < 0:
+		return cfg, "", &ConfigError{Field: "SettleMax", Reason: "must not be negative"}
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
 	}
 	if cfg.Debounce == 0 {
 		cfg.Debounce = DefaultDebounce
+	}
+	if cfg.SettleMax == 0 {
+		cfg.SettleMax = max(DefaultSettleMax, cfg.Debounce)
+	}
+	if cfg.SettleMax < cfg.Debounce {
+		return cfg, "", &ConfigError{Field: "SettleMax", Reason: "must not be less than Debounce"}
+	}
+	if cfg.newTimer == nil {
+		cfg.newTimer = newRealTimer
 	}
 	b, err := cfg.Backoff.validate()
 	if err != nil {
@@ -200,16 +247,17 @@ func (cfg Config[S]) validate() (Config[S], string, error) {
 // daemon is the scheduler's state. Only Run's goroutine touches it.
 type daemon[S any] struct {
 	cfg       Config[S]
-	configDir string // absolute
-	fw        *fsnotify.Watcher
+	configDir string // absolute, as given (symlinks not resolved)
+	w         *dirWatcher
 	col       *collector
 	log       zerolog.Logger
 
-	auto        *time.Timer // the next automatic pass: interval resync or retry
+	auto        autoTimer // the next automatic pass: interval resync or retry
 	autoTrigger Trigger
 
-	last      S    // the last valid desired state
-	haveValid bool // last is set
+	last      S        // the last valid desired state
+	haveValid bool     // last is set
+	sources   []string // absolute source directories of the last valid configuration
 
 	seq         uint64        // passes run
 	failures    int           // consecutive failed passes
@@ -218,18 +266,17 @@ type daemon[S any] struct {
 }
 
 func (d *daemon[S]) loop(ctx context.Context) {
-	d.auto = time.NewTimer(time.Hour)
-	d.auto.Stop()
+	d.auto = d.cfg.newTimer()
 	defer d.auto.Stop()
-	d.attempt(ctx, TriggerStartup)
+	d.attempt(ctx, kick{t: TriggerStartup})
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case t := <-d.col.kick:
-			d.attempt(ctx, t)
-		case <-d.auto.C:
-			d.attempt(ctx, d.autoTrigger)
+		case k := <-d.col.kick:
+			d.attempt(ctx, k)
+		case <-d.auto.C():
+			d.attempt(ctx, kick{t: d.autoTrigger})
 		}
 	}
 }
@@ -237,25 +284,46 @@ func (d *daemon[S]) loop(ctx context.Context) {
 // arm schedules the next automatic pass, replacing the one scheduled before.
 func (d *daemon[S]) arm(t Trigger, after time.Duration) {
 	d.autoTrigger = t
-	d.auto.Reset(after) // Go ≥1.23 timers: Reset also discards a fire not yet received
+	d.auto.Reset(after)
 }
 
-// attempt loads the configuration and, unless that rules it out, runs one pass.
-func (d *daemon[S]) attempt(ctx context.Context, t Trigger) {
+// attempt waits for the watched trees to settle (file triggers only), loads the configuration
+// and, unless that rules it out, runs one pass.
+func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	if ctx.Err() != nil {
 		return
 	}
-	d.col.absorb()
+	t := k.t
+	settled := false
+	if t == TriggerFile {
+		var signal bool
+		settled, signal = d.settle(ctx, k.since)
+		if ctx.Err() != nil {
+			return
+		}
+		if signal {
+			t = TriggerSignal
+		}
+	}
+	if d.col.absorb() == TriggerSignal && t == TriggerFile {
+		// A SIGHUP queued behind this file trigger: the pass is the signal's too, and must run
+		// even if the files are invalid now.
+		t = TriggerSignal
+	}
 	start := time.Now()
 	st := Status{Trigger: t, Start: start}
+	// Watches first, then the load: a save into a directory that was just recreated (or a
+	// symlink just flipped) lands either before the load, which reads it, or after the watch,
+	// which reports it.
+	d.w.sync(d.configDir, d.sources, settled)
 	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDir)
 	d.cfg.Metrics.setConfigValid(lerr == nil)
 	st.ConfigValid = lerr == nil
 	if lerr == nil {
 		d.last, d.haveValid = state, true
-		d.syncWatches(dirs, true)
+		d.sources = d.absSources(dirs)
+		d.w.sync(d.configDir, d.sources, false)
 	} else {
-		d.syncWatches(nil, false)
 		st.ConfigError = lerr.Error()
 		// The diagnostics are the user's to read; the error level makes sure they are seen.
 		d.log.Error().Err(lerr).Str("config_dir", d.cfg.ConfigDir).Msg("configuration is invalid")
@@ -274,9 +342,13 @@ func (d *daemon[S]) attempt(ctx context.Context, t Trigger) {
 
 	d.seq++
 	plog := d.log.With().Uint64("pass", d.seq).Logger()
-	res, err := d.cfg.Pass(plog.WithContext(ctx), state)
+	tr := &passTracker{m: d.cfg.Metrics}
+	pctx := context.WithValue(plog.WithContext(ctx), passKey{}, tr)
+	res, err := d.cfg.Pass(pctx, state)
 	end := time.Now()
-	st.Duration = end.Sub(start).Seconds()
+	wait := tr.finish()
+	busy := end.Sub(start) - wait
+	st.Duration, st.LockWait = busy.Seconds(), wait.Seconds()
 	st.Steps, st.Planned = res.Steps, res.Planned
 	cancelled := err != nil && ctx.Err() != nil
 	switch {
@@ -295,8 +367,21 @@ func (d *daemon[S]) attempt(ctx context.Context, t Trigger) {
 		next := end.Add(d.retryIn)
 		st.NextRetry = &next
 	}
-	d.cfg.Metrics.observePass(t, res, err, cancelled, end.Sub(start), end)
+	d.cfg.Metrics.observePass(t, res, err, cancelled, busy, wait, end)
 	d.finish(&st, res, err, true)
+}
+
+func (d *daemon[S]) absSources(dirs []string) []string {
+	var out []string
+	for _, dir := range dirs {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			d.log.Warn().Err(err).Str("dir", dir).Msg("cannot watch source directory")
+			continue
+		}
+		out = append(out, abs)
+	}
+	return out
 }
 
 // finish writes the status file and then logs the summary line, so that whoever reads the
@@ -318,8 +403,10 @@ func (d *daemon[S]) finish(st *Status, res PassResult, err error, ran bool) {
 	case ResultOK:
 		ev = d.log.Info()
 	case ResultError:
-		ev = d.log.Error().Err(err).Int("consecutive_failures", d.failures).Dur("retry_in", d.retryIn)
-	default: // invalid-config (the diagnostics were logged just before), cancelled
+		ev = d.log.Error().Err(err).Int("consecutive_failures", d.failures).Float64("retry_in_seconds", d.retryIn.Seconds())
+	case ResultCancelled:
+		ev = d.log.Warn().AnErr("error", err) // says where the pass stopped
+	default: // invalid-config: the diagnostics were logged just before
 		ev = d.log.Warn()
 	}
 	if ran {
@@ -330,47 +417,8 @@ func (d *daemon[S]) finish(st *Status, res PassResult, err error, ran bool) {
 			applied += res.Steps[kind]
 		}
 		ev = ev.Uint64("pass", d.seq).Dict("steps", steps).Int("applied", applied).
-			Int("drift", res.Planned).Bool("stale_config", !st.ConfigValid)
+			Int("drift", res.Planned).Bool("stale_config", !st.ConfigValid).Float64("lock_wait_seconds", st.LockWait)
 	}
 	ev.Str("trigger", string(st.Trigger)).Str("result", string(st.Result)).
-		Dur("duration", time.Duration(st.Duration*float64(time.Second))).Msg(summaryMsg)
-}
-
-// syncWatches brings the watched directories in line with the configuration: the configuration
-// directory always, and the source directories of the last valid configuration. It also
-// re-adds a watch the kernel dropped because its directory was removed and created again.
-func (d *daemon[S]) syncWatches(sourceDirs []string, valid bool) {
-	want := *d.col.sources.Load()
-	if valid {
-		want = make(map[string]bool, len(sourceDirs))
-		for _, dir := range sourceDirs {
-			abs, err := filepath.Abs(dir)
-			if err != nil {
-				d.log.Warn().Err(err).Str("dir", dir).Msg("cannot watch source directory")
-				continue
-			}
-			want[abs] = true
-		}
-		d.col.sources.Store(&want)
-	}
-	have := make(map[string]bool)
-	for _, p := range d.fw.WatchList() {
-		have[p] = true
-		if p != d.configDir && !want[p] {
-			_ = d.fw.Remove(p) // it may be gone already; either way it is no longer watched
-		}
-	}
-	if !have[d.configDir] {
-		if err := d.fw.Add(d.configDir); err != nil {
-			d.log.Warn().Err(err).Str("dir", d.configDir).Msg("cannot watch configuration directory; relying on the interval")
-		}
-	}
-	for _, dir := range slices.Sorted(maps.Keys(want)) {
-		if have[dir] || dir == d.configDir {
-			continue
-		}
-		if err := d.fw.Add(dir); err != nil {
-			d.log.Warn().Err(err).Str("dir", dir).Msg("cannot watch source directory; relying on the interval")
-		}
-	}
+		Float64("duration_seconds", st.Duration).Msg(summaryMsg)
 }

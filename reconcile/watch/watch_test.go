@@ -28,8 +28,11 @@ func TestStartupPass(t *testing.T) {
 	if steps, _ := s["steps"].(map[string]any); steps["import"] != 1.0 {
 		t.Errorf("summary steps %v, want import=1", s["steps"])
 	}
-	if _, ok := s["duration"].(float64); !ok {
-		t.Errorf("summary %v has no duration", s)
+	if _, ok := s["duration_seconds"].(float64); !ok {
+		t.Errorf("summary %v has no duration_seconds", s)
+	}
+	if s["lock_wait_seconds"] != 0.0 {
+		t.Errorf("summary %v: want lock_wait_seconds 0", s)
 	}
 	h.stop()
 }
@@ -41,6 +44,58 @@ func TestAtomicRenameSaveRunsOnePass(t *testing.T) {
 	h.expect(TriggerStartup, ResultOK)
 
 	h.write("main.hcl", "v2") // temporary .main.hcl.swp renamed over main.hcl
+	h.expect(TriggerFile, ResultOK)
+	h.expectNone(quiet)
+	if n := h.passes.Load(); n != 2 {
+		t.Errorf("%d passes, want 2 (startup, one for the save)", n)
+	}
+	if got := h.state(1); got != "v2" {
+		t.Errorf("pass after the save got state %q, want v2", got)
+	}
+	h.stop()
+}
+
+// A save that reports several relevant events, spread over more time than a pass takes, is one
+// pass that sees the finished file: the debounce (and the settle check) coalesce them. Without
+// coalescing, the first event would start a pass on a missing or half-written main.hcl.
+func TestSaveWithSeveralEventsRunsOnePass(t *testing.T) {
+	h := newHarness(t)
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+
+	// As editors that keep a backup save: main.hcl renamed away, a new main.hcl created and
+	// written in two parts, its mode set, the backup removed. Each gap is a third of the
+	// debounce.
+	gap := testDebounce / 3
+	p := filepath.Join(h.dir, "main.hcl")
+	if err := os.Rename(p, p+"~"); err != nil { // Rename main.hcl
+		t.Fatal(err)
+	}
+	time.Sleep(gap)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) // Create main.hcl
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("v"); err != nil { // Write main.hcl
+		t.Fatal(err)
+	}
+	time.Sleep(gap)
+	if _, err := f.WriteString("2"); err != nil { // Write main.hcl
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(gap)
+	if err := os.Chmod(p, 0o644); err != nil { // Chmod main.hcl
+		t.Fatal(err)
+	}
+	if err := os.Remove(p + "~"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the save's events", func() bool { return len(h.sink.lines("relevant file event")) >= 4 })
+
 	h.expect(TriggerFile, ResultOK)
 	h.expectNone(quiet)
 	if n := h.passes.Load(); n != 2 {
@@ -140,15 +195,16 @@ func TestInvalidAtStartupWaitsForValidSave(t *testing.T) {
 
 func TestResyncWhileInvalidUsesLastValidConfig(t *testing.T) {
 	h := newHarness(t)
-	h.cfg.Interval = 100 * time.Millisecond
+	h.manualTimer() // the resync comes when the test says, never inside the debounce
 	h.write("main.hcl", "v1")
 	h.start()
 	h.expect(TriggerStartup, ResultOK)
 
 	h.write("main.hcl", "INVALID")
-	h.skipUntil(TriggerFile, ResultInvalidConfig, TriggerInterval)
+	h.expect(TriggerFile, ResultInvalidConfig)
 	n := int(h.passes.Load())
 	h.gen.Add(1) // would show in the state if the invalid files were used
+	h.fire()
 	s := h.expect(TriggerInterval, ResultOK)
 	if s["stale_config"] != true {
 		t.Errorf("summary %v: want stale_config true", s)
@@ -157,9 +213,74 @@ func TestResyncWhileInvalidUsesLastValidConfig(t *testing.T) {
 		t.Errorf("resync got state %q, want the last valid v1", got)
 	}
 	h.hangup()
-	h.skipUntil(TriggerSignal, ResultOK, TriggerInterval)
-	if got := h.state(int(h.passes.Load()) - 1); got != "v1" {
+	h.expect(TriggerSignal, ResultOK)
+	if got := h.state(n + 1); got != "v1" {
 		t.Errorf("signal pass got state %q, want the last valid v1", got)
+	}
+	h.expectNone(quiet)
+	h.stop()
+}
+
+// A SIGHUP that arrives while a file trigger for an invalid save is queued still runs a pass, on
+// the last valid configuration: signal passes do, and the file trigger must not swallow it.
+func TestHangupBehindInvalidFileTriggerRunsPass(t *testing.T) {
+	h := newHarness(t)
+	h.manualTimer()
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
+		if n == 2 {
+			close(entered)
+			<-release
+		}
+		return PassResult{}, nil
+	}
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+	h.hangup()
+	<-entered // pass 2 runs; what follows queues behind it
+
+	seen := len(h.sink.lines("relevant file event"))
+	h.write("main.hcl", "INVALID")
+	waitFor(t, "the invalid save to reach the debouncer", func() bool { return len(h.sink.lines("relevant file event")) > seen })
+	time.Sleep(3 * testDebounce) // past the debounce: the file trigger is queued
+	h.hangup()
+	time.Sleep(testDebounce) // the collector has merged the signal into the queued trigger
+	close(release)
+
+	h.expect(TriggerSignal, ResultOK) // pass 2
+	s := h.expect(TriggerSignal, ResultOK)
+	if s["stale_config"] != true {
+		t.Errorf("summary %v: want a pass on the last valid configuration", s)
+	}
+	if got := h.state(2); got != "v1" {
+		t.Errorf("signal pass got state %q, want the last valid v1", got)
+	}
+	h.expectNone(quiet)
+	h.stop()
+}
+
+// A SIGHUP while a file trigger waits for the settle check runs the pass at once, as the
+// signal's: on invalid files too.
+func TestHangupDuringSettleRunsPass(t *testing.T) {
+	h := newHarness(t)
+	h.manualTimer()
+	h.cfg.Debounce = 200 * time.Millisecond // a settle check long enough to signal into
+	h.write("main.hcl", "v1")
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+
+	h.write("main.hcl", "INVALID")
+	waitFor(t, "the settle check", func() bool { return len(h.sink.lines("waiting for the watched directories to settle")) > 0 })
+	h.hangup()
+	s := h.expect(TriggerSignal, ResultOK)
+	if s["stale_config"] != true {
+		t.Errorf("summary %v: want a pass on the last valid configuration", s)
+	}
+	h.expectNone(2 * h.cfg.Debounce)
+	if n := h.passes.Load(); n != 2 {
+		t.Errorf("%d passes, want 2", n)
 	}
 	h.stop()
 }
@@ -420,18 +541,18 @@ func TestFailureRetriesWithBackoffAndResetsOnSuccess(t *testing.T) {
 	want := []struct {
 		trigger Trigger
 		result  Result
-		retryIn float64 // ms; 0: none
+		retryIn float64 // seconds; 0: none
 	}{
-		{TriggerStartup, ResultError, 20},
-		{TriggerRetry, ResultError, 40},
-		{TriggerRetry, ResultError, 80},
-		{TriggerRetry, ResultError, 80}, // capped
+		{TriggerStartup, ResultError, 0.02},
+		{TriggerRetry, ResultError, 0.04},
+		{TriggerRetry, ResultError, 0.08},
+		{TriggerRetry, ResultError, 0.08}, // capped
 		{TriggerRetry, ResultOK, 0},
 	}
 	for i, w := range want {
 		s := h.expect(w.trigger, w.result)
-		if got, _ := s["retry_in"].(float64); got != w.retryIn {
-			t.Errorf("summary %d %v: retry_in %v, want %v", i, s, got, w.retryIn)
+		if got, _ := s["retry_in_seconds"].(float64); got != w.retryIn {
+			t.Errorf("summary %d %v: retry_in_seconds %v, want %v", i, s, got, w.retryIn)
 		}
 		if w.result == ResultError && s["consecutive_failures"] != float64(i+1) {
 			t.Errorf("summary %d %v: consecutive_failures want %d", i, s, i+1)
@@ -450,8 +571,8 @@ func TestFailureRetriesWithBackoffAndResetsOnSuccess(t *testing.T) {
 	// After a success the backoff starts again at Initial.
 	h.hangup()
 	s := h.expect(TriggerSignal, ResultError)
-	if s["retry_in"] != 20.0 || s["consecutive_failures"] != 1.0 {
-		t.Errorf("first failure after a success %v: want retry_in 20, consecutive_failures 1", s)
+	if s["retry_in_seconds"] != 0.02 || s["consecutive_failures"] != 1.0 {
+		t.Errorf("first failure after a success %v: want retry_in_seconds 0.02, consecutive_failures 1", s)
 	}
 	h.expect(TriggerRetry, ResultOK)
 	h.stop()
@@ -546,7 +667,10 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		"no pass":           {Config[int]{ConfigDir: dir, Load: noLoad}, "Pass"},
 		"negative":          {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Interval: -1}, "Interval"},
 		"negative debounce": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Debounce: -1}, "Debounce"},
-		"jitter":            {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Backoff: Backoff{Jitter: 1}}, "Backoff.Jitter"},
+		"negative settle":   {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, SettleMax: -1}, "SettleMax"},
+		"settle below debounce": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass,
+			Debounce: time.Second, SettleMax: time.Millisecond}, "SettleMax"},
+		"jitter": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Backoff: Backoff{Jitter: 1}}, "Backoff.Jitter"},
 		"max below initial": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass,
 			Backoff: Backoff{Initial: time.Minute, Max: time.Second}}, "Backoff.Max"},
 	}
@@ -579,7 +703,7 @@ func TestRunMissingConfigDir(t *testing.T) {
 
 func TestWatchReestablishedAfterConfigDirRecreated(t *testing.T) {
 	h := newHarness(t)
-	h.cfg.Interval = 100 * time.Millisecond
+	h.manualTimer() // no resync: the events alone must carry the daemon through
 	h.write("main.hcl", "v1")
 	h.start()
 	h.expect(TriggerStartup, ResultOK)
@@ -588,23 +712,20 @@ func TestWatchReestablishedAfterConfigDirRecreated(t *testing.T) {
 	if err := os.RemoveAll(h.dir); err != nil {
 		t.Fatal(err)
 	}
-	h.skipUntil(TriggerFile, ResultInvalidConfig, TriggerInterval)
+	h.expect(TriggerFile, ResultInvalidConfig) // the test Load fails on a missing directory
 	if err := os.Mkdir(h.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	h.write("main.hcl", "v2")
-	// The next resync loads the new files and watches the new directory.
-	deadline := time.Now().Add(waitLimit)
-	for h.skipUntil(TriggerInterval, ResultOK, TriggerFile); h.state(int(h.passes.Load())-1) != "v2"; h.skipUntil(TriggerInterval, ResultOK, TriggerFile) {
-		if time.Now().After(deadline) {
-			t.Fatal("the recreated directory's configuration was never reconciled")
-		}
-	}
+	// The parent's watch sees the directory come back; its pass watches the new directory (if
+	// it loaded before the save landed, the save's own event follows).
+	h.expectState(TriggerFile, "v2")
 	h.write("main.hcl", "v3")
-	h.skipUntil(TriggerFile, ResultOK, TriggerInterval)
+	h.expect(TriggerFile, ResultOK)
 	if got := h.state(int(h.passes.Load()) - 1); got != "v3" {
 		t.Errorf("pass after saving into the new directory got %q, want v3", got)
 	}
+	h.expectNone(quiet)
 	h.stop()
 }
 
