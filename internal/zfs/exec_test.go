@@ -41,6 +41,30 @@ func TestErrorCarriesTheCommand(t *testing.T) {
 	}
 }
 
+func TestCreatedButNotMountedOrShared(t *testing.T) {
+	for _, tc := range []struct {
+		stderr string
+		want   error
+	}{
+		{"cannot mount 'tp/a': Not a directory\nfilesystem successfully created, but not mounted", ErrNotMounted},
+		{"filesystem successfully created, but it may only be mounted by root", ErrNotMounted},
+		{"cannot share 'tp/a': exportfs failed\nfilesystem successfully created, but not shared", nil},
+	} {
+		c := fakeZFS(t, "printf '%s\\n' '"+strings.ReplaceAll(tc.stderr, "'", `'"'"'`)+"' >&2; exit 1")
+		for what, err := range map[string]error{
+			"create": c.Create(context.Background(), "tp/a", CreateOptions{}),
+			"clone":  c.Clone(context.Background(), "tp/a@s", "tp/b", nil),
+		} {
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("%s with %q: got %v, want %v", what, tc.stderr, err, tc.want)
+			}
+			if errors.Is(err, ErrExist) || errors.Is(err, ErrBusy) {
+				t.Errorf("%s with %q: %v reads as a failure to create", what, tc.stderr, err)
+			}
+		}
+	}
+}
+
 func TestCapabilitiesCachesOnlySuccess(t *testing.T) {
 	count := filepath.Join(t.TempDir(), "count")
 	// The first `zfs version` fails, the others succeed.
@@ -101,5 +125,18 @@ func TestOwnProcessGroup(t *testing.T) {
 	pgrp, _ := strconv.Atoi(f[4])
 	if pid == 0 || pgrp != pid || pgrp == syscall.Getpgrp() {
 		t.Fatalf("zfs ran as pid %d in process group %d (ours: %d), want a group of its own", pid, pgrp, syscall.Getpgrp())
+	}
+}
+
+// TestProgramEndsOptions: arguments of a channel program that begin with '-' reach the program
+// (GNU getopt would read them as zfs program's own options: "-n" as a dry run).
+func TestProgramEndsOptions(t *testing.T) {
+	c := fakeZFS(t, `printf '{"return": "%s"}' "$*"`)
+	out, err := c.Program(context.Background(), "tp", "return 1", false, "-n", "--x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out), `"program -j -- tp /dev/stdin -n --x"`; got != want {
+		t.Fatalf("zfs ran as %s, want %s", got, want)
 	}
 }
