@@ -49,16 +49,32 @@ func parseVersion(out string) (Capabilities, error) {
 	return c, nil
 }
 
-// Capabilities runs `zfs version` once per client and remembers the answer. A ZFS too old to
-// have `zfs version` (before 0.8) is reported with neither JSON nor channel programs.
+// Capabilities runs `zfs version` and remembers the answer once it has one. A failure (a
+// cancelled context, a zfs that could not run) is returned and not remembered: the next call
+// asks again. A ZFS too old to have `zfs version` (before 0.8) is reported with neither JSON nor
+// channel programs.
 func (c *CLI) Capabilities(ctx context.Context) (Capabilities, error) {
-	c.capsOnce.Do(func() {
-		c.caps, c.capsErr = c.probe(ctx)
-		if c.capsErr == nil {
-			c.json.CompareAndSwap(jsonUnknown, map[bool]int32{true: jsonYes, false: jsonNo}[c.caps.JSON])
-		}
-	})
-	return c.caps, c.capsErr
+	c.capsMu.Lock()
+	known := c.caps
+	c.capsMu.Unlock()
+	if known != nil {
+		return *known, nil
+	}
+	// Probed without the lock: a caller whose context ends does not hold up the others, and two
+	// concurrent first calls at worst both run `zfs version`.
+	caps, err := c.probe(ctx)
+	if err != nil {
+		return Capabilities{}, err
+	}
+	c.setCaps(caps)
+	return caps, nil
+}
+
+func (c *CLI) setCaps(caps Capabilities) {
+	c.capsMu.Lock()
+	defer c.capsMu.Unlock()
+	c.caps = &caps
+	c.json.CompareAndSwap(jsonUnknown, map[bool]int32{true: jsonYes, false: jsonNo}[caps.JSON])
 }
 
 func (c *CLI) probe(ctx context.Context) (Capabilities, error) {

@@ -14,7 +14,8 @@ type Client interface {
 	Observer
 	// Create creates a filesystem with the given properties. Without Parents, a missing parent is
 	// ErrNotExist; with Parents, missing parents are created without properties and an existing
-	// target is still ErrExist (unlike `zfs create -p`, which succeeds silently).
+	// target is still ErrExist (unlike `zfs create -p`, which succeeds silently). A filesystem
+	// created but not mounted is ErrNotMounted: it exists, so creating it again is ErrExist.
 	Create(ctx context.Context, name string, opt CreateOptions) error
 	// Snapshot takes all the snapshots at once (one transaction group, all or nothing). They must
 	// be in one pool.
@@ -22,19 +23,30 @@ type Client interface {
 	// Clone creates a filesystem from a snapshot.
 	Clone(ctx context.Context, snapshot, name string, props Props) error
 	// Rename renames a filesystem (with its snapshots and children) or a snapshot. The target
-	// existing is ErrExist; a missing target parent is ErrNotExist unless Parents.
+	// existing is ErrExist; a missing target parent is ErrNotExist unless Parents. A snapshot
+	// renamed to a name that is not a snapshot of the same filesystem, a filesystem renamed to a
+	// snapshot name, into another pool or below itself is ErrInvalidName (see CheckRename).
 	Rename(ctx context.Context, from, to string, opt RenameOptions) error
 	// Destroy destroys a filesystem or snapshot. Without Recursive, a filesystem with children or
-	// snapshots is ErrBusy, as is a held snapshot or one with clones.
+	// snapshots is ErrBusy, as is a held snapshot or one with clones. With Recursive, as `zfs
+	// destroy -r`: a clone of the tree's snapshots outside the tree is ErrBusy and destroys
+	// nothing; otherwise it destroys children first and goes on past what it cannot destroy (a
+	// held snapshot keeps its filesystem's other snapshots, that filesystem and its ancestors),
+	// returning ErrBusy for the first failure.
 	Destroy(ctx context.Context, name string, opt DestroyOptions) error
 	// SetProps sets properties locally, all in one command.
 	SetProps(ctx context.Context, name string, props Props) error
 	// InheritProp clears a local property so the inherited value (if any) applies.
 	InheritProp(ctx context.Context, name, prop string) error
-	// Hold places a user hold with tag on every snapshot, atomically. A tag already on one of them
-	// is ErrExist and places none.
+	// Hold places a user hold with tag on each snapshot, one snapshot at a time as ZFS does (not
+	// atomically): every snapshot that can take the tag gets it. When some cannot, the error's
+	// cause is a *HoldError naming them, each with its condition: ErrExist for a snapshot that
+	// already carries the tag, ErrNotExist for a missing one; errors.Is(err, ErrExist) is true
+	// when any carried it, and HoldError.Only(ErrExist) when that is the only failure (the tag is
+	// then on every snapshot). A tag beginning with '.' is ErrInvalidName (zfs reserves them).
 	Hold(ctx context.Context, tag string, snapshots ...string) error
-	// Release removes tag from every snapshot. A snapshot without the tag is ErrNotExist.
+	// Release removes tag from each snapshot, one at a time like Hold. A snapshot without the tag,
+	// or missing, is ErrNotExist, named in a *HoldError; the others are released.
 	Release(ctx context.Context, tag string, snapshots ...string) error
 	// Holds returns the hold tags of each snapshot that has any, sorted.
 	Holds(ctx context.Context, snapshots ...string) (map[string][]string, error)

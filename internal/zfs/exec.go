@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -25,9 +26,8 @@ type CLI struct {
 	// Capabilities) finds out.
 	json atomic.Int32
 
-	capsOnce sync.Once
-	caps     Capabilities
-	capsErr  error
+	capsMu sync.Mutex
+	caps   *Capabilities // nil until a probe succeeds; failures are not remembered
 }
 
 var _ Client = (*CLI)(nil)
@@ -67,6 +67,22 @@ func (c *CLI) Stats() (processes, mutating int64) {
 // sent, before it is killed.
 const waitDelay = 10 * time.Second
 
+// Every zfs process runs in a process group of its own. A Ctrl-C at a terminal sends SIGINT to
+// the whole foreground group; the daemon handles it by finishing the step in progress, which must
+// not lose its zfs command to the same signal. Cancelling the context is the one way to stop a
+// zfs command: it sends SIGTERM to the command's group (zfs and anything it started).
+func configure(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		if errors.Is(err, syscall.ESRCH) {
+			return os.ErrProcessDone
+		}
+		return err
+	}
+	cmd.WaitDelay = waitDelay
+}
+
 // run is the one place a zfs process starts. op and name describe the request for errors.
 func (c *CLI) run(ctx context.Context, op, name string, mutating bool, args ...string) ([]byte, error) {
 	return c.runIn(ctx, op, name, mutating, nil, args...)
@@ -78,8 +94,7 @@ func (c *CLI) runIn(ctx context.Context, op, name string, mutating bool, stdin [
 	}
 	argv := append([]string{c.zfsBin}, args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = waitDelay
+	configure(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if stdin != nil {

@@ -12,13 +12,14 @@ func FuzzParseListText(f *testing.F) {
 	f.Add("tp/a\tfilesystem\t1\t9\t1764260000\t-\t-\t-\t/tp/a\n")
 	f.Add("tp/a@s\tsnapshot\t1\t9\t1764260000\t-\t3\ttp/c,tp/d\t-\n")
 	f.Add("tp/c\tfilesystem\t1\t9\t1\ttp/a@s\t-\t-\tnone\n\n")
+	f.Add("tp/-x@-daily\tsnapshot\t1\t9\t1\t-\t0\t-\t-\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		ds, err := parseListText(in)
 		if err != nil {
 			return
 		}
 		for _, d := range ds {
-			if ValidateName(d.Name) != nil || d.Type == 0 {
+			if checkListed(d.Name) != "" || d.Type == 0 || strings.ContainsAny(d.Name, "\t\n") {
 				t.Fatalf("accepted %+v", d)
 			}
 		}
@@ -51,7 +52,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if ds, err := parseListJSON(in); err == nil {
 			for _, d := range ds {
-				if ValidateName(d.Name) != nil {
+				if checkListed(d.Name) != "" {
 					t.Fatalf("accepted invalid name %q", d.Name)
 				}
 			}
@@ -75,6 +76,24 @@ func FuzzValidateName(f *testing.F) {
 			if c == "." || c == ".." || c == "" {
 				t.Fatalf("accepted %q with component %q", s, c)
 			}
+		}
+	})
+}
+
+// FuzzCheckListed holds the listing rule to what matters: everything ValidateName accepts is
+// accepted (our rule is stricter), and what is accepted has no character that could break a
+// listing or a command line built from it.
+func FuzzCheckListed(f *testing.F) {
+	for _, s := range []string{"tp/a", "tp/-x@-daily", "tp/a#b", "tp/%recv", "tp//a", "tp/..", "-tp", "tp/a@b/c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok := checkListed(s) == ""
+		if ValidateName(s) == nil && !ok {
+			t.Fatalf("ValidateName accepts %q, checkListed does not: %s", s, checkListed(s))
+		}
+		if ok && (strings.ContainsAny(s, "\x00\t\n,'\"$") || strings.HasPrefix(s, "-") || len(s) > MaxNameLen || strings.Count(s, "@")+strings.Count(s, "#") > 1) {
+			t.Fatalf("accepted %q", s)
 		}
 	})
 }

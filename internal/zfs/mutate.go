@@ -9,26 +9,37 @@ import (
 	"strings"
 )
 
-// Create implements Client.
+// Create implements Client. A filesystem made but not mounted is ErrNotMounted (it exists); one
+// made and mounted but not shared (sharenfs, sharesmb) is a success with a warning.
 func (c *CLI) Create(ctx context.Context, name string, opt CreateOptions) error {
 	if err := ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(name, opt.Props); err != nil {
+	if err := validateProps(opt.Props); err != nil {
 		return err
 	}
 	args := append([]string{"create"}, opt.Props.argv("-o")...)
-	_, err := c.run(ctx, "create", name, true, append(args, name)...)
+	err := c.created(c.run(ctx, "create", name, true, append(args, name)...))
 	if err == nil || !opt.Parents || !errors.Is(err, ErrNotExist) {
 		return err
 	}
 	// The parent is missing. `zfs create -p` would also succeed when the target exists, hiding a
 	// concurrent creator, so only the parent is made with -p and the target is created again.
 	parent := path.Dir(name)
-	if _, err := c.run(ctx, "create", parent, true, "create", "-p", parent); err != nil {
+	if err := c.created(c.run(ctx, "create", parent, true, "create", "-p", parent)); err != nil {
 		return err
 	}
-	_, err = c.run(ctx, "create", name, true, append(args, name)...)
+	return c.created(c.run(ctx, "create", name, true, append(args, name)...))
+}
+
+// created turns the result of `zfs create` or `zfs clone` into Create's: only a failure to share
+// what was made and mounted is dropped, with a warning.
+func (c *CLI) created(_ []byte, err error) error {
+	var e *Error
+	if errors.As(err, &e) && strings.Contains(e.Stderr, "successfully created, but not shared") {
+		c.log.Warn().Str("dataset", e.Name).Str("stderr", e.Stderr).Msg("zfs: created and mounted, but not shared")
+		return nil
+	}
 	return err
 }
 
@@ -52,20 +63,17 @@ func (c *CLI) Clone(ctx context.Context, snapshot, name string, props Props) err
 	if err := ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(name, props); err != nil {
+	if err := validateProps(props); err != nil {
 		return err
 	}
 	args := append([]string{"clone"}, props.argv("-o")...)
-	_, err := c.run(ctx, "clone", name, true, append(args, snapshot, name)...)
-	return err
+	return c.created(c.run(ctx, "clone", name, true, append(args, snapshot, name)...))
 }
 
 // Rename implements Client.
 func (c *CLI) Rename(ctx context.Context, from, to string, opt RenameOptions) error {
-	for _, n := range []string{from, to} {
-		if err := ValidateName(n); err != nil {
-			return err
-		}
+	if err := CheckRename(from, to); err != nil {
+		return err
 	}
 	args := []string{"rename"}
 	if opt.Parents {
@@ -96,7 +104,7 @@ func (c *CLI) SetProps(ctx context.Context, name string, props Props) error {
 	if len(props) == 0 {
 		return nil
 	}
-	if err := validateProps(name, props); err != nil {
+	if err := validateProps(props); err != nil {
 		return err
 	}
 	args := []string{"set"}
@@ -112,20 +120,26 @@ func (c *CLI) InheritProp(ctx context.Context, name, prop string) error {
 	if err := ValidateName(name); err != nil {
 		return err
 	}
-	if !validPropName(prop) {
-		return &Error{Op: "inherit", Name: name, ExitCode: -1, Err: ErrInvalidName}
+	if err := ValidateProp(prop); err != nil {
+		return err
 	}
 	_, err := c.run(ctx, "inherit", name, true, "inherit", prop, name)
 	return err
 }
 
-// Hold implements Client.
+// Hold implements Client: one `zfs hold` for all the snapshots, which holds them one at a time.
 func (c *CLI) Hold(ctx context.Context, tag string, snapshots ...string) error {
+	if err := ValidateHoldTag(tag); err != nil {
+		return err
+	}
 	return c.holdOp(ctx, "hold", tag, snapshots)
 }
 
-// Release implements Client.
+// Release implements Client: one `zfs release` for all the snapshots, one at a time.
 func (c *CLI) Release(ctx context.Context, tag string, snapshots ...string) error {
+	if err := ValidateTag(tag); err != nil {
+		return err
+	}
 	return c.holdOp(ctx, "release", tag, snapshots)
 }
 
@@ -133,16 +147,66 @@ func (c *CLI) holdOp(ctx context.Context, op, tag string, snapshots []string) er
 	if len(snapshots) == 0 {
 		return nil
 	}
-	if err := validateTag(tag); err != nil {
-		return &Error{Op: op, Name: tag, ExitCode: -1, Err: err}
-	}
 	for _, s := range snapshots {
 		if err := ValidateSnapshot(s); err != nil {
 			return err
 		}
 	}
 	_, err := c.run(ctx, op, strings.Join(snapshots, " "), true, append([]string{op, tag}, snapshots...)...)
+	var e *Error
+	if errors.As(err, &e) && e.Argv != nil && ctx.Err() == nil {
+		if failed := holdFailures(e.Stderr, snapshots); failed != nil {
+			e.Err = &HoldError{Failed: failed}
+		}
+	}
 	return err
+}
+
+// holdFailures reads which snapshots `zfs hold` or `zfs release` could not apply to from its
+// stderr, one line per failure:
+//
+//	cannot hold snapshot 'SNAP': REASON
+//	cannot release hold from snapshot 'SNAP': REASON
+//	cannot open 'FS': REASON                       (every snapshot of FS given)
+//
+// It returns nil when a line is none of these, as when zfs refused the whole command.
+func holdFailures(stderr string, snapshots []string) map[string]error {
+	failed := map[string]error{}
+	for _, line := range splitLines(strings.TrimSpace(stderr)) {
+		name, why, ok := holdFailure(line)
+		if !ok {
+			return nil
+		}
+		cond := classifyReason(strings.ToLower(why))
+		if strings.Contains(name, "@") {
+			failed[name] = cond
+			continue
+		}
+		n := 0
+		for _, s := range snapshots {
+			if strings.HasPrefix(s, name+"@") {
+				failed[s] = cond
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return failed
+}
+
+func holdFailure(line string) (name, reason string, ok bool) {
+	for _, prefix := range []string{"cannot hold snapshot '", "cannot release hold from snapshot '", "cannot open '"} {
+		if rest, found := strings.CutPrefix(line, prefix); found {
+			name, reason, ok = strings.Cut(rest, "': ")
+			return name, reason, ok && name != ""
+		}
+	}
+	return "", "", false
 }
 
 // Holds implements Client with one `zfs holds -H` for all snapshots.
@@ -173,24 +237,11 @@ func (c *CLI) Holds(ctx context.Context, snapshots ...string) (map[string][]stri
 	return out, nil
 }
 
-// validateTag checks a hold tag: printable, no leading '-', within ZFS' limit.
-func validateTag(tag string) error {
-	if tag == "" || strings.HasPrefix(tag, "-") || len(tag) > MaxNameLen {
-		return ErrInvalidName
-	}
-	for i := 0; i < len(tag); i++ {
-		if tag[i] < 0x21 || tag[i] > 0x7e {
-			return ErrInvalidName
-		}
-	}
-	return nil
-}
-
 // validateProps rejects property names that could be read as options or break the k=v form.
-func validateProps(name string, props Props) error {
-	for k := range props {
-		if !validPropName(k) || strings.HasPrefix(k, "-") {
-			return &Error{Op: "set", Name: name, ExitCode: -1, Err: ErrInvalidName}
+func validateProps(props Props) error {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		if err := ValidateProp(k); err != nil {
+			return err
 		}
 	}
 	return nil

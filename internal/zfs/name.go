@@ -9,7 +9,11 @@ import (
 const MaxNameLen = 255
 
 // Names are checked here, before any process starts, with libzfs' rules (zfs_namecheck.c) plus
-// one of our own: nothing may begin with '-', so no name can ever be read as an option.
+// one of our own: nothing may begin with '-', so no name can ever be read as an option. That
+// rule is for what we put on a command line only: ZFS itself allows a component or snapshot
+// beginning with '-' (`zfs create pool/a/-x` works, the name does not begin with '-'), so names
+// read back from zfs are checked with ZFS' own rules (checkListed) and a foreign dataset so named
+// never breaks an observation.
 
 // ValidateDataset checks a filesystem or volume name: pool/a/b.
 func ValidateDataset(name string) error {
@@ -130,6 +134,130 @@ func checkPool(pool string) string {
 		return fmt.Sprintf("pool name %q is reserved (c[0-9]...)", pool)
 	}
 	return ""
+}
+
+// checkListed checks a name zfs printed, with the rules libzfs and the kernel enforce
+// (entity_namecheck in zfs_namecheck.c): within the length limit, no leading slash, components of
+// [A-Za-z0-9_.: -] (and '%', which ZFS uses for its hidden datasets), none empty, "." or "..",
+// at most one '@' or '#', and no '/' after it; the pool's name begins with a letter
+// (pool_namecheck). Any other component may begin with '-'. It returns "" for a valid name, else
+// the reason.
+func checkListed(name string) string {
+	switch {
+	case name == "":
+		return "empty name"
+	case !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z'):
+		return "a pool name begins with a letter"
+	case len(name) > MaxNameLen:
+		return fmt.Sprintf("name is %d bytes long; ZFS allows %d", len(name), MaxNameLen)
+	case name[0] == '/':
+		return "leading slash"
+	}
+	delim := false
+	for start := 0; ; {
+		end := start
+		for end < len(name) && name[end] != '/' && name[end] != '@' && name[end] != '#' {
+			end++
+		}
+		comp := name[start:end]
+		for i := 0; i < len(comp); i++ {
+			if !validChar(comp[i]) && comp[i] != '%' {
+				return fmt.Sprintf("invalid character %q in %q", comp[i], comp)
+			}
+		}
+		switch {
+		case comp == "":
+			return "empty component"
+		case comp == "." || comp == "..":
+			return fmt.Sprintf("component %q is not allowed", comp)
+		}
+		if end == len(name) {
+			return ""
+		}
+		switch name[end] {
+		case '@', '#':
+			if delim {
+				return "more than one '@' or '#'"
+			}
+			delim = true
+		case '/':
+			if delim {
+				return "'/' after '@' or '#'"
+			}
+		}
+		start = end + 1
+	}
+}
+
+// CheckRename checks that renaming from to to is a rename ZFS can do, before any process starts:
+// a snapshot (or bookmark) stays a snapshot of the same filesystem; a filesystem stays a
+// filesystem in the same pool and does not move below itself. Both names must be valid.
+// (`zfs rename fs@a other` would not be refused: zfs reads "other" as a short snapshot name.)
+func CheckRename(from, to string) error {
+	for _, n := range []string{from, to} {
+		if err := ValidateName(n); err != nil {
+			return err
+		}
+	}
+	if i := strings.IndexAny(from, "@#"); i >= 0 {
+		if len(to) <= i || to[:i+1] != from[:i+1] {
+			return invalidName(to, "a snapshot or bookmark is renamed within its filesystem (%s)", from[:i])
+		}
+		return nil
+	}
+	fromPool, _, _ := strings.Cut(from, "/")
+	toPool, _, _ := strings.Cut(to, "/")
+	switch {
+	case strings.ContainsAny(to, "@#"):
+		return invalidName(to, "a filesystem cannot be renamed to a snapshot or bookmark name")
+	case fromPool != toPool:
+		return invalidName(to, "a dataset cannot move to another pool (%s)", fromPool)
+	case !strings.Contains(from, "/"):
+		return invalidName(from, "a pool's root filesystem cannot be renamed")
+	case strings.HasPrefix(to, from+"/"):
+		return invalidName(to, "a dataset cannot be renamed below itself (%s)", from)
+	}
+	return nil
+}
+
+// ValidateHoldTag checks a tag for Hold: what ValidateTag checks, and no leading '.' (zfs
+// reserves those tags for libzfs and refuses them).
+func ValidateHoldTag(tag string) error {
+	if strings.HasPrefix(tag, ".") {
+		return invalidName(tag, "hold tag %q begins with '.'", tag)
+	}
+	return ValidateTag(tag)
+}
+
+// ValidateTag checks a hold tag for Release (and Hold): printable ASCII without spaces, no
+// leading '-', within ZFS' limit.
+func ValidateTag(tag string) error {
+	switch {
+	case tag == "":
+		return invalidName(tag, "empty hold tag")
+	case strings.HasPrefix(tag, "-"):
+		return invalidName(tag, "hold tag %q begins with '-'", tag)
+	case len(tag) > MaxNameLen:
+		return invalidName(tag, "hold tag is %d bytes long; ZFS allows %d", len(tag), MaxNameLen)
+	}
+	for i := 0; i < len(tag); i++ {
+		if tag[i] < 0x21 || tag[i] > 0x7e {
+			return invalidName(tag, "invalid character %q in hold tag %q", tag[i], tag)
+		}
+	}
+	return nil
+}
+
+// ValidateProp checks a property name we pass to zfs (set, inherit, a guard): the characters of
+// native and user property names, and no leading '-'.
+func ValidateProp(prop string) error {
+	switch {
+	case !validPropName(prop):
+		return invalidName(prop, "invalid property name %q", prop)
+	case strings.HasPrefix(prop, "-"):
+		return invalidName(prop, "property name %q begins with '-'", prop)
+	}
+	return nil
 }
 
 // nameError is the cause of an invalid-name *Error: it reads as the reason and is ErrInvalidName.

@@ -50,8 +50,12 @@ func datasetFromColumns(f []string) (Dataset, error) {
 	if d.Type == 0 {
 		return d, fmt.Errorf("%s: unknown type %q", f[0], f[1])
 	}
-	if err := ValidateName(d.Name); err != nil {
-		return d, fmt.Errorf("unexpected name %q: %w", d.Name, err)
+	// ZFS' own rules, not ValidateName's: a foreign dataset may be named "-x" or "@-daily".
+	if r := checkListed(d.Name); r != "" {
+		return d, fmt.Errorf("unexpected name %q: %s", d.Name, r)
+	}
+	if (d.Type == Snapshot) != strings.Contains(d.Name, "@") || strings.Contains(d.Name, "#") {
+		return d, fmt.Errorf("unexpected name %q for a %s", d.Name, d.Type)
 	}
 	var err error
 	if d.GUID, err = parseUint(f[2]); err != nil {

@@ -3,6 +3,7 @@ package zfs
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"strings"
 
 	gozfs "github.com/mistifyio/go-zfs/v3"
@@ -69,7 +70,12 @@ func fromGoZFS(op, name string, err error) error {
 	}
 	var ge *gozfs.Error
 	if errors.As(err, &ge) {
-		return &Error{Op: op, Name: name, Argv: strings.Fields(ge.Debug), ExitCode: 1, Stderr: strings.TrimSpace(ge.Stderr), Err: classify(ge.Stderr)}
+		code := -1 // did not start, or killed by a signal
+		var ee *exec.ExitError
+		if errors.As(ge.Err, &ee) {
+			code = ee.ExitCode()
+		}
+		return &Error{Op: op, Name: name, Argv: strings.Fields(ge.Debug), ExitCode: code, Stderr: strings.TrimSpace(ge.Stderr), Err: classify(ge.Stderr)}
 	}
 	return &Error{Op: op, Name: name, ExitCode: -1, Err: err}
 }

@@ -26,8 +26,10 @@ func (c *CLI) Program(ctx context.Context, pool, script string, readOnly bool, a
 	if readOnly {
 		argv = append(argv, "-n")
 	}
-	// The script is fed on stdin: no temporary file to create, race on or leak.
-	argv = append(argv, pool, "/dev/stdin")
+	// The script is fed on stdin: no temporary file to create, race on or leak. "--" ends the
+	// options: zfs parses them with GNU getopt, which would otherwise read an argument after the
+	// script that begins with '-' as one of its own ("-n" would make the program a dry run).
+	argv = append(argv, "--", pool, "/dev/stdin")
 	argv = append(argv, args...)
 	out, err := c.runIn(ctx, "program", pool, !readOnly, []byte(script), argv...)
 	if err != nil {
@@ -65,8 +67,8 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 			return rep, err
 		}
 	}
-	if !validPropName(guard.Prop) {
-		return rep, &Error{Op: "destroy", Name: guard.Prop, ExitCode: -1, Err: ErrInvalidName}
+	if err := ValidateProp(guard.Prop); err != nil {
+		return rep, err
 	}
 	caps, err := c.Capabilities(ctx)
 	if err != nil {
@@ -193,12 +195,7 @@ func (c *CLI) destroyEach(ctx context.Context, tree *Tree, names []string, guard
 			continue
 		}
 		if snaps := tree.Snapshots(n); len(snaps) > 0 {
-			short := make([]string, len(snaps))
-			for i, s := range snaps {
-				_, short[i], _ = strings.Cut(s.Name, "@")
-			}
-			// fs@a,b,c destroys all of them or none.
-			if err := c.Destroy(ctx, n+"@"+strings.Join(short, ","), DestroyOptions{}); err != nil {
+			if err := c.destroySnapshots(ctx, n, snaps); err != nil {
 				if isBusy(err) {
 					rep.Skipped[n] = busyReason(err)
 					continue
@@ -221,6 +218,28 @@ func (c *CLI) destroyEach(ctx context.Context, tree *Tree, names []string, guard
 		rep.Destroyed = append(rep.Destroyed, n)
 	}
 	return nil
+}
+
+// destroySnapshots destroys snapshots of fs with one `zfs destroy fs@a,b,c`, which destroys all
+// of them or none (one lzc_destroy_snaps). The comma list is not a name, so each snapshot is
+// checked on its own: a name as ZFS lists it (a snapshot may be named "-daily": the argument
+// begins with fs, validated by the caller), of fs, and without ',' or '%' (zfs' list and range
+// syntax, which no snapshot name contains).
+func (c *CLI) destroySnapshots(ctx context.Context, fs string, snaps []*Dataset) error {
+	short := make([]string, len(snaps))
+	for i, s := range snaps {
+		if r := checkListed(s.Name); r != "" {
+			return invalidName(s.Name, "%s", r)
+		}
+		snapFS, name, _ := strings.Cut(s.Name, "@")
+		if snapFS != fs || name == "" || strings.ContainsAny(name, ",%") {
+			return invalidName(s.Name, "not a snapshot of %s that zfs destroy can list", fs)
+		}
+		short[i] = name
+	}
+	spec := fs + "@" + strings.Join(short, ",")
+	_, err := c.run(ctx, "destroy", spec, true, "destroy", spec)
+	return err
 }
 
 // unusedReason applies DestroyUnused's rules to an observation; "" means destroyable.

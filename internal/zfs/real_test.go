@@ -4,10 +4,15 @@ package zfs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -31,16 +36,131 @@ func TestConformanceReal(t *testing.T) {
 	})
 }
 
-// TestConformanceLegacyReal runs the suite without JSON output and without channel programs, as
-// on OpenZFS before 2.3, and with the two-process observation of every user property, so the -H
-// text parser, that observation and the one-at-a-time GC path are proven on real output too.
+// TestConformanceLegacyReal runs the suite as production does on OpenZFS before 2.3: a known
+// property list (as cmd/axiom-reconcile builds its client) read by one `zfs get -H` (the text
+// parser and datasetsFromRecords), and without channel programs (the one-at-a-time GC path).
 func TestConformanceLegacyReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
-	c := zfs.NewCLI(zerolog.Nop())
-	zfs.LegacyForTest(c)
+	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(zfstest.SuiteProps...))
+	if err := zfs.LegacyForTest(c); err != nil {
+		t.Fatal(err)
+	}
 	zfstest.RunSuite(t, func(t *testing.T) zfstest.Target {
 		return zfstest.Target{Client: c, Root: zfstest.NewRoot(t, c, pool)}
 	})
+}
+
+// TestConformanceLegacyAllPropsReal runs the suite without JSON output and without channel
+// programs, with the two-process observation of every user property, so that observation's -H
+// text parsing is proven on real output too.
+func TestConformanceLegacyAllPropsReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	if err := zfs.LegacyForTest(c); err != nil {
+		t.Fatal(err)
+	}
+	zfstest.RunSuite(t, func(t *testing.T) zfstest.Target {
+		return zfstest.Target{Client: c, Root: zfstest.NewRoot(t, c, pool)}
+	})
+}
+
+// realClients are the configurations observation runs in: production (a known property list,
+// JSON), production before OpenZFS 2.3 (text), and every user property (JSON, then text).
+func realClients(t *testing.T) map[string]*zfs.CLI {
+	t.Helper()
+	legacy := func(c *zfs.CLI) *zfs.CLI {
+		if err := zfs.LegacyForTest(c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	return map[string]*zfs.CLI{
+		"production":         zfs.NewCLI(zerolog.Nop(), zfs.WithProps("axiom:managed-by")),
+		"production, legacy": legacy(zfs.NewCLI(zerolog.Nop(), zfs.WithProps("axiom:managed-by"))),
+		"all props":          zfs.NewCLI(zerolog.Nop()),
+		"all props, legacy":  legacy(zfs.NewCLI(zerolog.Nop())),
+	}
+}
+
+// zfsCmd runs zfs directly, for what the client rightly refuses to do itself.
+func zfsCmd(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("zfs", args...).CombinedOutput(); err != nil {
+		t.Fatalf("zfs %v: %v: %s", args, err, out)
+	}
+}
+
+// TestForeignNamesReal: ZFS allows a component or snapshot beginning with '-'; a foreign dataset
+// so named must not break observation (each pass observes the whole tree), and a managed
+// dataset's foreign snapshot so named must not stop its garbage collection.
+func TestForeignNamesReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	for name, c := range realClients(t) {
+		t.Run(name, func(t *testing.T) {
+			root := zfstest.NewRoot(t, c, pool)
+			zfsCmd(t, "create", root+"/-x")
+			zfsCmd(t, "snapshot", root+"/-x@-daily")
+			if err := c.Create(ctx, root+"/m", zfs.CreateOptions{Props: zfs.Props{"axiom:managed-by": "test"}}); err != nil {
+				t.Fatal(err)
+			}
+			zfsCmd(t, "snapshot", root+"/m@-daily")
+			if err := c.Snapshot(ctx, root+"/m@installed"); err != nil {
+				t.Fatal(err)
+			}
+			tree, err := c.Observe(ctx, root)
+			if err != nil {
+				t.Fatalf("observe a tree with foreign names: %v", err)
+			}
+			for _, n := range []string{"/-x", "/-x@-daily", "/m", "/m@-daily", "/m@installed"} {
+				if _, ok := tree.Get(root + n); !ok {
+					t.Fatalf("%s%s not observed: %v", root, n, tree.Datasets)
+				}
+			}
+			if _, err := c.DestroyUnused(ctx, []string{root + "/m", root + "/-x"}, zfs.Guard{Prop: "axiom:managed-by", Value: "test"}); !errors.Is(err, zfs.ErrInvalidName) {
+				t.Fatalf("DestroyUnused with a candidate beginning with '-': %v, want ErrInvalidName", err)
+			}
+			rep, err := c.DestroyUnused(ctx, []string{root + "/m"}, zfs.Guard{Prop: "axiom:managed-by", Value: "test"})
+			if err != nil || len(rep.Destroyed) != 1 {
+				t.Fatalf("destroy a managed dataset with a snapshot named -daily: %+v, %v", rep, err)
+			}
+		})
+	}
+}
+
+// TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
+func TestErrorDetailsReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool)
+	err := c.Create(ctx, root, zfs.CreateOptions{})
+	var e *zfs.Error
+	if !errors.As(err, &e) || !errors.Is(err, zfs.ErrExist) {
+		t.Fatalf("create twice: %v", err)
+	}
+	if want := []string{"zfs", "create", root}; !slices.Equal(e.Argv, want) || e.ExitCode != 1 ||
+		!strings.Contains(e.Stderr, "cannot create '"+root+"'") || e.Op != "create" || e.Name != root {
+		t.Fatalf("error %#v: want argv %v, exit 1 and zfs's stderr", e, want)
+	}
+	t.Logf("%v", err)
+}
+
+// TestProgramArgsReal: channel program arguments that begin with '-' reach the program as given.
+func TestProgramArgsReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	out, err := c.Program(context.Background(), pool, `return (...)["argv"]`, true, "-n", "--x", "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	if want := map[string]string{"1": "-n", "2": "--x", "3": "y"}; !maps.Equal(got, want) {
+		t.Fatalf("the program saw %v, want %v", got, want)
+	}
 }
 
 // TestObserveProcessCountReal proves observation costs the same number of zfs processes for a

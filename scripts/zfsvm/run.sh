@@ -11,6 +11,9 @@ share=$(cd "$1" && pwd)
 rundir=$2
 [ -f "$share/$rundir/payload" ] || { echo "zfsvm: no payload at $share/$rundir/payload" >&2; exit 1; }
 
+# A cached image does not mean this host can boot it: a fresh machine with a restored cache has no
+# qemu yet (build-image.sh installs the host packages only when it builds).
+command -v qemu-system-x86_64 >/dev/null || "$here/host-deps.sh"
 image=$("$here/build-image.sh")
 log="$share/$rundir/console.log"
 rm -f "$share/$rundir/rc" "$log"

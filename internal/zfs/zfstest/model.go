@@ -3,6 +3,7 @@ package zfstest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -134,6 +135,9 @@ func (m *Model) Create(_ context.Context, name string, opt zfs.CreateOptions) er
 	if err := zfs.ValidateDataset(name); err != nil {
 		return err
 	}
+	if err := validateProps(opt.Props); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.Calls++
@@ -188,6 +192,9 @@ func (m *Model) Clone(_ context.Context, snapshot, name string, props zfs.Props)
 	if err := zfs.ValidateDataset(name); err != nil {
 		return err
 	}
+	if err := validateProps(props); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.Calls++
@@ -210,10 +217,8 @@ func (m *Model) Clone(_ context.Context, snapshot, name string, props zfs.Props)
 
 // Rename implements zfs.Client.
 func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions) error {
-	for _, n := range []string{from, to} {
-		if err := zfs.ValidateName(n); err != nil {
-			return err
-		}
+	if err := zfs.CheckRename(from, to); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -288,48 +293,114 @@ func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) 
 		return err
 	}
 	defer unlock()
-	victims := []string{name}
-	if d.typ != zfs.Snapshot {
-		desc := m.descendants(name)
-		if len(desc) > 0 && !opt.Recursive {
-			return fail("destroy", name, zfs.ErrBusy)
+	if d.typ == zfs.Snapshot {
+		if err := m.snapshotsBusy([]string{name}); err != nil {
+			return err
 		}
-		victims = append(victims, desc...)
-		if parentOf(name) == "" {
-			return fail("destroy", name, zfs.ErrBusy) // a pool's root goes with zpool destroy
-		}
+		delete(m.ds, name)
+		return nil
 	}
-	gone := map[string]bool{}
-	for _, v := range victims {
-		gone[v] = true
+	if parentOf(name) == "" {
+		return fail("destroy", name, zfs.ErrBusy) // a pool's root goes with zpool destroy
 	}
-	for _, v := range victims {
-		vd := m.ds[v]
-		if vd.typ != zfs.Snapshot {
-			continue
-		}
-		if len(vd.holds) > 0 {
-			return fail("destroy", v, zfs.ErrBusy)
-		}
-		for n, o := range m.ds {
-			if o.origin == v && !gone[n] {
-				return fail("destroy", v, zfs.ErrBusy)
+	desc := m.descendants(name)
+	if len(desc) > 0 && !opt.Recursive {
+		return fail("destroy", name, zfs.ErrBusy)
+	}
+	// zfs destroy -r first looks for clones of the tree's snapshots outside the tree; with one,
+	// it destroys nothing.
+	inTree := map[string]bool{name: true}
+	for _, n := range desc {
+		inTree[n] = true
+	}
+	for _, n := range desc {
+		for c, o := range m.ds {
+			if o.origin == n && !inTree[c] {
+				return fail("destroy", n, zfs.ErrBusy)
 			}
 		}
 	}
-	mp := ""
-	if d.typ == zfs.Filesystem {
-		mp = m.mountpoint(name)
+	return m.destroyTree(name)
+}
+
+// destroyTree destroys fs and everything below it as `zfs destroy -r` does: children first, and
+// past failures. Each filesystem's snapshots go in one atomic batch (none when one of them is
+// held or still cloned), then the filesystem if nothing is left below it. What could be
+// destroyed is gone; the first failure is returned.
+func (m *Model) destroyTree(fs string) error {
+	var first error
+	note := func(err error) {
+		if first == nil {
+			first = err
+		}
 	}
-	for _, v := range victims {
-		delete(m.ds, v)
+	var walk func(fs string)
+	walk = func(fs string) {
+		var snaps []string
+		for _, n := range m.descendants(fs) {
+			switch {
+			case parentOf(n) == fs && m.ds[n] != nil && m.ds[n].typ != zfs.Snapshot:
+				walk(n)
+			case strings.HasPrefix(n, fs+"@"):
+				snaps = append(snaps, n)
+			}
+		}
+		for _, s := range snaps { // zfs destroys a snapshot's clones before the snapshot
+			for c, o := range m.ds {
+				if o.origin == s {
+					walk(c)
+				}
+			}
+		}
+		if err := m.snapshotsBusy(snaps); err != nil {
+			note(err)
+			return
+		}
+		for _, s := range snaps {
+			delete(m.ds, s)
+		}
+		if len(m.descendants(fs)) > 0 {
+			note(fail("destroy", fs, zfs.ErrBusy))
+			return
+		}
+		mp := m.mountpoint(fs)
+		delete(m.ds, fs)
+		m.mirrorRemove(mp)
 	}
-	m.mirrorRemove(mp)
+	walk(fs)
+	return first
+}
+
+// snapshotsBusy says why the snapshots cannot all be destroyed (ErrBusy: one is held or has a
+// clone), or nil.
+func (m *Model) snapshotsBusy(snaps []string) error {
+	for _, s := range snaps {
+		if len(m.ds[s].holds) > 0 {
+			return fail("destroy", s, zfs.ErrBusy)
+		}
+		for _, o := range m.ds {
+			if o.origin == s {
+				return fail("destroy", s, zfs.ErrBusy)
+			}
+		}
+	}
+	return nil
+}
+
+func validateProps(props zfs.Props) error {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		if err := zfs.ValidateProp(k); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // SetProps implements zfs.Client.
 func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error {
+	if err := validateProps(props); err != nil {
+		return err
+	}
 	d, unlock, err := m.existing("set", name)
 	if err != nil {
 		return err
@@ -347,6 +418,9 @@ func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error 
 
 // InheritProp implements zfs.Client.
 func (m *Model) InheritProp(_ context.Context, name, prop string) error {
+	if err := zfs.ValidateProp(prop); err != nil {
+		return err
+	}
 	d, unlock, err := m.existing("inherit", name)
 	if err != nil {
 		return err
@@ -356,46 +430,52 @@ func (m *Model) InheritProp(_ context.Context, name, prop string) error {
 	return nil
 }
 
-// Hold implements zfs.Client.
+// Hold implements zfs.Client: like zfs, one snapshot at a time.
 func (m *Model) Hold(_ context.Context, tag string, snapshots ...string) error {
+	if err := zfs.ValidateHoldTag(tag); err != nil {
+		return err
+	}
 	return m.holdOp("hold", tag, snapshots)
 }
 
-// Release implements zfs.Client.
+// Release implements zfs.Client: like zfs, one snapshot at a time.
 func (m *Model) Release(_ context.Context, tag string, snapshots ...string) error {
+	if err := zfs.ValidateTag(tag); err != nil {
+		return err
+	}
 	return m.holdOp("release", tag, snapshots)
 }
 
 func (m *Model) holdOp(op, tag string, snapshots []string) error {
+	if len(snapshots) == 0 {
+		return nil
+	}
 	for _, s := range snapshots {
 		if err := zfs.ValidateSnapshot(s); err != nil {
 			return err
 		}
 	}
-	if tag == "" || strings.HasPrefix(tag, "-") {
-		return fail(op, tag, zfs.ErrInvalidName)
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.Calls++
+	failed := map[string]error{}
 	for _, s := range snapshots {
 		d, ok := m.ds[s]
-		if !ok {
-			return fail(op, s, zfs.ErrNotExist)
-		}
 		switch {
+		case !ok:
+			failed[s] = zfs.ErrNotExist
 		case op == "hold" && d.holds[tag]:
-			return fail(op, s, zfs.ErrExist)
-		case op == "release" && !d.holds[tag]:
-			return fail(op, s, zfs.ErrNotExist)
+			failed[s] = zfs.ErrExist
+		case op == "hold":
+			d.holds[tag] = true
+		case !d.holds[tag]:
+			failed[s] = zfs.ErrNotExist
+		default:
+			delete(d.holds, tag)
 		}
 	}
-	for _, s := range snapshots {
-		if op == "hold" {
-			m.ds[s].holds[tag] = true
-		} else {
-			delete(m.ds[s].holds, tag)
-		}
+	if len(failed) > 0 {
+		return fail(op, strings.Join(snapshots, " "), &zfs.HoldError{Failed: failed})
 	}
 	return nil
 }
@@ -428,8 +508,11 @@ func (m *Model) Holds(_ context.Context, snapshots ...string) (map[string][]stri
 func (m *Model) DestroyUnused(_ context.Context, names []string, guard zfs.Guard) (zfs.DestroyReport, error) {
 	for _, n := range names {
 		if err := zfs.ValidateDataset(n); err != nil {
-			return zfs.DestroyReport{}, err
+			return zfs.DestroyReport{Skipped: map[string]string{}}, err
 		}
+	}
+	if err := zfs.ValidateProp(guard.Prop); err != nil {
+		return zfs.DestroyReport{Skipped: map[string]string{}}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

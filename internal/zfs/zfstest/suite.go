@@ -3,6 +3,7 @@ package zfstest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,38 @@ func (s *suite) is(err, want error, what string) {
 	if !errors.Is(err, want) || !errors.As(err, &ze) {
 		s.t.Fatalf("%s: got error %v, want %v (as *zfs.Error)", what, err, want)
 	}
+}
+
+// rejected asserts err is ErrInvalidName found before any process started: a *zfs.Error without
+// Argv. (Real zfs refuses most of these names too, so the kind alone would not prove it.)
+func (s *suite) rejected(err error, what string) {
+	s.t.Helper()
+	s.is(err, zfs.ErrInvalidName, what)
+	var ze *zfs.Error
+	errors.As(err, &ze)
+	if ze.Argv != nil {
+		s.t.Fatalf("%s: rejected by a process (%v), not before one started: %v", what, ze.Argv, err)
+	}
+}
+
+// processes returns how many processes the client has started, for clients that count them.
+func (s *suite) processes() (int64, bool) {
+	pc, ok := s.c.(interface{ Stats() (int64, int64) })
+	if !ok {
+		return 0, false
+	}
+	n, _ := pc.Stats()
+	return n, true
+}
+
+// holdFailures asserts err is a *zfs.HoldError and returns what failed.
+func (s *suite) holdFailures(err error, what string) map[string]error {
+	s.t.Helper()
+	var he *zfs.HoldError
+	if !errors.As(err, &he) {
+		s.t.Fatalf("%s: got %v, want a *zfs.HoldError", what, err)
+	}
+	return he.Failed
 }
 
 func (s *suite) observe() *zfs.Tree {
@@ -121,9 +154,24 @@ var suiteCases = []struct {
 		}
 	}},
 	{"CreateExisting", func(s *suite) {
-		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{}), "create")
-		s.is(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{}), zfs.ErrExist, "create twice")
-		s.is(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Parents: true}), zfs.ErrExist, "create twice with parents")
+		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Props: zfs.Props{managed: "test"}}), "create")
+		before := *s.get(s.observe(), "a")
+		s.is(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Props: zfs.Props{managed: "other"}}), zfs.ErrExist, "create twice")
+		s.is(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Parents: true, Props: zfs.Props{"axiom:x": "1"}}), zfs.ErrExist, "create twice with parents")
+		tree := s.observe()
+		a := s.get(tree, "a")
+		if a.GUID != before.GUID || a.CreateTxg != before.CreateTxg {
+			s.t.Fatalf("a failed create replaced the dataset: %+v, was %+v", a, before)
+		}
+		if v, _ := a.Local(managed); v != "test" {
+			s.t.Fatalf("a failed create changed %s to %q", managed, v)
+		}
+		if _, ok := a.Props["axiom:x"]; ok {
+			s.t.Fatal("a failed create set a property")
+		}
+		if len(tree.Datasets) != 2 {
+			s.t.Fatalf("after failed creates: %v", names(tree))
+		}
 	}},
 	{"CreateParents", func(s *suite) {
 		s.is(s.c.Create(s.ctx, s.n("x/y/z"), zfs.CreateOptions{}), zfs.ErrNotExist, "create without parent")
@@ -178,12 +226,87 @@ var suiteCases = []struct {
 		}
 		s.is(s.c.Hold(s.ctx, "axiom-env:dev:1", s.n("a@s")), zfs.ErrExist, "the same hold twice")
 		s.is(s.c.Destroy(s.ctx, s.n("a@s"), zfs.DestroyOptions{}), zfs.ErrBusy, "destroy a held snapshot")
-		s.is(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{Recursive: true}), zfs.ErrBusy, "destroy -r over a held snapshot")
+		if snap := s.get(s.observe(), "a@s"); snap.UserRefs != 1 {
+			s.t.Fatalf("after a refused destroy: %+v", snap)
+		}
 		s.ok(s.c.Release(s.ctx, "axiom-env:dev:1", s.n("a@s"), s.n("b@s")), "release")
 		s.is(s.c.Release(s.ctx, "axiom-env:dev:1", s.n("a@s")), zfs.ErrNotExist, "release twice")
 		s.is(s.c.Hold(s.ctx, "t", s.n("a@nope")), zfs.ErrNotExist, "hold a missing snapshot")
 		s.ok(s.c.Destroy(s.ctx, s.n("a@s"), zfs.DestroyOptions{}), "destroy after release")
 		s.absent(s.observe(), "a@s")
+	}},
+	{"HoldIsPerSnapshot", func(s *suite) {
+		// zfs holds and releases one snapshot at a time: those that can take the tag get it,
+		// and the error names the others.
+		for _, fs := range []string{"a", "b", "c"} {
+			s.ok(s.c.Create(s.ctx, s.n(fs), zfs.CreateOptions{}), "create "+fs)
+		}
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s"), s.n("b@s"), s.n("c@s")), "snapshot")
+		const tag = "axiom-env:dev:2"
+		s.ok(s.c.Hold(s.ctx, tag, s.n("b@s")), "hold b@s")
+		err := s.c.Hold(s.ctx, tag, s.n("a@s"), s.n("b@s"), s.n("c@nope"), s.n("nofs@s"))
+		s.is(err, zfs.ErrExist, "hold where b@s has the tag")
+		s.is(err, zfs.ErrNotExist, "hold where c@nope and nofs@s are missing")
+		failed := s.holdFailures(err, "hold")
+		if len(failed) != 3 || !errors.Is(failed[s.n("b@s")], zfs.ErrExist) ||
+			!errors.Is(failed[s.n("c@nope")], zfs.ErrNotExist) || !errors.Is(failed[s.n("nofs@s")], zfs.ErrNotExist) {
+			s.t.Fatalf("hold failures %v", failed)
+		}
+		tree := s.observe()
+		for _, snap := range []string{"a@s", "b@s"} {
+			if d := s.get(tree, snap); d.UserRefs != 1 {
+				s.t.Fatalf("%s after a partly failed hold: userrefs %d, want 1", snap, d.UserRefs)
+			}
+		}
+		holds, err := s.c.Holds(s.ctx, s.n("a@s"), s.n("b@s"), s.n("c@s"))
+		s.ok(err, "holds")
+		if want := []string{tag}; !slices.Equal(holds[s.n("a@s")], want) || !slices.Equal(holds[s.n("b@s")], want) || len(holds[s.n("c@s")]) != 0 {
+			s.t.Fatalf("holds after a partly failed hold: %v", holds)
+		}
+		err = s.c.Hold(s.ctx, tag, s.n("b@s"), s.n("a@s"))
+		var he *zfs.HoldError
+		if !errors.As(err, &he) || !he.Only(zfs.ErrExist) {
+			s.t.Fatalf("hold where both have the tag: %v, want only ErrExist", err)
+		}
+
+		err = s.c.Release(s.ctx, tag, s.n("a@s"), s.n("c@s"), s.n("b@s"))
+		s.is(err, zfs.ErrNotExist, "release where c@s lacks the tag")
+		if failed := s.holdFailures(err, "release"); len(failed) != 1 || !errors.Is(failed[s.n("c@s")], zfs.ErrNotExist) {
+			s.t.Fatalf("release failures %v", failed)
+		}
+		tree = s.observe()
+		for _, snap := range []string{"a@s", "b@s", "c@s"} {
+			if d := s.get(tree, snap); d.UserRefs != 0 {
+				s.t.Fatalf("%s after a partly failed release: userrefs %d, want 0", snap, d.UserRefs)
+			}
+		}
+	}},
+	{"DestroyRecursivePastHeld", func(s *suite) {
+		// zfs destroy -r goes on past what it cannot destroy: the child goes, the held snapshot
+		// stays, and with it the snapshot in the same batch and the filesystem.
+		s.ok(s.c.Create(s.ctx, s.n("a/child/grandchild"), zfs.CreateOptions{Parents: true}), "create")
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s1"), s.n("a/child@s")), "snapshot")
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s2")), "snapshot")
+		s.ok(s.c.Hold(s.ctx, "t", s.n("a@s2")), "hold")
+		s.is(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{Recursive: true}), zfs.ErrBusy, "destroy -r over a held snapshot")
+		tree := s.observe()
+		for _, rel := range []string{"a/child", "a/child@s", "a/child/grandchild"} {
+			s.absent(tree, rel)
+		}
+		s.get(tree, "a")
+		s.get(tree, "a@s1")
+		if d := s.get(tree, "a@s2"); d.UserRefs != 1 {
+			s.t.Fatalf("a@s2: %+v", d)
+		}
+		// With a clone outside the tree, nothing is destroyed at all.
+		s.ok(s.c.Create(s.ctx, s.n("b/child"), zfs.CreateOptions{Parents: true}), "create b")
+		s.ok(s.c.Snapshot(s.ctx, s.n("b@s")), "snapshot b")
+		s.ok(s.c.Clone(s.ctx, s.n("b@s"), s.n("bclone"), nil), "clone")
+		s.is(s.c.Destroy(s.ctx, s.n("b"), zfs.DestroyOptions{Recursive: true}), zfs.ErrBusy, "destroy -r with a clone outside")
+		tree = s.observe()
+		for _, rel := range []string{"b", "b/child", "b@s", "bclone"} {
+			s.get(tree, rel)
+		}
 	}},
 	{"ClonesPinOrigins", func(s *suite) {
 		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{}), "create")
@@ -206,6 +329,14 @@ var suiteCases = []struct {
 		}
 		s.is(s.c.Destroy(s.ctx, s.n("a@s"), zfs.DestroyOptions{}), zfs.ErrBusy, "destroy a cloned snapshot")
 		s.is(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{}), zfs.ErrBusy, "destroy a filesystem with snapshots")
+		tree := s.observe()
+		s.get(tree, "a")
+		if snap := s.get(tree, "a@s"); len(snap.Clones) != 1 {
+			s.t.Fatalf("a@s after refused destroys: %+v", snap)
+		}
+		if c := s.get(tree, "c"); c.Origin != s.n("a@s") {
+			s.t.Fatalf("the clone after refused destroys: %+v", c)
+		}
 		s.ok(s.c.Destroy(s.ctx, s.n("c"), zfs.DestroyOptions{}), "destroy the clone")
 		s.ok(s.c.Destroy(s.ctx, s.n("a@s"), zfs.DestroyOptions{}), "destroy the origin")
 	}},
@@ -213,12 +344,18 @@ var suiteCases = []struct {
 		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Props: zfs.Props{managed: "test"}}), "create a")
 		s.ok(s.c.Snapshot(s.ctx, s.n("a@s")), "snapshot")
 		s.ok(s.c.Create(s.ctx, s.n("b"), zfs.CreateOptions{}), "create b")
-		guid := s.get(s.observe(), "a").GUID
+		tree := s.observe()
+		guid, guidB := s.get(tree, "a").GUID, s.get(tree, "b").GUID
 		s.is(s.c.Rename(s.ctx, s.n("a"), s.n("b"), zfs.RenameOptions{}), zfs.ErrExist, "rename over an existing name")
+		tree = s.observe()
+		if s.get(tree, "a").GUID != guid || s.get(tree, "b").GUID != guidB {
+			s.t.Fatal("a failed rename changed a guid")
+		}
+		s.is(s.c.Rename(s.ctx, s.n("a"), s.n("a/under"), zfs.RenameOptions{}), zfs.ErrInvalidName, "rename below itself")
 		s.is(s.c.Rename(s.ctx, s.n("nope"), s.n("x"), zfs.RenameOptions{}), zfs.ErrNotExist, "rename a missing dataset")
 		s.is(s.c.Rename(s.ctx, s.n("a"), s.n("n/m"), zfs.RenameOptions{}), zfs.ErrNotExist, "rename under a missing parent")
 		s.ok(s.c.Rename(s.ctx, s.n("a"), s.n("n/m"), zfs.RenameOptions{Parents: true}), "rename -p")
-		tree := s.observe()
+		tree = s.observe()
 		s.absent(tree, "a")
 		m := s.get(tree, "n/m")
 		if m.GUID != guid {
@@ -236,8 +373,11 @@ var suiteCases = []struct {
 		s.is(s.c.Destroy(s.ctx, s.n("a@nope"), zfs.DestroyOptions{}), zfs.ErrNotExist, "destroy a missing snapshot")
 		s.ok(s.c.Create(s.ctx, s.n("a/b"), zfs.CreateOptions{Parents: true}), "create")
 		s.is(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{}), zfs.ErrBusy, "destroy with children")
-		s.ok(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{Recursive: true}), "destroy -r")
 		tree := s.observe()
+		s.get(tree, "a")
+		s.get(tree, "a/b")
+		s.ok(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{Recursive: true}), "destroy -r")
+		tree = s.observe()
 		s.absent(tree, "a")
 		s.absent(tree, "a/b")
 	}},
@@ -264,6 +404,7 @@ var suiteCases = []struct {
 		}
 		own := zfs.Props{managed: "test"}
 		mk("free", own)
+		s.ok(s.c.Snapshot(s.ctx, s.n("free@second")), "second snapshot of free") // fs@a,b without channel programs
 		mk("held", own)
 		s.ok(s.c.Hold(s.ctx, "axiom-env:e:1", s.n("held@installed")), "hold")
 		mk("cloned", own)
@@ -306,13 +447,38 @@ var suiteCases = []struct {
 		s.absent(s.observe(), "name")
 	}},
 	{"InvalidNamesRejected", func(s *suite) {
-		for _, n := range []string{"-rf", s.n("a@b"), s.n("a#b"), s.n("..") + "/x", s.n("a//b"), s.n(strings.Repeat("x", 300)), s.n("bad$char"), ""} {
-			s.is(s.c.Create(s.ctx, n, zfs.CreateOptions{}), zfs.ErrInvalidName, "create "+n)
+		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{}), "create")
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s")), "snapshot")
+		procs, counted := s.processes()
+		for _, n := range []string{"-rf", s.n("a@b"), s.n("a#b"), s.n("..") + "/x", s.n("a//b"), s.n(strings.Repeat("x", 300)), s.n("bad$char"), s.n("-x"), ""} {
+			s.rejected(s.c.Create(s.ctx, n, zfs.CreateOptions{}), "create "+n)
 		}
-		s.is(s.c.Snapshot(s.ctx, s.n("nosnap")), zfs.ErrInvalidName, "snapshot without @")
-		s.is(s.c.Destroy(s.ctx, s.n("a@b@c"), zfs.DestroyOptions{}), zfs.ErrInvalidName, "destroy a@b@c")
-		if len(s.observe().Datasets) != 1 {
-			s.t.Fatal("an invalid request changed something")
+		s.rejected(s.c.Create(s.ctx, s.n("b"), zfs.CreateOptions{Props: zfs.Props{"-o": "x"}}), "create with a property named -o")
+		s.rejected(s.c.Snapshot(s.ctx, s.n("nosnap")), "snapshot without @")
+		s.rejected(s.c.Snapshot(s.ctx, s.n("a@-x")), "snapshot named -x")
+		s.rejected(s.c.Destroy(s.ctx, s.n("a@b@c"), zfs.DestroyOptions{}), "destroy a@b@c")
+		s.rejected(s.c.Clone(s.ctx, s.n("a@s"), s.n("a@t"), nil), "clone onto a snapshot name")
+		s.rejected(s.c.Rename(s.ctx, s.n("a@s"), s.n("b"), zfs.RenameOptions{}), "rename a snapshot to a filesystem name")
+		s.rejected(s.c.Rename(s.ctx, s.n("a"), s.n("a@t"), zfs.RenameOptions{}), "rename a filesystem to a snapshot name")
+		s.rejected(s.c.Rename(s.ctx, s.n("a@s"), s.root+"@s", zfs.RenameOptions{}), "rename a snapshot to another filesystem")
+		s.rejected(s.c.Rename(s.ctx, s.n("a"), "otherpool/a", zfs.RenameOptions{}), "rename to another pool")
+		s.rejected(s.c.SetProps(s.ctx, s.n("a"), zfs.Props{"-x": "1"}), "set a property named -x")
+		s.rejected(s.c.InheritProp(s.ctx, s.n("a"), "-x"), "inherit a property named -x")
+		for _, tag := range []string{"-t", ".t", "", "a b"} {
+			s.rejected(s.c.Hold(s.ctx, tag, s.n("a@s")), "hold with tag "+tag)
+		}
+		s.rejected(s.c.Release(s.ctx, "-t", s.n("a@s")), "release with tag -t")
+		s.rejected(s.c.Hold(s.ctx, "t", s.n("a")), "hold a filesystem")
+		_, err := s.c.DestroyUnused(s.ctx, []string{s.n("a")}, zfs.Guard{Prop: "-x", Value: "test"})
+		s.rejected(err, "destroy unused with a guard named -x")
+		_, err = s.c.DestroyUnused(s.ctx, []string{s.n("a"), "-rf"}, zfs.Guard{Prop: managed, Value: "test"})
+		s.rejected(err, "destroy unused -rf")
+		if after, _ := s.processes(); counted && after != procs {
+			s.t.Fatalf("invalid requests started %d processes", after-procs)
+		}
+		tree := s.observe()
+		if len(tree.Datasets) != 3 || s.get(tree, "a@s").UserRefs != 0 {
+			s.t.Fatalf("an invalid request changed something: %v", names(tree))
 		}
 	}},
 	{"PoolInfo", func(s *suite) {
