@@ -411,6 +411,13 @@ func TestGCRootsIncludeUnmanagedProfiles(t *testing.T) {
 			t.Fatalf("GCOnly %v with an unreadable lock:\n%s", opt.GCOnly, humanPlan(p))
 		}
 	}
+	st, err := w.e.Status(bg, w.cfg())
+	must(t, err)
+	var b strings.Builder
+	st.WriteHuman(&b)
+	if len(st.Warnings) != 1 || !strings.Contains(b.String(), "Warning: garbage collection is skipped") {
+		t.Fatalf("status does not warn:\n%s", b.String())
+	}
 	must(t, os.Remove(upstreamLock))
 	if p := w.mustPlan(defaults); len(stepsOf(p, KindGC)) != 1 {
 		t.Fatalf("with the lock gone, zlib is collectable:\n%s", humanPlan(p))
