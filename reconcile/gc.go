@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -183,6 +184,13 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 // datasets in gone are destroyed, deepest first.
 func (p *planner) emptyParents(gone map[string]bool) []string {
 	tree := p.s.obs.tree
+	// A parent of a package this plan imports is not left empty.
+	filled := map[string]bool{}
+	for id := range p.imports {
+		for d := path.Dir(p.l.Package(id)); d != p.l.PkgRoot() && layout.Under(d, p.l.PkgRoot()); d = path.Dir(d) {
+			filled[d] = true
+		}
+	}
 	var out []string
 	// Walk depth 3 (rev), 2 (version), 1 (name) below store/pkg.
 	for depth := 3; depth >= 1; depth-- {
@@ -195,7 +203,7 @@ func (p *planner) emptyParents(gone map[string]bool) []string {
 			if kind, _ := d.Local(layout.PropKind); kind != layout.KindContainer {
 				continue
 			}
-			if len(tree.Snapshots(d.Name)) > 0 {
+			if len(tree.Snapshots(d.Name)) > 0 || filled[d.Name] {
 				continue
 			}
 			empty := true

@@ -569,6 +569,16 @@ func (p *planner) buildUniverse() ([]resolve.Package, error) {
 	seen := map[layout.PackageID]bool{}
 	var u []resolve.Package
 	for _, pkg := range p.s.index.Usable() {
+		if p.unmounted(pkg) {
+			// Its files are not readable. A source that has it offers the same metadata (the
+			// build-id names the content); otherwise it waits for the mount this plan makes.
+			if _, ok := p.sources[pkg.ID]; !ok {
+				p.planMount(pkg, "")
+				p.unreadable[pkg.ID] = fmt.Errorf("%s is not mounted (zfs mount %s)", pkg.Dataset, pkg.Dataset)
+				p.warn("store package %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.Dataset)
+			}
+			continue
+		}
 		m, err := p.e.meta.Read(pkg)
 		if err != nil {
 			p.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, err)
@@ -819,8 +829,12 @@ func (p *planner) planMount(pkg *store.Package, env string) {
 		return
 	}
 	p.mounts[pkg.Dataset] = true
+	reason := "not mounted, and environment " + env + " is realized from its files"
+	if env == "" {
+		reason = "not mounted, so dependency resolution cannot read it"
+	}
 	p.mountSteps = append(p.mountSteps, Step{Kind: KindMount, Action: Change, Group: "Store " + p.l.Root, Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset, Reason: "not mounted, and environment " + env + " is realized from its files", Mount: pkg.Dataset})
+		Summary: "mount " + pkg.Dataset, Reason: reason, Mount: pkg.Dataset})
 }
 
 // priorityOrder orders a lock's packages for merging: the profile's packages in declaration

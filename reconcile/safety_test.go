@@ -554,3 +554,49 @@ func TestStepsCarryReasonAndSource(t *testing.T) {
 		t.Fatalf("realize reason:\n%s", humanPlan(plan))
 	}
 }
+
+// A package name whose old version GC collects while the same plan imports a new one keeps its
+// name/ container: the plan does not count it as left empty (and so reports no skip for it).
+func TestGCKeepsParentOfAnImport(t *testing.T) {
+	w := newWorld(t, "", profileHCL("p", "make ^4.4")+envHCL("e", "p", "keep_generations = 1")+gcHCL("0s", 100))
+	w.apply(defaults)
+	old := w.pkgDataset("make/4.4.1/1")
+	addVersion(t, w.src, "make-4.4.1", "4.4.2")
+	w.write("main.hcl", profileHCL("p", "make 4.4.2")+envHCL("e", "p", "keep_generations = 1")+gcHCL("0s", 100))
+	plan := w.mustPlan(defaults)
+	gc := stepsOf(plan, KindGC)
+	pkg := testRoot + "/store/pkg/"
+	if len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{old}) || !slices.Equal(gc[0].GC.Parents, []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
+		t.Fatalf("want make 4.4.1 and its version containers collected, not make/:\n%s", humanPlan(plan))
+	}
+	_, done, err := w.e.Apply(bg, w.cfg(), defaults)
+	must(t, err)
+	if len(done.Skipped) != 0 || w.exists(old) || !w.exists(pkg+"make") {
+		t.Fatalf("skipped %v; make 4.4.1 exists %v", done.Skipped, w.exists(old))
+	}
+}
+
+// An unmounted store package is no reason to stop resolving: a source with the same build offers
+// the same metadata; without one, it is left out with a warning and mounted for the next pass.
+func TestUnmountedPackageInResolution(t *testing.T) {
+	w := newWorld(t, "", profileHCL("p", "make")+profileHCL("q", "zlib"))
+	w.apply(defaults)
+	zlib := w.pkgDataset("zlib/1.3.1/1")
+	must(t, w.m.Unmount(zlib))
+	w.write("main.hcl", profileHCL("p", "make", "zlib")+profileHCL("q", "zlib"))
+	plan := w.mustPlan(defaults)
+	if len(plan.Warnings) != 0 || len(stepsOf(plan, KindLock)) != 1 || len(stepsOf(plan, KindImport)) != 0 {
+		t.Fatalf("with zlib in a source:\n%s", humanPlan(plan))
+	}
+	// Without one, a profile that needs it says so; one that does not gets on, and the package
+	// is mounted on the way.
+	must(t, os.RemoveAll(filepath.Join(w.src, "zlib-1.3.1")))
+	_, err := w.plan(defaults)
+	wantPlanError(t, err, `profile "p"`, zlib+" is not mounted (zfs mount "+zlib+")")
+	w.write("main.hcl", profileHCL("p", "make", "ncurses")+profileHCL("q", "zlib"))
+	plan = w.mustPlan(defaults)
+	if ms := stepsOf(plan, KindMount); len(ms) != 1 || ms[0].Mount != zlib || !strings.Contains(strings.Join(plan.Warnings, "\n"), zlib+" is left out of dependency resolution this pass: it is not mounted") {
+		t.Fatalf("without a source:\n%s", humanPlan(plan))
+	}
+	w.apply(defaults)
+}

@@ -100,11 +100,11 @@ gc { grace_period = "0s" }
 // one must be reached by configuration A.
 var (
 	phaseB = []string{
-		failpoint.TempCleaned, failpoint.FilesCleaned, failpoint.HoldsReleased, failpoint.HoldsRepaired,
-		failpoint.Mounted, failpoint.PropsSet, failpoint.ActivateUnpinned, failpoint.PruneDestroyed,
+		failpoint.TempCleaned, failpoint.FilesCleaned, failpoint.HoldsReleased, failpoint.Mounted, failpoint.PropsSet, failpoint.ActivateUnpinned, failpoint.PruneDestroyed,
 		failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCUnmounted, failpoint.GCBatch,
 	}
 	phaseC        = []string{failpoint.PruneReleased, failpoint.RemoveEnvReleased}
+	phaseD        = []string{failpoint.HoldsRepaired}
 	phaseRollback = []string{failpoint.RollbackPinned}
 )
 
@@ -114,7 +114,8 @@ var (
 // at its own point), and a final run must succeed with an empty plan after it (so no temporary
 // dataset or file, no leaked or missing hold, no generation missing a package remains).
 // Configuration A builds the tree; then the test leaves an earlier crash's debris and chains
-// configuration B's points, then C's, then, on D, the rollback command's. Every point must
+// configuration B's points, then C's, then D's (after dropping a hold), then the rollback
+// command's. Every point must
 // actually be reached, and datasets the reconciler does not own survive all of it.
 func TestCrashAtEveryFailpointReal(t *testing.T) {
 	if !failpoint.Enabled {
@@ -173,7 +174,7 @@ func TestCrashAtEveryFailpointReal(t *testing.T) {
 		}
 	}
 
-	later := slices.Concat(phaseB, phaseC, phaseRollback)
+	later := slices.Concat(phaseB, phaseC, phaseD, phaseRollback)
 	var phaseA []string
 	for _, fp := range failpoint.Names() {
 		if !slices.Contains(later, fp) {
@@ -185,9 +186,40 @@ func TestCrashAtEveryFailpointReal(t *testing.T) {
 	leaveDebris(t, c, root, mp)
 	chain(cfgs["b"], phaseB, "apply")
 	chain(cfgs["c"], phaseC, "apply")
-	chain(cfgs["d"], nil, "apply")
+	// gen-3 stays in D: a hold it lost must be placed again (in B, every generation the debris
+	// touched is pruned or removed, so no hold is missing there).
+	dropHold(t, c, root, "dev", 3)
+	chain(cfgs["d"], phaseD, "apply")
 	chain(cfgs["d"], phaseRollback, "rollback", "dev")
 	foreign.check(t)
+}
+
+// dropHold releases generation k's tag from the first package snapshot that carries it.
+func dropHold(t *testing.T, c *zfs.CLI, root, env string, k int) {
+	t.Helper()
+	tree, err := c.Observe(bg, root+"/store/pkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []string
+	for _, d := range tree.Datasets {
+		if d.Type == zfs.Snapshot && d.UserRefs > 0 {
+			held = append(held, d.Name)
+		}
+	}
+	tags, err := c.Holds(bg, held...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range held {
+		if slices.Contains(tags[s], layout.HoldTag(env, k)) {
+			if err := c.Release(bg, layout.HoldTag(env, k), s); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no package is held by %s", layout.HoldTag(env, k))
 }
 
 // foreignDatasets are datasets in the tree the reconciler does not own.
