@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,9 +28,22 @@ type Applied struct {
 	ByKind   map[Kind]int
 	Duration time.Duration
 	// Skipped lists what GC found no longer collectable when it got there (held or cloned
-	// meanwhile), dataset -> reason.
+	// meanwhile, or busy), dataset -> reason.
 	Skipped map[string]string
+	// Busy lists the generations and environments a prune or removal could not destroy because
+	// they are in use (a process runs from them); they are kept, and the next pass tries again.
+	Busy []string
 }
+
+// BusyError ends an apply that skipped destroying something in use: every other step ran.
+type BusyError struct{ Datasets []string }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("not destroyed because in use (a process has files open or its working directory there), kept for the next pass: %s", strings.Join(e.Datasets, ", "))
+}
+
+// Unwrap makes a BusyError match zfs.ErrBusy.
+func (e *BusyError) Unwrap() error { return zfs.ErrBusy }
 
 // Apply plans and applies in one pass (`apply -c DIR`). The caller holds the global lock.
 func (e *Engine) Apply(ctx context.Context, cfg *spec.Config, opt PlanOptions) (*Plan, *Applied, error) {
@@ -107,6 +121,9 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 		e.Log.Info().Str("kind", string(st.Kind)).Str("target", st.Target).Dur("took", time.Since(stepStart)).Msg(st.Action + " " + st.Summary)
 	}
 	done.Duration = time.Since(start)
+	if len(done.Busy) > 0 {
+		return done, &BusyError{Datasets: done.Busy}
+	}
 	return done, nil
 }
 
@@ -123,28 +140,54 @@ func (x *executor) run(ctx context.Context, st *Step) error {
 	case KindCreate:
 		err := c.Create(ctx, st.Create.Dataset, zfs.CreateOptions{Props: st.Create.Props})
 		if errors.Is(err, zfs.ErrExist) {
-			err = nil // made meanwhile; the next plan checks it is ours
+			// Made meanwhile, by someone: use it only if it is ours.
+			err = x.checkOwned(ctx, st.Create.Dataset)
+		}
+		if err != nil {
+			return err
 		}
 		failpoint.Hit(failpoint.DatasetCreated)
-		return err
+		return nil
 	case KindCleanTemp:
 		for _, t := range st.Temps {
-			if err := c.Destroy(ctx, t, zfs.DestroyOptions{Recursive: true}); err != nil && !errors.Is(err, zfs.ErrNotExist) {
+			if err := destroyOwned(ctx, c, t); err != nil {
 				return err
 			}
 			failpoint.Hit(failpoint.TempCleaned)
 		}
 		return nil
+	case KindCleanFiles:
+		for _, f := range st.Files {
+			if !layout.Under(f, x.l.Mountpoint) || !leftoverName(filepath.Base(f), layout.ProfileFile, layout.LockFile, layout.ActivateScript, layout.CurrentLink) {
+				return fmt.Errorf("refusing to remove %s: not a temporary file of the reconciler", f)
+			}
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		failpoint.Hit(failpoint.FilesCleaned)
+		return nil
 	case KindHolds:
 		if err := x.release(ctx, st.Holds.Release); err != nil {
 			return err
 		}
+		failpoint.Hit(failpoint.HoldsReleased)
 		for _, tag := range sortedKeys(st.Holds.Hold) {
-			if err := c.Hold(ctx, tag, st.Holds.Hold[tag]...); err != nil {
+			if err := x.e.hold(ctx, tag, st.Holds.Hold[tag]); err != nil {
 				return err
 			}
 		}
 		failpoint.Hit(failpoint.HoldsRepaired)
+		return nil
+	case KindMount:
+		m, ok := c.(zfs.Mounter)
+		if !ok {
+			return fmt.Errorf("%s is not mounted, and this ZFS client cannot mount it", st.Mount)
+		}
+		if err := m.Mount(ctx, st.Mount); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.Mounted)
 		return nil
 	case KindImport:
 		sp, ok := x.sources[st.Import.Package]
@@ -173,50 +216,97 @@ func (x *executor) run(ctx context.Context, st *Step) error {
 				return err
 			}
 		}
+		failpoint.Hit(failpoint.PropsSet)
 		return nil
 	case KindRealize:
 		return x.e.realize(ctx, x.l, st.Realize)
 	case KindActivate:
 		return x.activate(ctx, st.Activate)
 	case KindPrune:
+		// Destroy first, release after: a generation that is busy keeps its holds, and so keeps
+		// its packages; one killed in between leaves holds of a generation that does not exist,
+		// which the next plan releases.
+		if destroyed, err := x.destroyUnlessBusy(ctx, st.Prune.Dataset); err != nil || !destroyed {
+			return err
+		}
+		failpoint.Hit(failpoint.PruneDestroyed)
 		if err := x.release(ctx, map[string][]string{st.Prune.Tag: st.Prune.Snapshots}); err != nil {
 			return err
 		}
 		failpoint.Hit(failpoint.PruneReleased)
-		err := c.Destroy(ctx, st.Prune.Dataset, zfs.DestroyOptions{Recursive: true})
-		if errors.Is(err, zfs.ErrBusy) {
-			return fmt.Errorf("%s is in use (a clone of its snapshot, or a process with files open in it): %w", st.Prune.Dataset, err)
-		}
-		failpoint.Hit(failpoint.PruneDestroyed)
-		return ignoreNotExist(err)
+		return nil
 	case KindRemoveEnv:
+		if destroyed, err := x.destroyUnlessBusy(ctx, st.Remove.Dataset); err != nil || !destroyed {
+			return err
+		}
+		failpoint.Hit(failpoint.RemoveEnvDestroyed)
 		if err := x.release(ctx, st.Remove.Release); err != nil {
 			return err
 		}
 		failpoint.Hit(failpoint.RemoveEnvReleased)
-		err := c.Destroy(ctx, st.Remove.Dataset, zfs.DestroyOptions{Recursive: true})
-		failpoint.Hit(failpoint.RemoveEnvDestroyed)
-		return ignoreNotExist(err)
+		return nil
 	case KindRemoveProfile:
-		err := c.Destroy(ctx, st.Remove.Dataset, zfs.DestroyOptions{Recursive: true})
-		failpoint.Hit(failpoint.RemoveProfile)
-		return ignoreNotExist(err)
-	case KindGC:
-		rep, err := c.DestroyUnused(ctx, append(slices.Clone(st.GC.Packages), st.GC.Parents...), zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
-		for n, why := range rep.Skipped {
-			if why != zfs.SkipGone {
-				x.done.Skipped[n] = why
-				x.e.Log.Warn().Str("dataset", n).Str("reason", why).Msg("not collected: it changed since the plan")
-			}
+		if err := destroyOwned(ctx, c, st.Remove.Dataset); err != nil {
+			return err
 		}
-		failpoint.Hit(failpoint.GCBatch)
-		return err
+		failpoint.Hit(failpoint.RemoveProfile)
+		return nil
+	case KindGC:
+		// In batches (a few hundred names each, as one channel program takes), each observed
+		// afresh by DestroyUnused, so a parent emptied by an earlier batch qualifies in a later one.
+		names := append(slices.Clone(st.GC.Packages), st.GC.Parents...)
+		for len(names) > 0 {
+			n := min(len(names), gcBatch)
+			rep, err := c.DestroyUnused(ctx, names[:n], zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
+			for name, why := range rep.Skipped {
+				if why != zfs.SkipGone {
+					x.done.Skipped[name] = why
+					x.e.Log.Warn().Str("dataset", name).Str("reason", why).Msg("not collected: it changed since the plan, or is in use")
+				}
+			}
+			if err != nil {
+				return err
+			}
+			failpoint.Hit(failpoint.GCBatch)
+			names = names[n:]
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }
 
+// gcBatch is how many names one GC call gets: zfs's own program batch, so each call is one
+// channel program, and the failpoint after each is after each program.
+const gcBatch = 200
+
+// checkOwned accepts a dataset someone else created meanwhile only if it carries the local
+// managed marker.
+func (x *executor) checkOwned(ctx context.Context, name string) error {
+	tree, err := x.e.ZFS.Observe(ctx, name)
+	if err != nil {
+		return err
+	}
+	if d, ok := tree.Get(name); ok && managed(d) {
+		return nil
+	}
+	return fmt.Errorf("%s was created meanwhile by someone else and is %w; nothing was written into it", name, errUnmanagedInTheWay)
+}
+
+// destroyUnlessBusy destroys a generation or environment (destroyOwned); one that is in use is
+// kept, recorded in done.Busy with a warning, and is not an error until the apply ends.
+func (x *executor) destroyUnlessBusy(ctx context.Context, name string) (bool, error) {
+	err := destroyOwned(ctx, x.e.ZFS, name)
+	if errors.Is(err, zfs.ErrBusy) {
+		x.done.Busy = append(x.done.Busy, name)
+		x.e.Log.Warn().Err(err).Str("dataset", name).Msg("in use, not destroyed; the apply goes on and the next pass tries again")
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // release removes each tag from the snapshots that still carry it (one `zfs holds` for all,
-// then one `zfs release` per tag), so releasing twice is harmless.
+// then one `zfs release` per tag), so releasing twice is harmless; a tag gone meanwhile is not an
+// error either (re-checked with Holds, whether Release is atomic or per snapshot).
 func (x *executor) release(ctx context.Context, byTag map[string][]string) error {
 	var snaps []string
 	for _, s := range byTag {
@@ -225,12 +315,34 @@ func (x *executor) release(ctx context.Context, byTag map[string][]string) error
 	if len(snaps) == 0 {
 		return nil
 	}
-	slices.Sort(snaps)
-	snaps = slices.Compact(snaps)
-	// Snapshots that are gone hold nothing.
-	tree, err := x.e.ZFS.Observe(ctx, datasetsOf(snaps)...)
+	have, err := x.e.holdsOf(ctx, snaps)
 	if err != nil {
 		return err
+	}
+	for _, tag := range sortedKeys(byTag) {
+		rel := carrying(have, tag, byTag[tag])
+		if len(rel) == 0 {
+			continue
+		}
+		if err := x.e.ZFS.Release(ctx, tag, rel...); err != nil {
+			if !errors.Is(err, zfs.ErrNotExist) {
+				return err
+			}
+			// Released meanwhile (or, per snapshot, partly): look again.
+			if err := x.e.releaseTag(ctx, tag, rel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// holdsOf returns the hold tags of those of snaps that exist (one observation, one `zfs holds`).
+func (e *Engine) holdsOf(ctx context.Context, snaps []string) (map[string][]string, error) {
+	snaps = slices.Compact(slices.Sorted(slices.Values(snaps)))
+	tree, err := e.ZFS.Observe(ctx, datasetsOf(snaps)...)
+	if err != nil {
+		return nil, err
 	}
 	var present []string
 	for _, s := range snaps {
@@ -239,29 +351,66 @@ func (x *executor) release(ctx context.Context, byTag map[string][]string) error
 		}
 	}
 	if len(present) == 0 {
-		return nil
+		return map[string][]string{}, nil
 	}
-	have, err := x.e.ZFS.Holds(ctx, present...)
-	if err != nil {
-		return err
-	}
-	for _, tag := range sortedKeys(byTag) {
-		var rel []string
-		for _, s := range byTag[tag] {
-			if slices.Contains(have[s], tag) {
-				rel = append(rel, s)
-			}
+	return e.ZFS.Holds(ctx, present...)
+}
+
+// carrying returns those of snaps that carry tag in have.
+func carrying(have map[string][]string, tag string, snaps []string) []string {
+	var out []string
+	for _, s := range snaps {
+		if slices.Contains(have[s], tag) {
+			out = append(out, s)
 		}
-		slices.Sort(rel)
-		rel = slices.Compact(rel)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// releaseTag removes tag from whichever of snaps carry it, looking again if it went meanwhile.
+func (e *Engine) releaseTag(ctx context.Context, tag string, snaps []string) error {
+	for attempt := 0; ; attempt++ {
+		have, err := e.holdsOf(ctx, snaps)
+		if err != nil {
+			return err
+		}
+		rel := carrying(have, tag, snaps)
 		if len(rel) == 0 {
-			continue
+			return nil
 		}
-		if err := x.e.ZFS.Release(ctx, tag, rel...); err != nil {
+		err = e.ZFS.Release(ctx, tag, rel...)
+		if err == nil || !errors.Is(err, zfs.ErrNotExist) || attempt == 2 {
 			return err
 		}
 	}
-	return nil
+}
+
+// hold places tag on every snapshot. The tag already being on some (an interrupted pass left it,
+// or Hold placed it on some before failing) is fine: they are checked with Holds and the tag is
+// placed on the rest.
+func (e *Engine) hold(ctx context.Context, tag string, snaps []string) error {
+	want := slices.Compact(slices.Sorted(slices.Values(snaps)))
+	for attempt := 0; ; attempt++ {
+		err := e.ZFS.Hold(ctx, tag, want...)
+		if err == nil || !errors.Is(err, zfs.ErrExist) || attempt == 2 {
+			return err
+		}
+		have, herr := e.ZFS.Holds(ctx, want...)
+		if herr != nil {
+			return herr
+		}
+		var missing []string
+		for _, s := range want {
+			if !slices.Contains(have[s], tag) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		want = missing
+	}
 }
 
 func datasetsOf(snaps []string) []string {
@@ -281,13 +430,6 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func ignoreNotExist(err error) error {
-	if errors.Is(err, zfs.ErrNotExist) {
-		return nil
-	}
-	return err
 }
 
 // activate writes the activate script if needed and switches `current` to generation K with a
@@ -320,13 +462,16 @@ func (x *executor) activate(ctx context.Context, st *ActivateStep) error {
 	return nil
 }
 
+// linkTempBytes is the size of the random part of SwitchLink's temporary name.
+const linkTempBytes = 6
+
 // SwitchLink points dir/name at target atomically: a new symlink under a temporary name,
 // renamed over the old one, and the directory fsynced.
 func SwitchLink(dir, name, target string) error {
 	if cur, err := os.Readlink(filepath.Join(dir, name)); err == nil && cur == target {
 		return nil
 	}
-	var b [6]byte
+	var b [linkTempBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
 	}
@@ -334,6 +479,7 @@ func SwitchLink(dir, name, target string) error {
 	if err := os.Symlink(target, tmp); err != nil {
 		return err
 	}
+	failpoint.Hit(failpoint.LinkTemp) // a leftover is removed by the next plan (clean-files)
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		os.Remove(tmp)
 		return err

@@ -7,10 +7,17 @@
 // Planning does no mutation; applying runs the steps in order and checks the context only between
 // steps, so an interrupted pass stops at a clean point. Every step is idempotent and every commit
 // point is a single atomic operation (a `zfs rename`, a file or symlink rename), so a pass killed
-// at any point converges when run again: what it left half-done is either garbage by its location
-// (below <root>/tmp) or a hold whose generation does not exist, and the next plan removes both.
+// at any point converges when run again: what it left half-done is garbage by its location
+// (below <root>/tmp), a temporary file of a write in one of its own datasets, a hold whose
+// generation does not exist, or a package GC unmounted; the next plan removes, releases or
+// mounts each.
 //
 // Ownership: only datasets carrying a local axiom:managed-by=axiom-reconcile are ever modified
 // or destroyed. An unmanaged dataset where the reconciler needs to create one is an error that
-// names it.
+// names it, and so is one inside a dataset it would destroy recursively (an environment, a
+// profile, a generation, a temporary dataset): checked when planning and again, on a fresh
+// observation, right before the destroy (see notOurs).
+//
+// A generation reserves the directory .axiom (ReservedDir) for the copy of the lock it was built
+// from; a package that ships .axiom is refused by name rather than mixed with it.
 package reconcile

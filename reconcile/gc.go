@@ -2,12 +2,18 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -15,13 +21,24 @@ import (
 
 const defaultResolveTimeout = 30 * time.Second
 
-// GC roots are every declared profile's (new or kept) lock and the lock of every generation that
-// stays. A package is collectable only if it is managed, complete, named by no root, held by
-// nobody (the kernel check; the plan counts the holds its own prunes release), not the origin of
-// a clone, and older than gc.grace_period by its ZFS creation time. Each pass collects at most
-// the deletion budget left after removals, oldest first; the rest wait for the next pass.
+// GC roots are every lock that stays after the plan: each profile's under profiles/, managed or
+// not (a declared profile's as the plan leaves it; the on-disk lock of any other, such as one the
+// upstream axiom CLI made; none for a profile the plan removes), and the lock of every
+// generation that stays (and of each generation the plan builds). `gc` runs no other step, so for
+// it every lock on disk and every existing generation stays. A lock among those that cannot be
+// read makes GC collect nothing, with a warning naming it: what it names is unknown.
+//
+// A package is collectable only if it is managed, complete, named by no root, held by nobody
+// (the kernel check; the plan counts the holds its own prunes release), not the origin of a
+// clone, and older than gc.grace_period by its ZFS creation time. When more are collectable than
+// the deletion budget allows (after removals), plan and apply collect none and warn (so that the
+// plan after a successful apply is empty); `gc` then fails, unless --max-deletes allows them.
 func (p *planner) planGC() {
-	roots := p.gcRoots()
+	roots, unreadable := p.gcRoots()
+	if len(unreadable) > 0 {
+		p.warn("garbage collection is skipped: %s; fix or remove it, and GC runs again", strings.Join(unreadable, "; "))
+		return
+	}
 	now := p.e.now()
 	var cands []*store.Package
 	for _, pkg := range p.s.index.All() {
@@ -35,13 +52,20 @@ func (p *planner) planGC() {
 		}
 		return cands[i].ID.Less(cands[j].ID)
 	})
-	left := p.budget - p.removals
-	if left < 0 {
-		left = 0
-	}
+	left := max(p.budget-p.removals, 0)
 	if len(cands) > left {
-		p.plan.Notes = append(p.plan.Notes, fmt.Sprintf("%d more unreferenced packages are collectable; the deletion budget (gc.max_deletes = %d, or --max-deletes) leaves them for a later pass", len(cands)-left, p.budget))
-		cands = cands[:left]
+		p.overBudget = len(cands)
+		spent := ""
+		if p.removals > 0 {
+			spent = fmt.Sprintf(", %d of it spent on removals", p.removals)
+		}
+		switch {
+		case !p.opt.GCOnly:
+			p.warn("%d unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = %d%s); none are collected. Collect them with `axiom-reconcile gc --max-deletes %d`, or raise gc.max_deletes", len(cands), p.budget, spent, len(cands))
+		case !p.explaining:
+			p.fail("gc would collect %d unreferenced packages, more than the deletion budget of %d (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes %d", len(cands), p.budget, len(cands))
+		}
+		cands = nil
 	}
 	gone := map[string]bool{}
 	var leaves []string
@@ -70,44 +94,59 @@ func (p *planner) planGC() {
 		GC: &GCStep{Packages: leaves, Parents: parents}})
 }
 
-// gcRoots returns the packages some lock that stays names.
-func (p *planner) gcRoots() map[layout.PackageID]string {
+// gcRoots returns the packages some lock that stays names, and the locks that stay but cannot be
+// read.
+func (p *planner) gcRoots() (map[layout.PackageID]string, []string) {
 	roots := map[layout.PackageID]string{}
-	for name, lk := range p.locks {
-		for _, id := range lockIDs(lk) {
-			roots[id] = "the lock of profile " + name
-		}
-	}
-	for _, lk := range p.newLocks {
+	var unreadable []string
+	add := func(lk *pkgmeta.Lock, why string) {
 		for _, id := range lockIDs(lk) {
 			if _, ok := roots[id]; !ok {
-				roots[id] = "a generation being realized"
+				roots[id] = why
 			}
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.locks)) {
+		add(p.locks[name], "the lock of profile "+name)
+	}
+	for _, lk := range p.newLocks {
+		add(lk, "a generation being realized")
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.s.profiles)) {
+		ps := p.s.profiles[name]
+		_, declared := p.cfg.Profile(name)
+		switch {
+		case p.opt.GCOnly:
+		case p.removed[ps.ds.Name]:
+			continue // its lock goes with it
+		case declared && ps.managed:
+			continue // its lock is the plan's (p.locks)
+		}
+		if ps.lockErr != nil {
+			unreadable = append(unreadable, fmt.Sprintf("the lock of profile %s (%s) cannot be read: %v", name, ps.ds.Name, ps.lockErr))
+			continue
+		}
+		add(ps.lock, "the lock of profile "+name+" on disk")
 	}
 	gens := p.retained
 	if p.opt.GCOnly {
-		// Nothing else of the plan runs: what is on disk now stays a root.
+		// Nothing else of the plan runs: every generation on disk stays.
 		gens = nil
-		for _, es := range p.s.envs {
-			gens = append(gens, es.gens...)
-		}
-		for name, ps := range p.s.profiles {
-			for _, id := range lockIDs(ps.lock) {
-				if _, ok := roots[id]; !ok {
-					roots[id] = "the lock of profile " + name + " on disk"
-				}
-			}
+		for _, name := range slices.Sorted(maps.Keys(p.s.envs)) {
+			gens = append(gens, p.s.envs[name].gens...)
 		}
 	}
 	for _, g := range gens {
-		for _, id := range lockIDs(g.lock) {
-			if _, ok := roots[id]; !ok {
-				roots[id] = "generation " + g.ds.Name
+		if g.lockErr != nil {
+			if !g.managed && errors.Is(g.lockErr, fs.ErrNotExist) {
+				continue // not one of ours, and it names nothing
 			}
+			unreadable = append(unreadable, fmt.Sprintf("the lock of generation %s cannot be read: %v", g.ds.Name, g.lockErr))
+			continue
 		}
+		add(g.lock, "generation "+g.ds.Name)
 	}
-	return roots
+	return roots, unreadable
 }
 
 // collectable returns "" if pkg can be collected now, else why not.
@@ -145,6 +184,13 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 // datasets in gone are destroyed, deepest first.
 func (p *planner) emptyParents(gone map[string]bool) []string {
 	tree := p.s.obs.tree
+	// A parent of a package this plan imports is not left empty.
+	filled := map[string]bool{}
+	for id := range p.imports {
+		for d := path.Dir(p.l.Package(id)); d != p.l.PkgRoot() && layout.Under(d, p.l.PkgRoot()); d = path.Dir(d) {
+			filled[d] = true
+		}
+	}
 	var out []string
 	// Walk depth 3 (rev), 2 (version), 1 (name) below store/pkg.
 	for depth := 3; depth >= 1; depth-- {
@@ -157,7 +203,7 @@ func (p *planner) emptyParents(gone map[string]bool) []string {
 			if kind, _ := d.Local(layout.PropKind); kind != layout.KindContainer {
 				continue
 			}
-			if len(tree.Snapshots(d.Name)) > 0 {
+			if len(tree.Snapshots(d.Name)) > 0 || filled[d.Name] {
 				continue
 			}
 			empty := true
@@ -183,7 +229,7 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 	if err != nil {
 		return "", err
 	}
-	p, err := e.runPlanner(ctx, cfg, obs, opt)
+	p, err := e.runPlanner(ctx, cfg, obs, opt, true)
 	if err != nil {
 		return "", err
 	}
@@ -206,9 +252,13 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 			}
 		}
 	}
-	why := p.collectable(pkg, p.gcRoots(), e.now())
+	roots, unreadable := p.gcRoots()
+	if len(unreadable) > 0 {
+		return fmt.Sprintf("%s (%s) is kept: garbage collection is skipped, %s", dataset, pkg.ID, strings.Join(unreadable, "; ")), nil
+	}
+	why := p.collectable(pkg, roots, e.now())
 	if why == "" {
-		why = "the deletion budget is spent on older packages this pass"
+		why = fmt.Sprintf("%d packages are collectable, more than the deletion budget of %d (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes %d`", p.overBudget, p.budget, p.overBudget)
 	}
 	if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
 		if tags, err := e.ZFS.Holds(ctx, pkg.Snapshot()); err == nil {

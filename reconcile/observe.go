@@ -25,11 +25,15 @@ import (
 // observation is everything a plan is computed from besides the configuration: the ZFS tree, the
 // reconciler's own files in it, and the packages in the sources.
 type observation struct {
-	layout  layout.Layout
-	tree    *zfs.Tree
-	files   map[string][]byte // path -> content; absent files are not in the map
-	links   map[string]string // symlink path -> target
-	sources []*source.Package
+	layout layout.Layout
+	tree   *zfs.Tree
+	files  map[string][]byte // path -> content; absent files are not in the map
+	errs   map[string]error  // path -> why it could not be read (other than not existing)
+	links  map[string]string // symlink path -> target
+	// leftovers are temporary files a killed write left in the directories of managed profiles
+	// and environments (see leftoverName).
+	leftovers []string
+	sources   []*source.Package
 }
 
 // observe reads ZFS (one process, see zfs.CLI.Observe), the reconciler's files and the
@@ -40,18 +44,20 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 	if err != nil {
 		return nil, fmt.Errorf("observing %s: %w", l.Root, err)
 	}
-	o := &observation{layout: l, tree: tree, files: map[string][]byte{}, links: map[string]string{}}
+	o := &observation{layout: l, tree: tree, files: map[string][]byte{}, errs: map[string]error{}, links: map[string]string{}}
 	for _, d := range tree.Children(l.Profiles()) {
 		dir := l.Path(d.Name)
-		o.readFile(filepath.Join(dir, layout.ProfileFile))
-		o.readFile(filepath.Join(dir, layout.LockFile))
+		o.readFile(d, filepath.Join(dir, layout.ProfileFile))
+		o.readFile(d, filepath.Join(dir, layout.LockFile))
+		o.findLeftovers(d, dir, layout.ProfileFile, layout.LockFile)
 	}
 	for _, env := range tree.Children(l.Envs()) {
 		dir := l.Path(env.Name)
 		o.readLink(filepath.Join(dir, layout.CurrentLink))
-		o.readFile(filepath.Join(dir, layout.ActivateScript))
+		o.readFile(env, filepath.Join(dir, layout.ActivateScript))
+		o.findLeftovers(env, dir, layout.ActivateScript, layout.CurrentLink)
 		for _, g := range tree.Children(env.Name) {
-			o.readFile(filepath.Join(l.Path(g.Name), layout.GenerationLock))
+			o.readFile(g, filepath.Join(l.Path(g.Name), layout.GenerationLock))
 		}
 	}
 	var dirs []string
@@ -65,9 +71,56 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 	return o, nil
 }
 
-func (o *observation) readFile(path string) {
-	if b, err := os.ReadFile(path); err == nil {
+// readFile reads a file of dataset d. A file that does not exist is absent; one that cannot be
+// read, or that lives in a filesystem that is not mounted (whose files are not what is there),
+// records why in o.errs, so that nothing is decided from its absence.
+func (o *observation) readFile(d *zfs.Dataset, path string) {
+	if d.Unmounted {
+		o.errs[path] = fmt.Errorf("%s: %s is not mounted", path, d.Name)
+		return
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
 		o.files[path] = b
+	case !errors.Is(err, fs.ErrNotExist):
+		o.errs[path] = err
+	}
+}
+
+// leftoverName reports whether name, in a directory holding the files bases, is the temporary
+// file of a write that was killed before its rename: atomicfile's ".<base>.<digits>.tmp"
+// (os.CreateTemp's random part is decimal) or SwitchLink's ".<base>.<12 hex digits>". Nothing
+// else is ever taken for one.
+func leftoverName(name string, bases ...string) bool {
+	for _, b := range bases {
+		rest, ok := strings.CutPrefix(name, "."+b+".")
+		if !ok {
+			continue
+		}
+		if digits, ok := strings.CutSuffix(rest, ".tmp"); ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			return true
+		}
+		if len(rest) == 2*linkTempBytes && strings.Trim(rest, "0123456789abcdef") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// findLeftovers lists the leftover temporary files in dir, the directory of managed dataset d.
+func (o *observation) findLeftovers(d *zfs.Dataset, dir string, bases ...string) {
+	if !managed(d) || d.Unmounted {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() && leftoverName(e.Name(), bases...) {
+			o.leftovers = append(o.leftovers, filepath.Join(dir, e.Name()))
+		}
 	}
 }
 
@@ -83,6 +136,23 @@ func (o *observation) file(path string) ([]byte, bool) {
 	return b, ok
 }
 
+// readLock parses an observed lock file: nil and nil when it does not exist, an error when it
+// could not be read or parsed.
+func (o *observation) readLock(path string) (*pkgmeta.Lock, error) {
+	if err := o.errs[path]; err != nil {
+		return nil, err
+	}
+	b, ok := o.file(path)
+	if !ok {
+		return nil, nil
+	}
+	lk, err := pkgmeta.ParseLock(b)
+	if err != nil {
+		return nil, pkgmeta.WithFile(err, path)
+	}
+	return &lk, nil
+}
+
 // fingerprint summarises the observed state: one entry per dataset and per file or link read. A
 // saved plan keeps it; apply refuses the plan if any entry differs, and says which.
 func (o *observation) fingerprint() map[string]string {
@@ -90,6 +160,9 @@ func (o *observation) fingerprint() map[string]string {
 	for _, d := range o.tree.Datasets {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %d %d %d %s", d.Type, d.GUID, d.CreateTxg, d.UserRefs, d.Origin)
+		if d.Unmounted {
+			b.WriteString(" unmounted")
+		}
 		for _, k := range slices.Sorted(maps.Keys(d.Props)) {
 			p := d.Props[k]
 			if p.Source == zfs.SourceLocal {
@@ -103,6 +176,12 @@ func (o *observation) fingerprint() map[string]string {
 	}
 	for p, t := range o.links {
 		fp["link "+p] = t
+	}
+	for p, err := range o.errs {
+		fp["unreadable "+p] = short(err.Error())
+	}
+	for _, p := range o.leftovers {
+		fp["leftover "+p] = "present"
 	}
 	return fp
 }
@@ -182,14 +261,7 @@ func interpret(o *observation) *state {
 		p := &profileState{name: filepath.Base(d.Name), ds: d, managed: managed(d)}
 		dir := l.Path(d.Name)
 		p.yaml, p.hasYAML = o.file(filepath.Join(dir, layout.ProfileFile))
-		if b, ok := o.file(filepath.Join(dir, layout.LockFile)); ok {
-			lk, err := pkgmeta.ParseLock(b)
-			if err != nil {
-				p.lockErr = pkgmeta.WithFile(err, filepath.Join(dir, layout.LockFile))
-			} else {
-				p.lock = &lk
-			}
-		}
+		p.lock, p.lockErr = o.readLock(filepath.Join(dir, layout.LockFile))
 		s.profiles[p.name] = p
 	}
 	for _, d := range o.tree.Children(l.Envs()) {
@@ -215,14 +287,8 @@ func interpret(o *observation) *state {
 			g.complete = ro == "on" && snap
 			g.realizeDigest, _ = gd.Local(layout.PropRealizeDigest)
 			lockPath := filepath.Join(l.Path(gd.Name), layout.GenerationLock)
-			if b, ok := o.file(lockPath); ok {
-				lk, err := pkgmeta.ParseLock(b)
-				if err != nil {
-					g.lockErr = pkgmeta.WithFile(err, lockPath)
-				} else {
-					g.lock = &lk
-				}
-			} else {
+			g.lock, g.lockErr = o.readLock(lockPath)
+			if g.lock == nil && g.lockErr == nil {
 				g.lockErr = fmt.Errorf("%s: %w", lockPath, fs.ErrNotExist)
 			}
 			env.gens = append(env.gens, g)

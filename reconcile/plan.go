@@ -26,7 +26,9 @@ type Kind string
 const (
 	KindCreate        Kind = "create"             // a container, profile or environment dataset
 	KindCleanTemp     Kind = "clean-temp"         // destroy what an interrupted pass left in tmp/
+	KindCleanFiles    Kind = "clean-files"        // remove temporary files a killed write left behind
 	KindHolds         Kind = "holds"              // place missing holds, release leaked ones
+	KindMount         Kind = "mount"              // mount a package a realize needs
 	KindImport        Kind = "import"             // a package from a source into the store
 	KindWriteProfile  Kind = "write-profile"      // profile.yaml
 	KindLock          Kind = "lock"               // profile.lock.yaml
@@ -74,6 +76,8 @@ type Step struct {
 
 	Create   *CreateStep   `json:"create,omitempty"`
 	Temps    []string      `json:"temps,omitempty"`
+	Files    []string      `json:"files,omitempty"`
+	Mount    string        `json:"mount,omitempty"`
 	Holds    *HoldsStep    `json:"holds,omitempty"`
 	Import   *ImportStep   `json:"import,omitempty"`
 	Write    *WriteStep    `json:"write,omitempty"`
@@ -137,7 +141,7 @@ type ActivateStep struct {
 	Unpin      bool   `json:"unpin,omitempty"`
 }
 
-// PruneStep releases a generation's holds and destroys it.
+// PruneStep destroys a generation, then releases its holds.
 type PruneStep struct {
 	Env        string   `json:"env"`
 	Generation int      `json:"generation"`
@@ -146,7 +150,7 @@ type PruneStep struct {
 	Snapshots  []string `json:"snapshots"`
 }
 
-// RemoveStep destroys an undeclared profile or environment (after releasing the environment's
+// RemoveStep destroys an undeclared profile or environment (then releases the environment's
 // generations' holds).
 type RemoveStep struct {
 	Dataset string              `json:"dataset"`
@@ -178,9 +182,12 @@ type Plan struct {
 	Observed    map[string]string `json:"observed"`
 	StateDigest string            `json:"state_digest"`
 	Steps       []Step            `json:"steps"`
-	// Notes are things the plan saw and does not change: drift it leaves alone on purpose,
-	// collectable packages beyond the deletion budget.
+	// Notes are things the plan saw and does not change on purpose: drift it leaves alone, a
+	// rollback pin it respects.
 	Notes []string `json:"notes,omitempty"`
+	// Warnings are things the plan cannot do and someone should look at: collectable packages
+	// beyond the deletion budget, a lock GC cannot read, a store package it cannot read.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.
@@ -258,9 +265,7 @@ func movedKeys(what string, old, cur map[string]string) []string {
 func (p *Plan) WriteHuman(w io.Writer) {
 	if p.Empty() {
 		fmt.Fprintf(w, "No changes. %s matches the configuration.\n", p.Store)
-		for _, n := range p.Notes {
-			fmt.Fprintf(w, "\nNote: %s\n", n)
-		}
+		p.writeNotes(w)
 		return
 	}
 	var order []string
@@ -290,9 +295,16 @@ func (p *Plan) WriteHuman(w io.Writer) {
 			}
 		}
 	}
+	p.writeNotes(w)
+	add, change, remove := p.Count()
+	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to remove.\n", add, change, remove)
+}
+
+func (p *Plan) writeNotes(w io.Writer) {
+	for _, n := range p.Warnings {
+		fmt.Fprintf(w, "\nWarning: %s\n", n)
+	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
-	add, change, remove := p.Count()
-	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to remove.\n", add, change, remove)
 }

@@ -57,22 +57,44 @@ type planner struct {
 	released map[string]int
 	budget   int
 	removals int
+	// removed are the profiles and environments the plan removes.
+	removed map[string]bool
+	// realizing are the generations the plan builds: hold tag -> the snapshots it will hold.
+	realizing map[string][]string
+	// mounts are the packages the plan mounts.
+	mounts map[string]bool
+	// unreadable are store packages whose metadata cannot be read (they cannot be chosen).
+	unreadable map[layout.PackageID]error
+	// tagged caches the hold tags of every held package snapshot (see heldBy).
+	tagged    map[string][]string
+	taggedErr error
+	// explaining: the planner runs for `gc --explain`, which reports rather than fails.
+	explaining bool
+	// overBudget is the number of collectable packages when they exceed the budget.
+	overBudget int
 
 	// step lists by phase, concatenated at the end.
-	layoutSteps, tempSteps, holdSteps, importSteps, profileSteps, envSteps, removeSteps, gcSteps []Step
+	layoutSteps, tempSteps, holdSteps, mountSteps, importSteps, profileSteps, envSteps, removeSteps, gcSteps []Step
 }
 
 func (p *planner) fail(format string, args ...any) {
 	p.errs = append(p.errs, fmt.Errorf(format, args...))
 }
 
+// warn records a warning in the plan and the log (the daemon shows plans only in its log).
+func (p *planner) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.plan.Warnings = append(p.plan.Warnings, msg)
+	p.e.Log.Warn().Msg(msg)
+}
+
 func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, opt PlanOptions) (*Plan, error) {
-	p, err := e.runPlanner(ctx, cfg, obs, opt)
+	p, err := e.runPlanner(ctx, cfg, obs, opt, false)
 	if err != nil {
 		return nil, err
 	}
 	pl := p.plan
-	phases := [][]Step{p.layoutSteps, p.tempSteps, p.holdSteps, p.importSteps, p.profileSteps, p.envSteps, p.removeSteps, p.gcSteps}
+	phases := [][]Step{p.layoutSteps, p.tempSteps, p.holdSteps, p.mountSteps, p.importSteps, p.profileSteps, p.envSteps, p.removeSteps, p.gcSteps}
 	if opt.GCOnly {
 		phases = [][]Step{p.tempSteps, p.gcSteps}
 	}
@@ -86,11 +108,12 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	return pl, nil
 }
 
-func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observation, opt PlanOptions) (*planner, error) {
+func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observation, opt PlanOptions, explaining bool) (*planner, error) {
 	p := &planner{
-		e: e, ctx: ctx, cfg: cfg, s: interpret(obs), l: obs.layout, opt: opt,
+		e: e, ctx: ctx, cfg: cfg, s: interpret(obs), l: obs.layout, opt: opt, explaining: explaining,
 		sources: map[layout.PackageID]*source.Package{}, imports: map[layout.PackageID]bool{},
-		locks: map[string]*pkgmeta.Lock{}, released: map[string]int{},
+		locks: map[string]*pkgmeta.Lock{}, released: map[string]int{}, removed: map[string]bool{},
+		realizing: map[string][]string{}, mounts: map[string]bool{}, unreadable: map[layout.PackageID]error{},
 		plan: &Plan{Format: PlanFormat, CreatedAt: e.now().UTC(), ConfigDir: cfg.Dir, Store: cfg.Store.Dataset, Upgrade: opt.Upgrade},
 	}
 	p.budget = cfg.GC.MaxDeletes
@@ -111,8 +134,11 @@ func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observat
 		for i := range cfg.Environments {
 			p.planEnv(&cfg.Environments[i])
 		}
-		p.planRemovals()
-		p.planHolds()
+		if !opt.GCOnly {
+			// `gc` removes nothing but packages: it neither plans removals nor counts them.
+			p.planRemovals()
+			p.planHolds()
+		}
 		p.planGC()
 	}
 	if len(p.errs) > 0 {
@@ -184,11 +210,56 @@ func (p *planner) checkTree() {
 			p.fail("%s is mounted at %q, not %q: axiom-reconcile reads and writes files there; inherit its mountpoint", d.Name, d.Mountpoint, want)
 		}
 	}
+	// Profiles, environments and generations hold the files plans are made from: one that is not
+	// mounted would look empty (no lock, no `current`). Packages are mounted by a step when a
+	// realize needs them (planMount).
+	for i := range p.s.obs.tree.Datasets {
+		d := &p.s.obs.tree.Datasets[i]
+		if d.Type != zfs.Filesystem || !d.Unmounted || !managed(d) || !p.readsFilesOf(d.Name) {
+			continue
+		}
+		p.fail("%s is not mounted: axiom-reconcile reads its files to plan; mount it (zfs mount %s)", d.Name, d.Name)
+	}
+}
+
+// readsFilesOf reports whether plans read files of dataset ds: the root, the profiles and env
+// containers, each profile, environment and generation.
+func (p *planner) readsFilesOf(ds string) bool {
+	switch {
+	case ds == p.l.Root, ds == p.l.Profiles(), ds == p.l.Envs():
+		return true
+	case strings.HasPrefix(ds, p.l.Profiles()+"/"):
+		return !strings.Contains(strings.TrimPrefix(ds, p.l.Profiles()+"/"), "/")
+	case strings.HasPrefix(ds, p.l.Envs()+"/"):
+		return strings.Count(strings.TrimPrefix(ds, p.l.Envs()+"/"), "/") <= 1
+	}
+	return false
+}
+
+// checkLen refuses, at plan time, an item whose dataset or snapshot names (a layout *Names list)
+// would be longer than ZFS allows, so nothing is applied that would fail halfway. Validation
+// already checks every name against the worst case (spec uses the same layout functions), so
+// this only guards the planner against a configuration that did not come through spec.Load.
+func (p *planner) checkLen(what string, names []string, src *Pos) bool {
+	var tl *layout.NameTooLongError
+	if err := layout.CheckNames(names); !errors.As(err, &tl) {
+		return true
+	}
+	at := ""
+	if src != nil {
+		at = " (" + src.String() + ")"
+	}
+	p.fail("%s would need the name %s, %d bytes: more than the %d ZFS allows%s; use a shorter store dataset or name",
+		what, tl.Name, len(tl.Name), layout.MaxNameLen, at)
+	return false
 }
 
 func (p *planner) planLayout() {
 	for _, name := range p.l.Containers() {
 		if _, ok := p.s.obs.tree.Get(name); ok {
+			continue
+		}
+		if !p.checkLen("the store container", []string{name}, posOf(p.cfg.Store.DatasetRange)) {
 			continue
 		}
 		props := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}
@@ -200,22 +271,32 @@ func (p *planner) planLayout() {
 			summary += " (mountpoint " + p.cfg.Store.Mountpoint + ")"
 		}
 		p.layoutSteps = append(p.layoutSteps, Step{Kind: KindCreate, Action: Add, Group: "Store " + p.l.Root, Target: name,
-			Summary: summary, Source: posOf(p.cfg.Store.DeclRange), Create: &CreateStep{Dataset: name, Props: props}})
+			Summary: summary, Reason: "part of every Axiom tree, not there yet", Source: posOf(p.cfg.Store.DeclRange),
+			Create: &CreateStep{Dataset: name, Props: props}})
 	}
 }
 
 func (p *planner) planTemps() {
 	var temps []string
 	for _, d := range p.s.temps {
-		if managed(d) {
-			temps = append(temps, d.Name)
-		} else {
+		if !managed(d) {
 			p.plan.Notes = append(p.plan.Notes, fmt.Sprintf("%s is not managed by axiom-reconcile; it is left alone", d.Name))
+			continue
 		}
+		if what := notOurs(p.s.obs.tree, d.Name); len(what) > 0 {
+			p.fail("the temporary dataset %s, left by an interrupted pass, cannot be cleaned: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away, or destroy it yourself)", d.Name, strings.Join(what, "; "))
+			continue
+		}
+		temps = append(temps, d.Name)
 	}
 	if len(temps) > 0 {
 		p.tempSteps = append(p.tempSteps, Step{Kind: KindCleanTemp, Action: Remove, Group: "Store " + p.l.Root, Target: p.l.Tmp(),
-			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Temps: temps})
+			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Reason: "garbage by its location", Temps: temps})
+	}
+	if files := p.s.obs.leftovers; len(files) > 0 {
+		p.tempSteps = append(p.tempSteps, Step{Kind: KindCleanFiles, Action: Remove, Group: "Store " + p.l.Root, Target: p.l.Root,
+			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", plural(len(files), "temporary file")),
+			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Files: slices.Sorted(slices.Values(files))})
 	}
 }
 
@@ -239,8 +320,11 @@ func (p *planner) planProfile(sp *spec.Profile) {
 		return
 	}
 	if ps == nil {
+		if !p.checkLen(fmt.Sprintf("profile %q", sp.Name), p.l.ProfileNames(sp.Name), posOf(sp.DeclRange)) {
+			return
+		}
 		p.profileSteps = append(p.profileSteps, Step{Kind: KindCreate, Action: Add, Group: group, Target: ds,
-			Summary: "create " + ds, Source: posOf(sp.DeclRange),
+			Summary: "create " + ds, Reason: "declared, not in the store yet", Source: posOf(sp.DeclRange),
 			Create: &CreateStep{Dataset: ds, Props: map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindProfile}}})
 	}
 	want := desiredProfile(sp)
@@ -248,7 +332,7 @@ func (p *planner) planProfile(sp *spec.Profile) {
 	if ps == nil || !ps.hasYAML || string(ps.yaml) != string(wantYAML) {
 		reason := "profile changed"
 		if ps == nil || !ps.hasYAML {
-			reason = ""
+			reason = "no " + layout.ProfileFile + " yet"
 		}
 		p.profileSteps = append(p.profileSteps, Step{Kind: KindWriteProfile, Action: actionFor(ps == nil || !ps.hasYAML), Group: group,
 			Target: filepath.Join(dir, layout.ProfileFile), Summary: "write " + layout.ProfileFile + " (" + plural(len(want.Packages), "package") + ")",
@@ -278,7 +362,7 @@ func (p *planner) planProfile(sp *spec.Profile) {
 	if reason != "" {
 		resolved, err := p.resolve(sp, digest)
 		if err != nil {
-			p.fail("profile %q (%s): %w", sp.Name, posOf(sp.DeclRange), err)
+			p.fail("profile %q (%s): %w", sp.Name, resolveErrorPos(sp, err), p.unreadableHint(err))
 			return
 		}
 		lock = resolved
@@ -295,6 +379,51 @@ func (p *planner) planProfile(sp *spec.Profile) {
 	for _, id := range lockIDs(lock) {
 		p.needPackage(id, sp)
 	}
+}
+
+// resolveErrorPos points a resolver failure at the constraint of the requested package its chain
+// starts from, or at the profile when it names none.
+func resolveErrorPos(sp *spec.Profile, err error) *Pos {
+	var re *resolve.Error
+	if errors.As(err, &re) && len(re.Chain) > 1 {
+		name, _, _ := strings.Cut(re.Chain[1], " ")
+		for _, pkg := range sp.Packages {
+			if pkg.Name == name {
+				return posOf(pkg.ConstraintRange)
+			}
+		}
+	}
+	return posOf(sp.DeclRange)
+}
+
+// unreadableHint adds to a resolver failure the store packages of the names it involves that
+// could not be read, and so could not be chosen.
+func (p *planner) unreadableHint(err error) error {
+	var re *resolve.Error
+	if !errors.As(err, &re) || len(p.unreadable) == 0 {
+		return err
+	}
+	text := strings.Join(append(slices.Clone(re.Chain), re.Reason, re.Missing), " ")
+	var why []string
+	for _, id := range slices.SortedFunc(maps.Keys(p.unreadable), comparePackageID) {
+		if strings.Contains(text, id.Name) {
+			why = append(why, p.unreadable[id].Error())
+		}
+	}
+	if len(why) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (the store has packages it could not read, and so could not choose: %s)", err, strings.Join(why, "; "))
+}
+
+func comparePackageID(a, b layout.PackageID) int {
+	switch {
+	case a.Less(b):
+		return -1
+	case b.Less(a):
+		return 1
+	}
+	return 0
 }
 
 func actionFor(isNew bool) string {
@@ -369,9 +498,21 @@ func (p *planner) needPackage(id layout.PackageID, sp *spec.Profile) {
 		p.fail("%s exists but is not a complete package managed by axiom-reconcile; it is left alone, so %s cannot be imported", pkg.Dataset, id)
 		return
 	}
+	// Where the package comes from in the configuration: its package block if the profile
+	// requests it, else the profile (it is a dependency).
+	where, reason := posOf(sp.DeclRange), fmt.Sprintf("a dependency in the lock of profile %s, not in the store", sp.Name)
+	for _, pkg := range sp.Packages {
+		if pkg.Name == id.Name {
+			where, reason = posOf(pkg.DeclRange), fmt.Sprintf("requested by profile %s, not in the store", sp.Name)
+		}
+	}
+	final := p.l.Package(id)
+	if !p.checkLen("package "+id.String(), p.l.PackageNames(id), where) {
+		return
+	}
 	p.imports[id] = true
-	p.importSteps = append(p.importSteps, Step{Kind: KindImport, Action: Add, Group: "Store " + p.l.Root, Target: p.l.Package(id),
-		Summary: "import " + id.String() + " from " + p.describeOrigin(src.Origin), Source: posOf(sp.DeclRange),
+	p.importSteps = append(p.importSteps, Step{Kind: KindImport, Action: Add, Group: "Store " + p.l.Root, Target: final,
+		Summary: "import " + id.String() + " from " + p.describeOrigin(src.Origin), Reason: reason, Source: where,
 		Import: &ImportStep{Package: id.Path(), Origin: src.Origin}})
 	sort.SliceStable(p.importSteps, func(i, j int) bool { return p.importSteps[i].Target < p.importSteps[j].Target })
 }
@@ -422,32 +563,41 @@ func (p *planner) resolve(sp *spec.Profile, digest string) (*pkgmeta.Lock, error
 	return &norm, nil
 }
 
+// buildUniverse lists what the resolver may choose from: the usable store packages and the
+// sources' packages. A store package whose metadata cannot be read is left out with a warning (it
+// cannot be chosen; a source that has it still offers it), rather than stopping every profile
+// from resolving.
 func (p *planner) buildUniverse() ([]resolve.Package, error) {
 	seen := map[layout.PackageID]bool{}
 	var u []resolve.Package
-	var errs []error
 	for _, pkg := range p.s.index.Usable() {
+		if p.unmounted(pkg) {
+			// Its files are not readable. A source that has it offers the same metadata (the
+			// build-id names the content); otherwise it waits for the mount this plan makes.
+			if _, ok := p.sources[pkg.ID]; !ok {
+				p.planMount(pkg, "")
+				p.unreadable[pkg.ID] = fmt.Errorf("%s is not mounted (zfs mount %s)", pkg.Dataset, pkg.Dataset)
+				p.warn("store package %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.Dataset)
+			}
+			continue
+		}
 		m, err := p.e.meta.Read(pkg)
 		if err != nil {
-			errs = append(errs, err)
+			p.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, err)
+			p.warn("store package %s is left out of dependency resolution: %v", pkg.Dataset, err)
 			continue
 		}
 		seen[pkg.ID] = true
 		u = append(u, toResolve(pkg.ID, m.Manifest, m.Deps))
 	}
-	for _, id := range slices.SortedFunc(maps.Keys(p.sources), func(a, b layout.PackageID) int {
-		if a.Less(b) {
-			return -1
-		}
-		return 1
-	}) {
+	for _, id := range slices.SortedFunc(maps.Keys(p.sources), comparePackageID) {
 		if seen[id] {
 			continue
 		}
 		sp := p.sources[id]
 		u = append(u, toResolve(id, sp.Manifest, sp.Deps))
 	}
-	return u, errors.Join(errs...)
+	return u, nil
 }
 
 func toResolve(id layout.PackageID, m pkgmeta.Manifest, d pkgmeta.Deps) resolve.Package {
@@ -496,20 +646,28 @@ func (p *planner) planEnv(se *spec.Environment) {
 	want := realizeDigest(lockDigest, se.ConflictPolicy)
 	props := envProps(se)
 	if es == nil {
+		if !p.checkLen(fmt.Sprintf("environment %q", se.Name), []string{ds}, posOf(se.DeclRange)) {
+			return
+		}
 		all := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindEnv}
 		maps.Copy(all, props)
 		p.envSteps = append(p.envSteps, Step{Kind: KindCreate, Action: Add, Group: group, Target: ds, Summary: "create " + ds,
-			Source: posOf(se.DeclRange), Create: &CreateStep{Dataset: ds, Props: all}})
+			Reason: "declared, not in the store yet", Source: posOf(se.DeclRange), Create: &CreateStep{Dataset: ds, Props: all}})
 	} else {
 		set := map[string]string{}
-		for k, v := range props {
-			if cur, _ := es.ds.Local(k); cur != v {
-				set[k] = v
+		var why []string
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			if cur, _ := es.ds.Local(k); cur != props[k] {
+				set[k] = props[k]
+				if cur == "" {
+					cur = "unset"
+				}
+				why = append(why, fmt.Sprintf("%s is %s", k, cur))
 			}
 		}
 		if len(set) > 0 {
 			p.envSteps = append(p.envSteps, Step{Kind: KindSetProps, Action: Change, Group: group, Target: ds,
-				Summary: "set " + describeProps(set), Source: posOf(se.DeclRange), Props: &PropsStep{Dataset: ds, Set: set}})
+				Summary: "set " + describeProps(set), Reason: strings.Join(why, ", "), Source: posOf(se.DeclRange), Props: &PropsStep{Dataset: ds, Set: set}})
 		}
 	}
 
@@ -547,19 +705,23 @@ func (p *planner) planEnv(se *spec.Environment) {
 		} else {
 			target = maxK + 1
 			newLock = lock
-			p.planRealize(se, group, target, lock, want)
+			p.planRealize(se, group, target, lock, want, realizeReason(es, gens, lockDigest, se))
 		}
 	}
 
 	script := activateScript(se.Name, p.l.Path(ds))
 	unpin := es != nil && es.pinned != 0 && !respectPin
 	if es == nil || es.current != target || !es.hasActivate || string(es.activate) != script || unpin {
-		reason := ""
+		var reason string
 		switch {
 		case unpin:
 			reason = fmt.Sprintf("the configuration changed since the rollback to gen-%d", es.pinned)
 		case es != nil && es.current != 0 && es.current != target:
 			reason = fmt.Sprintf("current is gen-%d", es.current)
+		case es == nil || es.current == 0:
+			reason = "no generation is current yet"
+		default:
+			reason = "the activate script is missing or differs"
 		}
 		p.envSteps = append(p.envSteps, Step{Kind: KindActivate, Action: actionFor(es == nil || es.current == 0), Group: group,
 			Target: filepath.Join(p.l.Path(ds), layout.CurrentLink), Summary: "activate " + layout.GenerationName(target), Reason: reason,
@@ -602,22 +764,77 @@ func describeProps(m map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func (p *planner) planRealize(se *spec.Environment, group string, k int, lock *pkgmeta.Lock, digest string) {
+// realizeReason says why an environment needs a new generation.
+func realizeReason(es *envState, gens []*genState, lockDigest string, se *spec.Environment) string {
+	var complete []*genState
+	for _, g := range gens {
+		if g.complete {
+			complete = append(complete, g)
+		}
+	}
+	if len(complete) == 0 {
+		return "no generation yet"
+	}
+	var cur *genState
+	if es != nil {
+		cur = es.gen(es.current)
+	}
+	if cur == nil {
+		cur = complete[len(complete)-1]
+	}
+	if es != nil && es.pinned != 0 {
+		return fmt.Sprintf("the configuration changed since the rollback to gen-%d, and no generation is built from it", es.pinned)
+	}
+	have, _ := cur.ds.Local(layout.PropLockDigest)
+	if have != lockDigest {
+		return fmt.Sprintf("the lock of profile %s changed since %s was built", se.Profile, cur.name())
+	}
+	return fmt.Sprintf("conflict_policy changed to %q since %s was built", se.ConflictPolicy, cur.name())
+}
+
+func (p *planner) planRealize(se *spec.Environment, group string, k int, lock *pkgmeta.Lock, digest, reason string) {
 	sp, _ := p.cfg.Profile(se.Profile)
 	order := priorityOrder(sp, lock)
-	var pkgs []string
+	var pkgs, snaps []string
 	for _, id := range order {
 		pkgs = append(pkgs, id.Path())
+		snaps = append(snaps, p.l.Package(id)+"@"+layout.SnapInstalled)
 	}
-	if err := p.checkMerge(se, order); err != nil {
-		p.fail("environment %q (%s): %w", se.Name, posOf(se.DeclRange), err)
+	gen := p.l.Generation(se.Name, k)
+	tag := layout.HoldTag(se.Name, k)
+	src := posOf(se.DeclRange)
+	if !p.checkLen(fmt.Sprintf("generation %d of environment %q", k, se.Name), append(p.l.EnvNames(se.Name, k), tag), src) {
 		return
 	}
-	p.envSteps = append(p.envSteps, Step{Kind: KindRealize, Action: Add, Group: group, Target: p.l.Generation(se.Name, k),
+	deferred, err := p.checkMerge(se, order)
+	if err != nil {
+		p.fail("environment %q (%s): %w", se.Name, src, err)
+		return
+	}
+	if len(deferred) > 0 {
+		p.plan.Notes = append(p.plan.Notes, fmt.Sprintf("environment %s: %s not mounted, so file conflicts are checked when %s is realized rather than now", se.Name, strings.Join(deferred, ", "), layout.GenerationName(k)))
+	}
+	p.realizing[tag] = snaps
+	p.envSteps = append(p.envSteps, Step{Kind: KindRealize, Action: Add, Group: group, Target: gen,
 		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, plural(len(pkgs), "package")),
-		Source:  posOf(se.DeclRange),
+		Reason:  reason, Source: src,
 		Realize: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
 			RealizeDigest: digest, Policy: string(se.ConflictPolicy), Packages: pkgs}})
+}
+
+// planMount plans mounting a package a realize needs that is not mounted (an interrupted GC
+// unmounts its candidates; so can someone by hand).
+func (p *planner) planMount(pkg *store.Package, env string) {
+	if p.mounts[pkg.Dataset] {
+		return
+	}
+	p.mounts[pkg.Dataset] = true
+	reason := "not mounted, and environment " + env + " is realized from its files"
+	if env == "" {
+		reason = "not mounted, so dependency resolution cannot read it"
+	}
+	p.mountSteps = append(p.mountSteps, Step{Kind: KindMount, Action: Change, Group: "Store " + p.l.Root, Target: pkg.Dataset,
+		Summary: "mount " + pkg.Dataset, Reason: reason, Mount: pkg.Dataset})
 }
 
 // priorityOrder orders a lock's packages for merging: the profile's packages in declaration
@@ -657,14 +874,61 @@ func priorityOrder(sp *spec.Profile, lock *pkgmeta.Lock) []layout.PackageID {
 }
 
 func (p *planner) planPrune(env, group string, g *genState, reason string, src *Pos) {
-	st := &PruneStep{Env: env, Generation: g.k, Dataset: g.ds.Name, Tag: layout.HoldTag(env, g.k)}
-	for _, id := range lockIDs(g.lock) {
-		snap := p.l.Package(id) + "@" + layout.SnapInstalled
-		st.Snapshots = append(st.Snapshots, snap)
+	if what := notOurs(p.s.obs.tree, g.ds.Name); len(what) > 0 {
+		p.fail("environment %q: %s is beyond keep_generations but cannot be pruned: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away, or destroy it yourself)", env, g.ds.Name, strings.Join(what, "; "))
+		p.retained = append(p.retained, g)
+		return
+	}
+	st := &PruneStep{Env: env, Generation: g.k, Dataset: g.ds.Name, Tag: layout.HoldTag(env, g.k), Snapshots: p.heldSnapshots(g)}
+	for _, snap := range st.Snapshots {
 		p.released[snap]++
 	}
 	p.envSteps = append(p.envSteps, Step{Kind: KindPrune, Action: Remove, Group: group, Target: g.ds.Name,
 		Summary: "prune " + g.name(), Reason: reason, Source: src, Prune: st})
+}
+
+// heldSnapshots returns the package snapshots generation g holds: those its lock names, or, when
+// its lock cannot be read, those that carry its tag (asking ZFS, once per plan).
+func (p *planner) heldSnapshots(g *genState) []string {
+	var snaps []string
+	if g.lock != nil {
+		for _, id := range lockIDs(g.lock) {
+			snaps = append(snaps, p.l.Package(id)+"@"+layout.SnapInstalled)
+		}
+		return snaps
+	}
+	tags, err := p.heldBy()
+	if err != nil {
+		p.fail("reading the holds of %s, whose lock is unreadable (%v): %w", g.ds.Name, g.lockErr, err)
+		return nil
+	}
+	tag := layout.HoldTag(g.env, g.k)
+	for _, snap := range slices.Sorted(maps.Keys(tags)) {
+		if slices.Contains(tags[snap], tag) {
+			snaps = append(snaps, snap)
+		}
+	}
+	return snaps
+}
+
+// heldBy returns the hold tags of every package snapshot that has holds, in one `zfs holds`, the
+// first time it is asked.
+func (p *planner) heldBy() (map[string][]string, error) {
+	if p.tagged != nil || p.taggedErr != nil {
+		return p.tagged, p.taggedErr
+	}
+	var held []string
+	for _, pkg := range p.s.index.All() {
+		if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
+			held = append(held, pkg.Installed.Name)
+		}
+	}
+	p.tagged = map[string][]string{}
+	if len(held) == 0 {
+		return p.tagged, nil
+	}
+	p.tagged, p.taggedErr = p.e.ZFS.Holds(p.ctx, held...)
+	return p.tagged, p.taggedErr
 }
 
 // activateScript is the stable script that puts an environment's current generation on PATH. It
@@ -700,29 +964,33 @@ func (p *planner) planRemovals() {
 		if _, declared := p.cfg.Environment(name); declared || !es.managed {
 			continue
 		}
-		if es.preventDestroy {
-			p.fail("environment %q is no longer declared, but it was declared with prevent_destroy = true; declare it again with prevent_destroy = false and apply before removing it", name)
+		keep := func() {
 			for _, g := range es.gens {
 				if g.managed && g.complete {
 					p.retained = append(p.retained, g)
 				}
 			}
+		}
+		if es.preventDestroy {
+			p.fail("environment %q is no longer declared, but it was declared with prevent_destroy = true; declare it again with prevent_destroy = false and apply before removing it", name)
+			keep()
+			continue
+		}
+		if what := notOurs(p.s.obs.tree, es.ds.Name); len(what) > 0 {
+			p.fail("environment %q is no longer declared, but %s cannot be removed: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away or destroy it yourself, or declare the environment again)", name, es.ds.Name, strings.Join(what, "; "))
+			keep()
 			continue
 		}
 		st := &RemoveStep{Dataset: es.ds.Name, Release: map[string][]string{}}
 		for _, g := range es.gens {
-			if !g.managed {
-				p.fail("environment %q cannot be removed: it holds %s, which is not managed by axiom-reconcile", name, g.ds.Name)
-				continue
-			}
 			tag := layout.HoldTag(name, g.k)
-			for _, id := range lockIDs(g.lock) {
-				snap := p.l.Package(id) + "@" + layout.SnapInstalled
+			for _, snap := range p.heldSnapshots(g) {
 				st.Release[tag] = append(st.Release[tag], snap)
 				p.released[snap]++
 			}
 		}
 		p.removals++
+		p.removed[es.ds.Name] = true
 		p.removeSteps = append(p.removeSteps, Step{Kind: KindRemoveEnv, Action: Remove, Group: "Environment " + name, Target: es.ds.Name,
 			Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, plural(len(es.gens), "generation")), Reason: "no longer declared", Remove: st})
 	}
@@ -731,7 +999,12 @@ func (p *planner) planRemovals() {
 		if _, declared := p.cfg.Profile(name); declared || !ps.managed {
 			continue
 		}
+		if what := notOurs(p.s.obs.tree, ps.ds.Name); len(what) > 0 {
+			p.fail("profile %q is no longer declared, but %s cannot be removed: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away or destroy it yourself, or declare the profile again)", name, ps.ds.Name, strings.Join(what, "; "))
+			continue
+		}
 		p.removals++
+		p.removed[ps.ds.Name] = true
 		p.removeSteps = append(p.removeSteps, Step{Kind: KindRemoveProfile, Action: Remove, Group: "Profile " + name, Target: ps.ds.Name,
 			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Remove: &RemoveStep{Dataset: ps.ds.Name}})
 	}
@@ -742,51 +1015,67 @@ func (p *planner) planRemovals() {
 
 // ---- holds ----------------------------------------------------------------------------------
 
-// planHolds compares the holds every existing generation should have on its packages with the
-// observed hold counts and, only where they differ, asks ZFS for the tags (one process) to place
-// what is missing and release what an interrupted pass leaked (tags of generations that do not
-// exist). Tags that are not axiom-env:<env>:<K> belong to someone else and are never touched.
+// planHolds compares the holds every generation that stays should have on its packages with the
+// observed hold counts and, where they differ, and on the packages a new generation will hold,
+// asks ZFS for the tags (one process) to place what is missing and release what an interrupted
+// pass leaked (tags of generations that do not exist). Tags that are not axiom-env:<env>:<K>
+// belong to someone else and are never touched. A generation whose lock is unreadable has its
+// own tag left alone wherever it is (it exists, so its tag is live); it blocks nothing else.
+// A generation that stays and names a package that is gone is an error; one the plan prunes or
+// removes is not checked.
 func (p *planner) planHolds() {
 	expected := map[string]map[string]bool{} // snapshot -> tags
 	live := map[string]bool{}                // tags of existing generations
-	unreadable := false
 	for _, es := range p.s.envs {
 		for _, g := range es.gens {
-			tag := layout.HoldTag(es.name, g.k)
-			live[tag] = true
-			if !g.complete {
-				continue
-			}
-			if g.lock == nil {
-				unreadable = true
-				continue
-			}
-			for _, id := range lockIDs(g.lock) {
-				snap := p.l.Package(id) + "@" + layout.SnapInstalled
-				if expected[snap] == nil {
-					expected[snap] = map[string]bool{}
-				}
-				expected[snap][tag] = true
-			}
+			live[layout.HoldTag(es.name, g.k)] = true
 		}
 	}
-	var check []string
+	for _, g := range p.retained {
+		if g.lock == nil {
+			continue
+		}
+		tag := layout.HoldTag(g.env, g.k)
+		for _, id := range lockIDs(g.lock) {
+			snap := p.l.Package(id) + "@" + layout.SnapInstalled
+			if expected[snap] == nil {
+				expected[snap] = map[string]bool{}
+			}
+			expected[snap][tag] = true
+		}
+	}
+	for _, snap := range slices.Sorted(maps.Keys(expected)) {
+		if _, ok := p.s.obs.tree.Get(snap); !ok {
+			var users []string
+			for tag := range expected[snap] {
+				users = append(users, tag)
+			}
+			slices.Sort(users)
+			p.fail("a generation that stays uses %s, which does not exist (holds expected: %s)", snap, strings.Join(users, ", "))
+		}
+	}
+	checking := map[string]bool{}
 	for _, pkg := range p.s.index.All() {
 		if pkg.Installed == nil {
 			continue
 		}
 		if int(pkg.Installed.UserRefs) != len(expected[pkg.Installed.Name]) {
-			check = append(check, pkg.Installed.Name)
+			checking[pkg.Installed.Name] = true
 		}
 	}
-	for snap := range expected {
-		if _, ok := p.s.obs.tree.Get(snap); !ok {
-			p.fail("a generation uses %s, which does not exist", snap)
+	// A tag of a generation about to be built that an interrupted pass left behind would make
+	// its hold fail: look at what those packages carry too.
+	for _, snaps := range p.realizing {
+		for _, snap := range snaps {
+			if d, ok := p.s.obs.tree.Get(snap); ok && d.UserRefs > 0 {
+				checking[snap] = true
+			}
 		}
 	}
-	if len(check) == 0 {
+	if len(checking) == 0 {
 		return
 	}
+	check := slices.Sorted(maps.Keys(checking))
 	tags, err := p.e.ZFS.Holds(p.ctx, check...)
 	if err != nil {
 		p.fail("reading holds: %w", err)
@@ -797,7 +1086,7 @@ func (p *planner) planHolds() {
 		have := map[string]bool{}
 		for _, tag := range tags[snap] {
 			have[tag] = true
-			if !expected[snap][tag] && !live[tag] && isOurTag(tag) && !unreadable {
+			if !expected[snap][tag] && !live[tag] && isOurTag(tag) {
 				st.Release[tag] = append(st.Release[tag], snap)
 			}
 		}

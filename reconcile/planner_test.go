@@ -932,6 +932,9 @@ func TestGCRemovesEmptyParents(t *testing.T) {
 	w.apply(defaults)
 }
 
+// More collectable packages than the deletion budget: plan and apply collect none and warn (so
+// the plan after a successful apply is empty), naming the count, the budget and the fix; `gc`
+// fails and collects nothing, unless --max-deletes allows them.
 func TestGCDeletionBudget(t *testing.T) {
 	w := newWorld(t, "", profileHCL("p", "make", "zlib")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", 1))
 	w.apply(defaults) // zlib created at 12:00
@@ -943,37 +946,47 @@ func TestGCDeletionBudget(t *testing.T) {
 	zlib, ncurses := w.pkgDataset("zlib/1.3.1/1"), w.pkgDataset("ncurses/6.4.0/1")
 	w.clk.t = w.clk.t.Add(3 * time.Hour)
 
-	// One deletion a pass: the oldest first (zlib, although ncurses sorts first by name).
+	const warning = "2 unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = 1); none are collected. Collect them with `axiom-reconcile gc --max-deletes 2`, or raise gc.max_deletes"
 	plan := w.mustPlan(defaults)
-	gc := stepsOf(plan, KindGC)
-	if len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib}) {
-		t.Fatalf("want zlib alone collected:\n%s", humanPlan(plan))
+	if !plan.Empty() || !slices.Contains(plan.Warnings, warning) {
+		t.Fatalf("want no steps and the warning %q:\n%s", warning, humanPlan(plan))
 	}
-	const note = "1 more unreferenced packages are collectable; the deletion budget (gc.max_deletes = 1, or --max-deletes) leaves them for a later pass"
-	if !slices.Contains(plan.Notes, note) {
-		t.Fatalf("notes %q", plan.Notes)
+	if !strings.Contains(humanPlan(plan), "Warning: "+warning) {
+		t.Fatalf("the human plan does not show the warning:\n%s", humanPlan(plan))
 	}
-	if s, err := w.e.Explain(bg, w.cfg(), ncurses, defaults); err != nil || !strings.Contains(s, "is kept: the deletion budget is spent on older packages this pass") {
+	if s, err := w.e.Explain(bg, w.cfg(), ncurses, defaults); err != nil || !strings.Contains(s, "is kept: 2 packages are collectable, more than the deletion budget of 1 (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes 2`") {
 		t.Fatalf("explain: %s, %v", s, err)
 	}
 	// --max-deletes raises it.
-	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: 2}), KindGC); len(gc) != 1 || len(gc[0].GC.Packages) != 2 {
+	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: 2}), KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib, ncurses}) {
 		t.Fatalf("with --max-deletes 2: %v", gc)
 	}
-	// --max-deletes 0 collects nothing.
-	if p := w.mustPlan(PlanOptions{MaxDeletes: 0}); !p.Empty() || !strings.Contains(strings.Join(p.Notes, "\n"), "2 more unreferenced packages") {
-		t.Fatalf("with --max-deletes 0:\n%s", humanPlan(p))
+	// apply collects nothing, and the plan after it is empty.
+	w.apply(defaults)
+	if !w.exists(zlib) || !w.exists(ncurses) {
+		t.Fatal("apply collected packages beyond the budget")
 	}
 
-	if _, _, err := w.e.Apply(bg, w.cfg(), defaults); err != nil {
-		t.Fatal(err)
+	// gc over the budget fails and collects nothing.
+	gcOnly := PlanOptions{MaxDeletes: -1, GCOnly: true}
+	calls := w.m.Calls
+	_, _, err := w.e.Apply(bg, w.cfg(), gcOnly)
+	wantPlanError(t, err, "gc would collect 2 unreferenced packages, more than the deletion budget of 1 (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes 2")
+	if w.m.Calls != calls || !w.exists(zlib) || !w.exists(ncurses) {
+		t.Fatal("gc over the budget changed something")
 	}
-	if w.exists(zlib) || !w.exists(ncurses) {
-		t.Fatal("the first pass did not collect exactly zlib")
+	// gc --explain still explains.
+	if s, err := w.e.Explain(bg, w.cfg(), zlib, gcOnly); err != nil || !strings.Contains(s, "more than the deletion budget of 1") {
+		t.Fatalf("explain: %s, %v", s, err)
 	}
-	plan = w.apply(defaults)
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{ncurses}) {
-		t.Fatalf("the second pass:\n%s", humanPlan(plan))
+	// gc --max-deletes 2 collects both, oldest first.
+	plan, _, err = w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: 2, GCOnly: true})
+	must(t, err)
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib, ncurses}) || w.exists(zlib) || w.exists(ncurses) {
+		t.Fatalf("gc --max-deletes 2:\n%s", humanPlan(plan))
+	}
+	if p := w.mustPlan(defaults); !p.Empty() || len(p.Warnings) != 0 {
+		t.Fatalf("plan after gc:\n%s", humanPlan(p))
 	}
 }
 
@@ -987,12 +1000,36 @@ func TestGCBudgetAfterRemovals(t *testing.T) {
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindRemoveProfile}) {
 		t.Fatalf("steps %v:\n%s", got, humanPlan(plan))
 	}
-	if !strings.Contains(strings.Join(plan.Notes, "\n"), "1 more unreferenced packages are collectable") {
-		t.Fatalf("notes %q", plan.Notes)
+	if !strings.Contains(strings.Join(plan.Warnings, "\n"), "1 unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = 1, 1 of it spent on removals)") {
+		t.Fatalf("warnings %q", plan.Warnings)
 	}
 	plan = w.mustPlan(PlanOptions{MaxDeletes: 2})
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindRemoveProfile, KindGC}) {
 		t.Fatalf("with --max-deletes 2, steps %v:\n%s", got, humanPlan(plan))
+	}
+}
+
+// `gc` plans no removals, so undeclared profiles and environments neither cost it budget nor
+// fail it.
+func TestGCOnlyIgnoresRemovals(t *testing.T) {
+	others := profileHCL("q", "ncurses") + profileHCL("r", "ncurses")
+	w := newWorld(t, "", profileHCL("p", "make", "zlib")+others+gcHCL("1h", 1))
+	w.apply(defaults)
+	w.write("main.hcl", profileHCL("p", "make")+others+gcHCL("1h", 1))
+	w.apply(defaults) // zlib is unreferenced now, within the grace period
+	zlib := w.pkgDataset("zlib/1.3.1/1")
+	w.write("main.hcl", profileHCL("p", "make")+gcHCL("1h", 1)) // q and r: 2 removals, budget 1
+	w.clk.t = w.clk.t.Add(2 * time.Hour)
+	if _, err := w.plan(defaults); err == nil || !strings.Contains(err.Error(), "remove 2 profiles and environments") {
+		t.Fatalf("the full plan should be over the budget: %v", err)
+	}
+	plan, _, err := w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: -1, GCOnly: true})
+	must(t, err)
+	if got := kinds(plan); !slices.Equal(got, []Kind{KindGC}) || !slices.Equal(plan.Steps[0].GC.Packages, []string{zlib}) || w.exists(zlib) {
+		t.Fatalf("gc with 2 removals pending and a budget of 1:\n%s", humanPlan(plan))
+	}
+	if !w.exists(testRoot+"/profiles/q") || !w.exists(testRoot+"/profiles/r") {
+		t.Fatal("gc removed a profile")
 	}
 }
 

@@ -5,6 +5,7 @@ package reconcile
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -254,31 +255,132 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	}
 	checkRetained()
 
-	// python 3.11.9 is still used by gen-2; bash 5.2.21 too. Nothing is collectable within the
-	// grace period; gen-1's python 3.12.4 is used again by gen-3.
-	gc, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1, GCOnly: true})
-	must(t, err)
-	if !gc.Empty() {
-		t.Fatalf("GC within the grace period:\n%s", planText(gc))
+	// GC. Packages were created about now; the engine's clock moves instead.
+	t0 := clk.t
+	py311 := func() string {
+		t.Helper()
+		tree, err := c.Observe(bg, root+"/store/pkg/python/3.11.9")
+		must(t, err)
+		for _, d := range tree.Datasets {
+			if d.Type == zfs.Filesystem && strings.Count(strings.TrimPrefix(d.Name, root+"/store/pkg/"), "/") == 3 {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	explain := func(ds string, opt PlanOptions) string {
+		t.Helper()
+		s, err := e.Explain(bg, loadConfig(t, cfgDir, root, mp), ds, opt)
+		must(t, err)
+		return s
+	}
+	python311 := py311()
+	if python311 == "" {
+		t.Fatal("python 3.11.9 is not in the store")
 	}
 
-	// Drop the py environment's old generation by keeping one, then pass the grace period.
+	// Past the grace period, a package only a retained generation uses (python 3.11.9: py/gen-2;
+	// the profile now locks 3.12) is kept, by apply and by gc alike.
+	clk.t = t0.Add(25 * time.Hour)
+	for _, opt := range []PlanOptions{{MaxDeletes: -1}, {MaxDeletes: -1, GCOnly: true}} {
+		p, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), opt)
+		must(t, err)
+		if !p.Empty() {
+			t.Fatalf("GC (gc only: %v) past the grace period collects what a retained generation uses:\n%s", opt.GCOnly, planText(p))
+		}
+		if s := explain(python311, opt); !strings.Contains(s, "is kept: it is referenced by generation "+root+"/env/py/gen-2") {
+			t.Fatalf("explain: %s", s)
+		}
+	}
+
+	// Within the grace period, an unreferenced package is kept: keep one generation (gen-2 goes,
+	// and with it the last reference to python 3.11.9) an hour after the packages were made.
 	p := filepath.Join(cfgDir, "environments.hcl")
 	b, err := os.ReadFile(p)
 	must(t, err)
 	must(t, os.WriteFile(p, []byte(strings.Replace(string(b), "keep_generations = 2", "keep_generations = 1", 1)), 0o644))
-	clk.t = clk.t.Add(25 * time.Hour)
-	plan = apply("keep one generation, past the grace period")
-	text := planText(plan)
-	if !strings.Contains(text, "prune gen-2") || !strings.Contains(text, "python 3.11.9-1") {
-		t.Fatalf("expected gen-2 pruned and python 3.11.9 collected:\n%s", text)
+	clk.t = t0.Add(time.Hour)
+	plan = apply("keep one generation, within the grace period")
+	if text := planText(plan); !strings.Contains(text, "prune gen-2") || len(stepsOf(plan, KindGC)) != 0 {
+		t.Fatalf("expected gen-2 pruned and nothing collected:\n%s", text)
+	}
+	if py311() != python311 {
+		t.Fatal("python 3.11.9 was collected within the grace period")
+	}
+	if s := explain(python311, PlanOptions{MaxDeletes: -1}); !strings.Contains(s, "is kept: it is within the grace period until ") {
+		t.Fatalf("explain: %s", s)
+	}
+	checkRetained()
+
+	// Past the grace period it is collectable, and only it. A shell whose working directory is
+	// inside it keeps GC from unmounting it: it is skipped as busy, left whole (its snapshot
+	// too, so it is not half-destroyed), and collected once the shell is gone.
+	clk.t = t0.Add(25 * time.Hour)
+	gcPlan, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{MaxDeletes: -1})
+	must(t, err)
+	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{python311}) {
+		t.Fatalf("want python 3.11.9 alone collected:\n%s", planText(gcPlan))
+	}
+	if s := explain(python311, PlanOptions{MaxDeletes: -1}); !strings.Contains(s, "is collectable") {
+		t.Fatalf("explain: %s", s)
+	}
+	shell := exec.Command("sleep", "600")
+	shell.Dir = filepath.Join(mp, strings.TrimPrefix(python311, root+"/"), "root")
+	must(t, shell.Start())
+	_, done, err := e.Apply(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{MaxDeletes: -1})
+	_ = shell.Process.Kill()
+	_ = shell.Wait()
+	must(t, err)
+	if done.Skipped[python311] != zfs.SkipBusy {
+		t.Fatalf("GC with a shell inside the package: skipped %v", done.Skipped)
+	}
+	tree, err = c.Observe(bg, python311)
+	must(t, err)
+	if _, ok := tree.Get(python311 + "@installed"); !ok {
+		t.Fatalf("the busy package lost its @installed: %v", tree.Datasets)
+	}
+	if d, _ := tree.Get(python311); d == nil || d.Unmounted {
+		t.Fatalf("the busy package is not mounted any more: %+v", d)
+	}
+	plan = apply("past the grace period")
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{python311}) || py311() != "" {
+		t.Fatalf("python 3.11.9 was not collected past the grace period:\n%s", planText(plan))
+	}
+	checkRetained()
+
+	// Removing an environment and a profile never takes unmanaged datasets inside them along:
+	// the plan fails naming them, and nothing is destroyed; once they are moved away, the
+	// removal goes ahead.
+	extra := filepath.Join(cfgDir, "extra.hcl")
+	must(t, os.WriteFile(extra, []byte("profile \"notes\" {\n  package \"make\" {}\n}\nenvironment \"scratch\" {\n  profile = \"notes\"\n}\n"), 0o644))
+	apply("an extra environment and profile")
+	inside := []string{root + "/env/scratch/mine", root + "/profiles/notes/mine"}
+	for _, n := range inside {
+		must(t, c.Create(bg, n, zfs.CreateOptions{Props: zfs.Props{"axiom:note": "not yours"}}))
+	}
+	must(t, os.Remove(extra))
+	cfg = loadConfig(t, cfgDir, root, mp)
+	_, _, err = e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+	for _, n := range inside {
+		if err == nil || !strings.Contains(err.Error(), n+" is not managed by axiom-reconcile") {
+			t.Fatalf("removing what holds %s: %v", n, err)
+		}
 	}
 	tree, err = c.Observe(bg, root)
 	must(t, err)
-	for _, d := range tree.Datasets {
-		if strings.Contains(d.Name, "/store/pkg/python/3.11.9") {
-			t.Fatalf("%s survived GC", d.Name)
+	for _, n := range append(inside, root+"/env/scratch/gen-1", root+"/profiles/notes") {
+		if _, ok := tree.Get(n); !ok {
+			t.Fatalf("%s was destroyed", n)
 		}
+	}
+	for _, n := range inside {
+		must(t, c.Rename(bg, n, strings.TrimSuffix(root, "/axiom")+"/kept-"+filepath.Base(filepath.Dir(n)), zfs.RenameOptions{}))
+	}
+	apply("the extra environment and profile removed")
+	tree, err = c.Observe(bg, root)
+	must(t, err)
+	if _, ok := tree.Get(root + "/env/scratch"); ok {
+		t.Fatal("env/scratch survived its removal")
 	}
 	checkRetained()
 	f.check(t, c)
@@ -286,6 +388,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 
 func TestStalePlanRefusedReal(t *testing.T) {
 	e, c, root, mp := realEngine(t)
+	f := plantForeign(t, c, root, mp)
 	dir := t.TempDir()
 	copyDir(t, filepath.Join("..", "examples"), dir)
 	cfgDir := filepath.Join(dir, "workstation")
@@ -295,13 +398,13 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.json")
 	must(t, plan.Save(path))
 
-	// The state moves: someone creates the root meanwhile.
-	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp}}))
+	// The state moves: someone creates a dataset in the tree meanwhile.
+	must(t, c.Create(bg, root+"/env/someone", zfs.CreateOptions{}))
 	saved, err := LoadPlan(path)
 	must(t, err)
 	_, err = e.ApplySaved(bg, cfg, saved)
 	var stale *StalePlanError
-	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "dataset "+root+" appeared") {
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "dataset "+root+"/env/someone appeared") {
 		t.Fatalf("stale plan: %v", err)
 	}
 
@@ -334,6 +437,7 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	if !again.Empty() {
 		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))
 	}
+	f.check(t, c)
 }
 
 // mustLock parses a generation's lock copy.

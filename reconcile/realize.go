@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
@@ -22,40 +23,98 @@ import (
 
 // checkMerge merges an environment's packages at plan time, so a conflict fails the plan (listing
 // every conflicting path) rather than the apply. Packages not imported yet are read from their
-// sources' listings.
-func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) error {
+// sources' listings. A store package that is not mounted gets a mount step; it is read from its
+// source's listing if a source has it, and otherwise the check waits for the apply (deferred
+// names those packages).
+func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (deferred []string, err error) {
 	inputs := make([]merge.Input, 0, len(order))
 	for _, id := range order {
 		in := merge.Input{Name: id.Name, Label: id.String()}
-		if pkg, ok := p.s.index.Get(id); ok && pkg.Managed && pkg.Complete {
+		pkg, inStore := p.s.index.Get(id)
+		inStore = inStore && pkg.Managed && pkg.Complete
+		sp, inSource := p.sources[id]
+		switch {
+		case inStore && pkg.Installed != nil && p.unmounted(pkg):
+			p.planMount(pkg, se.Name)
+			if !inSource {
+				deferred = append(deferred, pkg.Dataset)
+				continue
+			}
+			in.Entries = sourceEntries(sp)
+		case inStore:
 			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", pkg.Dataset, err)
+				return nil, fmt.Errorf("reading %s: %w", pkg.Dataset, err)
 			}
 			in.Entries = entries
-		} else if sp, ok := p.sources[id]; ok {
+		case inSource:
 			in.Entries = sourceEntries(sp)
-		} else {
-			return fmt.Errorf("%s is neither in the store nor in a source", id)
+		default:
+			return nil, fmt.Errorf("%s is neither in the store nor in a source", id)
 		}
 		inputs = append(inputs, in)
 	}
-	_, err := merge.Merge(inputs, merge.Policy(se.ConflictPolicy))
-	return err
+	if err := checkReserved(inputs); err != nil {
+		return nil, err
+	}
+	if len(deferred) > 0 {
+		return deferred, nil
+	}
+	_, err = merge.Merge(inputs, merge.Policy(se.ConflictPolicy))
+	return nil, err
+}
+
+func (p *planner) unmounted(pkg *store.Package) bool {
+	d, ok := p.s.obs.tree.Get(pkg.Dataset)
+	return ok && d.Unmounted
+}
+
+// ReservedDir is the directory of a generation the reconciler keeps for itself (the copy of the
+// lock the generation was built from, GenerationLock). A package that ships it is refused with a
+// conflict naming the package, rather than having its files mixed with the reconciler's.
+const ReservedDir = ".axiom"
+
+// ReservedError is a package shipping the generation's reserved directory.
+type ReservedError struct {
+	Package string
+	Path    string
+}
+
+func (e *ReservedError) Error() string {
+	return fmt.Sprintf("package %s ships %s, which conflicts with the directory axiom-reconcile reserves in every generation for the lock it was built from (%s); the package cannot be realized until it moves that file", e.Package, e.Path, layout.GenerationLock)
+}
+
+// checkReserved refuses packages that ship ReservedDir, as a file, link or directory.
+func checkReserved(inputs []merge.Input) error {
+	var errs []error
+	for _, in := range inputs {
+		for _, e := range in.Entries {
+			if e.Path == ReservedDir || strings.HasPrefix(e.Path, ReservedDir+"/") {
+				errs = append(errs, &ReservedError{Package: in.Label, Path: e.Path})
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // storeEntries lists a package's root/ tree. Contents are hashed only when another package ships
-// the same path.
+// the same path. Every package axiom-reconcile imports has a root/ (an empty one if it ships no
+// files), so a missing root/ means the package is not mounted or not what it should be: never a
+// package without files.
 func storeEntries(root string) ([]merge.Entry, error) {
+	if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist: the package is not mounted (zfs mount), or is damaged; an imported package always has root/", root)
+	}
 	var out []merge.Entry
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == root && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll // a package without files
-			}
 			return err
 		}
 		if path == root {
+			if !d.IsDir() {
+				return fmt.Errorf("%s is not a directory", root)
+			}
 			return nil
 		}
 		rel, _ := filepath.Rel(root, path)
@@ -150,7 +209,7 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)
 		if held {
-			if rerr := e.ZFS.Release(bg, tag, snaps...); rerr != nil {
+			if rerr := e.releaseTag(bg, tag, snaps); rerr != nil {
 				e.Log.Warn().Err(rerr).Str("tag", tag).Msg("could not release the holds of a failed generation; the next pass will")
 			}
 		}
@@ -167,10 +226,12 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeFilesWriten)
-	if err := e.ZFS.Hold(ctx, tag, snaps...); err != nil {
+	// The tag may be there already, left by an interrupted pass that built this generation number
+	// and died before committing it: hold tolerates that.
+	held = true // from here on, a failure releases the tag wherever it is
+	if err := e.hold(ctx, tag, snaps); err != nil {
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
-	held = true
 	failpoint.Hit(failpoint.RealizeHeld)
 	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
 		return fail(err)
@@ -202,6 +263,9 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		}
 		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries})
 		roots = append(roots, root)
+	}
+	if err := checkReserved(inputs); err != nil {
+		return err
 	}
 	res, err := merge.Merge(inputs, merge.Policy(st.Policy))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -72,6 +73,7 @@ func (e *Engine) Rollback(ctx context.Context, cfg *spec.Config, env string, to 
 			}
 		}
 	}
+	failpoint.Hit(failpoint.RollbackPinned)
 	if err := SwitchLink(s.layout.Path(envDS), layout.CurrentLink, layout.GenerationName(to)); err != nil {
 		return from, to, err
 	}

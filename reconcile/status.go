@@ -28,6 +28,8 @@ type Status struct {
 	Pending   []string `json:"pending"`
 	PlanError string   `json:"plan_error,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	// Warnings are the plan's: what it cannot do and someone should look at.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // PackageCounts counts the store's packages.
@@ -151,6 +153,7 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 		st.Pending = append(st.Pending, step.Action+" "+strings.TrimPrefix(step.Group, "")+": "+step.Summary)
 	}
 	st.Notes = append(st.Notes, plan.Notes...)
+	st.Warnings = plan.Warnings
 	return st, nil
 }
 
@@ -213,6 +216,9 @@ func (st *Status) WriteHuman(w io.Writer) {
 		for _, p := range st.Pending {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
+	}
+	for _, n := range st.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", n)
 	}
 	for _, n := range st.Notes {
 		fmt.Fprintf(w, "Note: %s\n", n)

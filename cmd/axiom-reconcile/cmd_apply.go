@@ -24,8 +24,14 @@ Every step is idempotent and commits with one atomic operation, so an apply that
 successful apply, plan reports no changes.
 
 Removing profiles and environments that are no longer declared counts against the deletion budget
-(gc.max_deletes, or --max-deletes); a plan over budget is refused. Environments declared with
-prevent_destroy = true are never removed.
+(gc.max_deletes, or --max-deletes); a plan over budget is refused. Packages GC would collect count
+too: when more are collectable than the budget leaves, none are, and a warning says to run
+"axiom-reconcile gc --max-deletes N". Environments declared with prevent_destroy = true are never
+removed; nothing that axiom-reconcile does not own (no local axiom:managed-by) is ever destroyed,
+and a profile, environment or generation holding such a dataset is refused by name.
+
+An old generation that cannot be destroyed because it is in use (a process runs from it) is kept
+with its holds; the other steps still run, and apply exits 1 naming it, so the next pass retries.
 `
 
 type applyOptions struct {
@@ -51,7 +57,7 @@ func applyCommand() command {
 					return runApply(ctx, g, o)
 				case 1:
 					if o.upgrade || o.maxDeletes >= 0 {
-						return usageError{fmt.Errorf("--upgrade and --max-deletes belong to plan when applying a saved plan")}
+						return usageError{fmt.Errorf("--upgrade and --max-deletes belong to plan when applying a saved plan (plan --max-deletes N --out FILE)")}
 					}
 					return runApplySaved(ctx, g, o, args[0])
 				}
@@ -114,6 +120,13 @@ func reportApplied(g *globals, done *reconcile.Applied) {
 	}
 	fmt.Fprintf(g.env.stdout, "\nApplied %d %s in %s (%s).\n", done.Steps, plural(done.Steps, "step", "steps"), done.Duration.Round(1e6), what)
 	for _, n := range slices.Sorted(maps.Keys(done.Skipped)) {
-		fmt.Fprintf(g.env.stdout, "Not collected: %s (%s since the plan)\n", n, done.Skipped[n])
+		why := done.Skipped[n] + " since the plan"
+		if done.Skipped[n] == "busy" {
+			why = "in use: a process has files open or its working directory there"
+		}
+		fmt.Fprintf(g.env.stdout, "Not collected: %s (%s)\n", n, why)
+	}
+	for _, n := range done.Busy {
+		fmt.Fprintf(g.env.stdout, "Not destroyed: %s (in use; kept for the next pass)\n", n)
 	}
 }

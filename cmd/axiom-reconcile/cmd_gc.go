@@ -9,16 +9,21 @@ import (
 )
 
 const gcHelp = `
-GC destroys packages nothing uses any more. Its roots are every declared profile's lock (as on
-disk and as the configuration resolves now) and the lock of every generation of every environment.
+GC destroys packages nothing uses any more. It runs no other step, so its roots are every lock on
+disk: each profile's under profiles/ (declared or not, made by axiom-reconcile or by the axiom
+CLI), what each declared profile resolves to now, and the lock of every generation of every
+environment. If any of those locks cannot be read, GC collects nothing and says which one.
 A package is collected only if it is managed by axiom-reconcile, named by no root, has no user
 hold (each generation holds its packages; the kernel refuses to destroy a held snapshot, whoever
 asks), is not the origin of a clone, and is older than gc.grace_period by its ZFS creation time.
-Parents name/X.Y.Z/rev left empty go too. At most gc.max_deletes (or --max-deletes) packages go in
-one run, oldest first.
+Parents name/X.Y.Z/rev left empty go too. When more packages are collectable than gc.max_deletes
+(or --max-deletes) allows, gc collects none and exits 1, naming the count: run it again with
+--max-deletes N if that is intended. Removing undeclared profiles and environments is apply's job;
+gc neither does it nor counts it.
 
 Where ZFS has channel programs, each batch of candidates is checked again and destroyed inside one
-program, atomically with respect to every other ZFS operation; elsewhere one at a time.
+program, atomically with respect to every other ZFS operation; a package that cannot be unmounted
+(a shell has its working directory in it) is skipped as busy. Elsewhere one at a time.
 
 --dry-run prints what would be collected. --explain DATASET says why a package is kept, or that it
 is collectable.

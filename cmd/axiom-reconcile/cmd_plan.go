@@ -23,21 +23,25 @@ global lock shared, so it waits for (or, without --lock-timeout, refuses to run 
 
 --out FILE saves the plan with a digest of the configuration and its sources and a fingerprint of
 the ZFS state it observed; "axiom-reconcile apply FILE" applies exactly that plan, or refuses it
-if anything moved since.
+if anything moved since. The plan keeps the deletion budget it was made with (gc.max_deletes, or
+--max-deletes N): removing more undeclared profiles and environments than that is refused, and
+when more packages are collectable than the budget leaves, none are (a warning says so; collect
+them with "axiom-reconcile gc --max-deletes N").
 `
 
 type planOptions struct {
-	dir      string
-	out      string
-	json     bool
-	detailed bool
-	upgrade  bool
-	lock     lockFlags
+	dir        string
+	out        string
+	json       bool
+	detailed   bool
+	upgrade    bool
+	maxDeletes int
+	lock       lockFlags
 }
 
 func planCommand() command {
 	return command{
-		name: "plan", args: "[-c DIR] [--out FILE] [--json] [--detailed-exitcode] [--upgrade]",
+		name: "plan", args: "[-c DIR] [--out FILE] [--json] [--detailed-exitcode] [--upgrade] [--max-deletes N]",
 		summary: "show what apply would change", help: planHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o planOptions
@@ -46,6 +50,7 @@ func planCommand() command {
 			fs.BoolVar(&o.json, "json", false, "print the plan as JSON")
 			fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when there are no changes and 2 when there are")
 			fs.BoolVar(&o.upgrade, "upgrade", false, "re-resolve every profile, even where its lock is still valid")
+			maxDeletesFlag(fs, &o.maxDeletes)
 			o.lock.register(fs)
 			return func(ctx context.Context, g *globals, args []string) error {
 				if len(args) > 0 {
@@ -65,7 +70,7 @@ func runPlan(ctx context.Context, g *globals, o planOptions) error {
 	var plan *reconcile.Plan
 	err = withShared(ctx, g, o.lock, "plan -c "+o.dir, func() error {
 		var err error
-		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: -1})
+		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: o.maxDeletes})
 		return err
 	})
 	if err != nil {

@@ -22,8 +22,11 @@ import (
 
 // Configuration A builds the tree; B changes it in every way a pass can: a new package, a new
 // generation, a pin to drop, a prune, an environment and a profile to remove, and GC. Before B,
-// the test also leaves what an earlier crash would: a temporary dataset, a leaked hold and a
-// missing one.
+// the test also leaves what an earlier crash (or someone) would: a temporary dataset, a leftover
+// temporary file, a leaked hold and a missing one, a property drifted, a package unmounted. C
+// prunes and removes once more, for the points after a prune's or a removal's destroy (a pass
+// killed before them has nothing left to prune or remove). D builds a second generation to roll
+// back to, and the `rollback` command is killed at its own points.
 const crashConfigA = `
 store {
   dataset    = "%ROOT%"
@@ -57,23 +60,63 @@ environment "dev" {
   profile          = "tools"
   keep_generations = 1
 }
+environment "extra" { profile = "tools" }
 gc { grace_period = "0s" }
 `
 
-// phaseB are the failpoints only the second configuration reaches, in the order it reaches them.
-var phaseB = []string{
-	failpoint.TempCleaned, failpoint.HoldsRepaired, failpoint.ActivateUnpinned,
-	failpoint.PruneReleased, failpoint.PruneDestroyed, failpoint.RemoveEnvReleased,
-	failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCBatch,
+const crashConfigC = `
+store {
+  dataset    = "%ROOT%"
+  mountpoint = "%MP%"
 }
+source "samples" { path = "%PKGS%" }
+profile "tools" {
+  package "vim" { version = "~9.0" }
+}
+environment "dev" {
+  profile          = "tools"
+  keep_generations = 1
+}
+gc { grace_period = "0s" }
+`
 
-// TestCrashAtEveryFailpointReal kills `axiom-reconcile apply` with SIGKILL at every failpoint and
-// requires it to converge. The crashes are chained, in the order a pass reaches the points: each
-// run after a crash must get past the debris the crash left (or it fails the test, instead of
-// being killed at its own point), and a final apply must succeed with an empty plan after it (so
-// no temporary dataset, no leaked or missing hold, no generation missing a package remains).
+const crashConfigD = `
+store {
+  dataset    = "%ROOT%"
+  mountpoint = "%MP%"
+}
+source "samples" { path = "%PKGS%" }
+profile "tools" {
+  package "vim" { version = "~9.1" }
+}
+environment "dev" {
+  profile          = "tools"
+  keep_generations = 2
+}
+gc { grace_period = "0s" }
+`
+
+// The failpoints only the later configurations reach, in the order they reach them; every other
+// one must be reached by configuration A.
+var (
+	phaseB = []string{
+		failpoint.TempCleaned, failpoint.FilesCleaned, failpoint.HoldsReleased, failpoint.Mounted, failpoint.PropsSet, failpoint.ActivateUnpinned, failpoint.PruneDestroyed,
+		failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCUnmounted, failpoint.GCBatch,
+	}
+	phaseC        = []string{failpoint.PruneReleased, failpoint.RemoveEnvReleased}
+	phaseD        = []string{failpoint.HoldsRepaired}
+	phaseRollback = []string{failpoint.RollbackPinned}
+)
+
+// TestCrashAtEveryFailpointReal kills axiom-reconcile with SIGKILL at every failpoint and requires
+// it to converge. The crashes are chained, in the order a pass reaches the points: each run after
+// a crash must get past the debris the crash left (or it fails the test, instead of being killed
+// at its own point), and a final run must succeed with an empty plan after it (so no temporary
+// dataset or file, no leaked or missing hold, no generation missing a package remains).
 // Configuration A builds the tree; then the test leaves an earlier crash's debris and chains
-// configuration B's points. Every point must actually be reached.
+// configuration B's points, then C's, then D's (after dropping a hold), then the rollback
+// command's. Every point must
+// actually be reached, and datasets the reconciler does not own survive all of it.
 func TestCrashAtEveryFailpointReal(t *testing.T) {
 	if !failpoint.Enabled {
 		t.Fatal("this test needs a binary built with -tags failpoints")
@@ -87,8 +130,10 @@ func TestCrashAtEveryFailpointReal(t *testing.T) {
 	root := zfstest.NewRoot(t, c, pool) + "/axiom"
 	mp := "/" + root
 	work := t.TempDir()
-	cfgA, cfgB := filepath.Join(work, "a"), filepath.Join(work, "b")
-	for dir, text := range map[string]string{cfgA: crashConfigA, cfgB: crashConfigB} {
+	cfgs := map[string]string{}
+	for name, text := range map[string]string{"a": crashConfigA, "b": crashConfigB, "c": crashConfigC, "d": crashConfigD} {
+		dir := filepath.Join(work, name)
+		cfgs[name] = dir
 		text = strings.NewReplacer("%ROOT%", root, "%MP%", mp, "%PKGS%", pkgs).Replace(text)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -109,41 +154,132 @@ func TestCrashAtEveryFailpointReal(t *testing.T) {
 		}
 		return false, string(b), err
 	}
-	chain := func(cfg string, points []string) {
+	// chain runs args (with -c cfg) once per point, each to be killed there, then once more to
+	// succeed; then the plan must be empty.
+	chain := func(cfg string, points []string, args ...string) {
 		t.Helper()
+		args = append(args, "-c", cfg)
 		for _, fp := range points {
-			killed, out, err := cli(fp, "apply", "-c", cfg)
+			killed, out, err := cli(fp, args...)
 			if !killed {
-				t.Fatalf("failpoint %s was not reached after the crash before it (err %v):\n%s", fp, err, out)
+				t.Fatalf("failpoint %s was not reached by %v after the crash before it (err %v):\n%s", fp, args, err, out)
 			}
 			t.Logf("killed at %s", fp)
 		}
-		if _, out, err := cli("", "apply", "-c", cfg); err != nil {
-			t.Fatalf("apply after the last crash: %v\n%s", err, out)
+		if _, out, err := cli("", args...); err != nil {
+			t.Fatalf("%v after the last crash: %v\n%s", args, err, out)
 		}
 		if _, out, err := cli("", "plan", "-c", cfg, "--detailed-exitcode"); err != nil {
 			t.Fatalf("plan after converging is not empty (%v):\n%s", err, out)
 		}
 	}
 
+	later := slices.Concat(phaseB, phaseC, phaseD, phaseRollback)
 	var phaseA []string
 	for _, fp := range failpoint.Names() {
-		if !slices.Contains(phaseB, fp) {
+		if !slices.Contains(later, fp) {
 			phaseA = append(phaseA, fp)
 		}
 	}
-	chain(cfgA, phaseA)
-	leaveDebris(t, c, root)
-	chain(cfgB, phaseB)
+	chain(cfgs["a"], phaseA, "apply")
+	foreign := plantForeign(t, c, root)
+	leaveDebris(t, c, root, mp)
+	chain(cfgs["b"], phaseB, "apply")
+	chain(cfgs["c"], phaseC, "apply")
+	// gen-3 stays in D: a hold it lost must be placed again (in B, every generation the debris
+	// touched is pruned or removed, so no hold is missing there).
+	dropHold(t, c, root, "dev", 3)
+	chain(cfgs["d"], phaseD, "apply")
+	chain(cfgs["d"], phaseRollback, "rollback", "dev")
+	foreign.check(t)
 }
 
-// leaveDebris makes the tree look like an earlier pass crashed: a temporary dataset, a hold of a
-// generation that does not exist, a generation missing one of its holds, and a rollback pin from a
-// configuration that has changed since.
-func leaveDebris(t *testing.T, c *zfs.CLI, root string) {
+// dropHold releases generation k's tag from the first package snapshot that carries it.
+func dropHold(t *testing.T, c *zfs.CLI, root, env string, k int) {
 	t.Helper()
-	l := layout.Layout{Root: root}
+	tree, err := c.Observe(bg, root+"/store/pkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []string
+	for _, d := range tree.Datasets {
+		if d.Type == zfs.Snapshot && d.UserRefs > 0 {
+			held = append(held, d.Name)
+		}
+	}
+	tags, err := c.Holds(bg, held...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range held {
+		if slices.Contains(tags[s], layout.HoldTag(env, k)) {
+			if err := c.Release(bg, layout.HoldTag(env, k), s); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no package is held by %s", layout.HoldTag(env, k))
+}
+
+// foreignDatasets are datasets in the tree the reconciler does not own.
+type foreignDatasets map[string]uint64 // name -> guid
+
+func plantForeign(t *testing.T, c *zfs.CLI, root string) foreignDatasets {
+	t.Helper()
+	f := foreignDatasets{}
+	for _, n := range []string{root + "/profiles/handmade", root + "/env/handmade", root + "/store/notes"} {
+		if err := c.Create(bg, n, zfs.CreateOptions{Props: zfs.Props{"axiom:note": "not yours"}}); err != nil {
+			t.Fatal(err)
+		}
+		f[n] = 0
+	}
+	tree, err := c.Observe(bg, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range f {
+		d, _ := tree.Get(n)
+		f[n] = d.GUID
+	}
+	return f
+}
+
+func (f foreignDatasets) check(t *testing.T) {
+	t.Helper()
+	var names []string
+	for n := range f {
+		names = append(names, n)
+	}
+	tree, err := zfs.NewCLI(zerolog.Nop()).Observe(bg, names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, guid := range f {
+		d, ok := tree.Get(n)
+		if !ok || d.GUID != guid {
+			t.Fatalf("unmanaged dataset %s was destroyed or replaced", n)
+		}
+		if v, _ := d.Local("axiom:note"); v != "not yours" {
+			t.Fatalf("unmanaged dataset %s was changed: %+v", n, d.Props)
+		}
+		if _, ok := d.Local(layout.PropManagedBy); ok {
+			t.Fatalf("unmanaged dataset %s was marked managed", n)
+		}
+	}
+}
+
+// leaveDebris makes the tree look like an earlier pass crashed, or someone meddled: a temporary
+// dataset, a temporary file of a killed write, a hold of a generation that does not exist, a
+// generation missing one of its holds, a rollback pin from a configuration that has changed
+// since, an environment property drifted, and a package B realizes from unmounted.
+func leaveDebris(t *testing.T, c *zfs.CLI, root, mp string) {
+	t.Helper()
+	l := layout.Layout{Root: root, Mountpoint: mp}
 	if err := c.Create(bg, l.Tmp()+"/gen-dev-9-deadbeef", zfs.CreateOptions{Props: zfs.Props{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindGeneration}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(l.Path(l.Profile("tools")), "."+layout.ProfileFile+".123456.tmp"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tree, err := c.Observe(bg, l.PkgRoot())
@@ -168,7 +304,11 @@ func leaveDebris(t *testing.T, c *zfs.CLI, root string) {
 	if err := c.Release(bg, layout.HoldTag("dev", 1), ncursesSnap); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetProps(bg, l.Env("dev"), zfs.Props{layout.PropPinned: "1", layout.PropPinnedFor: "sha256:an-older-configuration"}); err != nil {
+	if err := c.SetProps(bg, l.Env("dev"), zfs.Props{layout.PropPinned: "1", layout.PropPinnedFor: "sha256:an-older-configuration", layout.PropPreventDestroy: "on"}); err != nil {
 		t.Fatal(err)
+	}
+	ncurses, _, _ := strings.Cut(ncursesSnap, "@")
+	if out, err := exec.Command("zfs", "unmount", ncurses).CombinedOutput(); err != nil {
+		t.Fatalf("zfs unmount %s: %v\n%s", ncurses, err, out)
 	}
 }

@@ -140,6 +140,7 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		if err := im.ensure(ctx, parentChain(im.Layout, final)...); err != nil {
 			return err
 		}
+		failpoint.Hit(failpoint.ImportParents)
 		err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	}
 	return err

@@ -59,6 +59,14 @@ type Client interface {
 	DestroyUnused(ctx context.Context, names []string, guard Guard) (DestroyReport, error)
 }
 
+// Mounter mounts filesystems. *CLI and zfstest.Model implement it. It is not part of Client:
+// only the reconciler's repair of a package left unmounted (by an interrupted GC, or by hand)
+// needs it.
+type Mounter interface {
+	// Mount mounts a filesystem at its mountpoint. One that is already mounted is not an error.
+	Mount(ctx context.Context, name string) error
+}
+
 // Observer reads the state of dataset trees.
 type Observer interface {
 	// Observe lists the trees rooted at roots (filesystems, volumes, snapshots) in a constant
@@ -91,7 +99,7 @@ type Guard struct {
 // DestroyReport says what DestroyUnused did with each name.
 type DestroyReport struct {
 	Destroyed []string          // in the order given
-	Skipped   map[string]string // name -> reason ("gone", "unmanaged", "held", "cloned", "has children")
+	Skipped   map[string]string // name -> reason ("gone", "unmanaged", "held", "cloned", "has children", "busy")
 }
 
 // Skip reasons reported by DestroyUnused.
@@ -101,6 +109,9 @@ const (
 	SkipHeld        = "held"
 	SkipCloned      = "cloned"
 	SkipHasChildren = "has children"
+	// SkipBusy: the filesystem could not be unmounted (a process has files open or its working
+	// directory in it), so it was not handed to the channel program.
+	SkipBusy = "busy"
 )
 
 // PoolReader reads a pool's health and space (for status). *CLI and the model implement it.
@@ -108,4 +119,7 @@ type PoolReader interface {
 	Pool(ctx context.Context, dataset string) (PoolInfo, error)
 }
 
-var _ PoolReader = (*CLI)(nil)
+var (
+	_ PoolReader = (*CLI)(nil)
+	_ Mounter    = (*CLI)(nil)
+)

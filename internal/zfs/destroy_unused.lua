@@ -40,6 +40,12 @@ for i = 3, #argv do
       table.insert(snaps, snap)
     end
   end
+  -- The filesystem cannot be checked for destruction before its snapshots are gone (the kernel
+  -- refuses a head with snapshots, EBUSY, just as it refuses a mounted one, and "mounted" is not
+  -- a property a program can read). Channel programs do not roll back: if destroying the
+  -- filesystem fails after its snapshots went, take them again (a package is read-only, so they
+  -- are the same content), so it is never left without them.
+  local gone = {}
   if reason == nil then
     for _, snap in ipairs(snaps) do
       local err = zfs.sync.destroy(snap)
@@ -47,12 +53,21 @@ for i = 3, #argv do
         reason = "error " .. err .. " destroying " .. snap
         break
       end
+      table.insert(gone, snap)
     end
   end
   if reason == nil then
     local err = zfs.sync.destroy(ds)
     if err ~= 0 then
       reason = "error " .. err
+    end
+  end
+  if reason ~= nil then
+    for _, snap in ipairs(gone) do
+      local err = zfs.sync.snapshot(snap)
+      if err ~= 0 then
+        reason = reason .. "; error " .. err .. " taking " .. snap .. " again"
+      end
     end
   end
   if reason == nil then

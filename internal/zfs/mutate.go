@@ -127,6 +127,19 @@ func (c *CLI) InheritProp(ctx context.Context, name, prop string) error {
 	return err
 }
 
+// Mount implements Mounter with `zfs mount NAME`.
+func (c *CLI) Mount(ctx context.Context, name string) error {
+	if err := ValidateDataset(name); err != nil {
+		return err
+	}
+	_, err := c.run(ctx, "mount", name, true, "mount", name)
+	var e *Error
+	if errors.As(err, &e) && strings.Contains(strings.ToLower(e.Stderr), "already mounted") {
+		return nil
+	}
+	return err
+}
+
 // Hold implements Client: one `zfs hold` for all the snapshots, which holds them one at a time.
 func (c *CLI) Hold(ctx context.Context, tag string, snapshots ...string) error {
 	if err := ValidateHoldTag(tag); err != nil {

@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// getColumns are the native properties a single-get observation reads: the list columns and
-// readonly.
-var getColumns = append(append([]string(nil), listColumns[1:]...), "readonly")
+// getColumns are the native properties a single-get observation reads: the list columns,
+// readonly and mounted (whether a filesystem is mounted: files read from an unmounted one are
+// those of the directory underneath, usually none).
+var getColumns = append(append([]string(nil), listColumns[1:]...), "readonly", "mounted")
 
 // Observe lists the trees under roots in a constant number of zfs processes, whatever their
 // size. With WithProps, one:
 //
-//	zfs get -j -p -r -t filesystem,volume,snapshot -o name,property,source,value type,guid,createtxg,creation,origin,userrefs,clones,mountpoint,readonly,PROPS ROOTS
+//	zfs get -j -p -r -t filesystem,volume,snapshot -o name,property,source,value type,guid,createtxg,creation,origin,userrefs,clones,mountpoint,readonly,mounted,PROPS ROOTS
 //
 // Without, two: a `zfs list` of the same columns, then
 //
@@ -182,6 +183,7 @@ func datasetsFromRecords(recs []propRecord) (*Tree, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.Unmounted = d.Type == Filesystem && c["mounted"] == "no"
 		ds = append(ds, d)
 	}
 	tree := NewTree(ds)

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 )
 
 // Program runs a channel program (zfs-program(8)) on pool with the given arguments and returns
@@ -54,9 +57,13 @@ const programBatch = 200
 // DestroyUnused implements Client. With channel programs, every candidate is unmounted (a
 // syscall, no process: a channel program cannot destroy a mounted filesystem) and a batch of at
 // most programBatch is re-checked and destroyed in one program, atomically with respect to every
-// other ZFS administrative operation; a candidate the program skips is mounted again. Without
-// them, each candidate's snapshots and then the candidate are destroyed with `zfs destroy`, after
-// one observation; the kernel still refuses a held or cloned snapshot, reported as a skip.
+// other ZFS administrative operation; a candidate the program skips is mounted again. Only
+// candidates that are not mounted any more go to the program: one that cannot be unmounted (a
+// process has its working directory or files open in it) is skipped as SkipBusy, since the
+// program would destroy its snapshots and then fail on the filesystem (channel programs do not
+// roll back). Without channel programs, each candidate's snapshots and then the candidate are
+// destroyed with `zfs destroy`, after one observation; the kernel still refuses a held or cloned
+// snapshot, reported as a skip.
 func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (DestroyReport, error) {
 	rep := DestroyReport{Skipped: map[string]string{}}
 	if len(names) == 0 {
@@ -90,11 +97,14 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 		}
 		byPool[p] = append(byPool[p], n)
 	}
+	// gone carries across batches what is destroyed, so a parent whose last child went in an
+	// earlier batch is unmounted for its own.
+	gone := map[string]bool{}
 	for _, p := range pools {
 		batch := byPool[p]
 		for len(batch) > 0 {
 			k := min(len(batch), programBatch)
-			if err := c.destroyProgram(ctx, tree, p, batch[:k], guard, &rep); err != nil {
+			if err := c.destroyProgram(ctx, tree, p, batch[:k], guard, gone, &rep); err != nil {
 				return rep, err
 			}
 			batch = batch[k:]
@@ -103,31 +113,57 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 	return rep, nil
 }
 
-func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names []string, guard Guard, rep *DestroyReport) error {
+func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names []string, guard Guard, gone map[string]bool, rep *DestroyReport) error {
 	// A channel program cannot destroy a mounted filesystem: unmount each candidate that the
-	// observation says will qualify once the candidates before it in the batch are gone (a
-	// parent after its last child), deepest first. The program decides for real.
-	gone := map[string]bool{}
+	// observation says will qualify once the candidates before it are gone (a parent after its
+	// last child), deepest first. The program decides for real, but only about filesystems that
+	// are unmounted now.
+	expect := map[string]bool{}
 	var unmount []*Dataset
+	var send []string
 	for _, n := range names {
-		if reason := unusedReason(tree, n, guard); reason != "" && !(reason == SkipHasChildren && allIn(tree.Children(n), gone)) {
+		if reason := unusedReason(tree, n, guard); reason != "" && !(reason == SkipHasChildren && allIn(tree.Children(n), gone, expect)) {
+			rep.Skipped[n] = reason
 			continue
 		}
-		gone[n] = true
-		if d, ok := tree.Get(n); ok && d.Mountpoint != "" {
+		expect[n] = true
+		if d, ok := tree.Get(n); ok && d.Mountpoint != "" && !d.Unmounted {
 			unmount = append(unmount, d)
 		}
 	}
 	slices.SortStableFunc(unmount, func(a, b *Dataset) int { // deepest first
 		return strings.Count(b.Name, "/") - strings.Count(a.Name, "/")
 	})
+	busy := map[string]bool{}
 	var unmounted []string
 	for _, d := range unmount {
-		if err := unix.Unmount(d.Mountpoint, 0); err == nil {
+		// A child that could not be unmounted keeps its parent busy too.
+		if anyUnder(busy, d.Name) {
+			busy[d.Name] = true
+			continue
+		}
+		switch err := unix.Unmount(d.Mountpoint, 0); {
+		case err == nil:
 			unmounted = append(unmounted, d.Name)
+		case errors.Is(err, unix.EINVAL):
+			// Not mounted (any more): nothing to do.
+		default:
+			busy[d.Name] = true
 		}
 	}
-	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, names...)...)
+	for _, n := range names {
+		switch {
+		case busy[n]:
+			rep.Skipped[n] = SkipBusy
+		case expect[n]:
+			send = append(send, n)
+		}
+	}
+	failpoint.Hit(failpoint.GCUnmounted)
+	if len(send) == 0 {
+		return nil
+	}
+	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, send...)...)
 	if err != nil {
 		c.remount(ctx, unmounted)
 		return err
@@ -150,6 +186,7 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 		return a < b
 	})
 	for _, n := range order {
+		gone[n] = true
 		rep.Destroyed = append(rep.Destroyed, n)
 		if d, ok := tree.Get(n); ok && d.Mountpoint != "" {
 			_ = os.Remove(filepath.Clean(d.Mountpoint)) // the empty mountpoint left in the parent
@@ -168,12 +205,26 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 	return nil
 }
 
-// allIn reports whether every dataset is in set.
-func allIn(ds []*Dataset, set map[string]bool) bool {
-	for _, d := range ds {
-		if !set[d.Name] {
-			return false
+// anyUnder reports whether set holds a dataset below name.
+func anyUnder(set map[string]bool, name string) bool {
+	for n := range set {
+		if strings.HasPrefix(n, name+"/") {
+			return true
 		}
+	}
+	return false
+}
+
+// allIn reports whether every dataset is in one of the sets.
+func allIn(ds []*Dataset, sets ...map[string]bool) bool {
+outer:
+	for _, d := range ds {
+		for _, set := range sets {
+			if set[d.Name] {
+				continue outer
+			}
+		}
+		return false
 	}
 	return true
 }

@@ -109,6 +109,9 @@ type Dataset struct {
 	// (observation sees them even outside the roots it lists).
 	Clones     []string
 	Mountpoint string // for filesystems: "" when not mountable ("none", "legacy")
+	// Unmounted is set for a filesystem the observation saw with mounted=no. Only the one-process
+	// observation (WithProps) reads the property; false means mounted, or not known.
+	Unmounted bool
 	// Props holds the user properties (names with a ':') that are set locally, inherited or
 	// received, and the native "readonly" when set locally.
 	Props map[string]Prop

@@ -41,9 +41,14 @@ type mds struct {
 	origin   string
 	props    map[string]string // set locally
 	holds    map[string]bool
+	// unmounted: Unmount was called; observations report Unmounted until Mount.
+	unmounted bool
 }
 
-var _ zfs.Client = (*Model)(nil)
+var (
+	_ zfs.Client  = (*Model)(nil)
+	_ zfs.Mounter = (*Model)(nil)
+)
 
 // NewModel returns a model holding the given pools (empty root filesystems).
 func NewModel(pools ...string) *Model {
@@ -599,6 +604,7 @@ func (m *Model) observe(n string) zfs.Dataset {
 		return o
 	}
 	o.Mountpoint = m.mountpoint(n)
+	o.Unmounted = d.unmounted
 	props := map[string]zfs.Prop{}
 	for k, v := range d.props {
 		if strings.Contains(k, ":") || k == "readonly" {
@@ -659,6 +665,59 @@ func (m *Model) mirrorRemove(mp string) {
 	if m.mirrored(mp) {
 		_ = os.RemoveAll(mp)
 	}
+}
+
+// Unmount makes a filesystem look unmounted, as an interrupted GC or `zfs unmount` leaves it:
+// observations report Unmounted, and with MirrorUnder its mountpoint directory is emptied (its
+// content is kept aside until Mount). It is a test helper, not part of zfs.Client.
+func (m *Model) Unmount(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.ds[name]
+	if !ok || d.typ != zfs.Filesystem {
+		return fail("unmount", name, zfs.ErrNotExist)
+	}
+	if d.unmounted {
+		return nil
+	}
+	d.unmounted = true
+	if mp := m.mountpoint(name); m.mirrored(mp) {
+		aside := m.aside(name)
+		_ = os.MkdirAll(filepath.Dir(aside), 0o755)
+		if err := os.Rename(mp, aside); err != nil {
+			return err
+		}
+		return os.MkdirAll(mp, 0o755)
+	}
+	return nil
+}
+
+// Mount implements zfs.Mounter: it undoes Unmount.
+func (m *Model) Mount(_ context.Context, name string) error {
+	if err := zfs.ValidateDataset(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Calls++
+	d, ok := m.ds[name]
+	if !ok || d.typ != zfs.Filesystem {
+		return fail("mount", name, zfs.ErrNotExist)
+	}
+	if !d.unmounted {
+		return nil
+	}
+	d.unmounted = false
+	if mp := m.mountpoint(name); m.mirrored(mp) {
+		_ = os.RemoveAll(mp)
+		return os.Rename(m.aside(name), mp)
+	}
+	return nil
+}
+
+// aside is where Unmount keeps a mirrored filesystem's content.
+func (m *Model) aside(name string) string {
+	return filepath.Join(m.MirrorUnder, ".unmounted", name)
 }
 
 // String lists the model's datasets, for test failure messages.

@@ -1,0 +1,72 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+)
+
+// Every recursive destroy the reconciler runs (clean-temp, prune, remove-environment,
+// remove-profile) goes through the same rule, checked when the plan is made and again, against a
+// fresh observation, just before the destroy: everything below the dataset must be the
+// reconciler's. A filesystem or volume without the local managed marker is someone else's (a
+// dataset made by hand inside an environment, a child of a profile made by upstream's tools); a
+// snapshot with a user hold or a clone is in use by someone. Either keeps the whole destroy from
+// happening, and the error names it.
+
+// notOurs lists what in the tree at name is not the reconciler's to destroy, one line each.
+func notOurs(tree *zfs.Tree, name string) []string {
+	var out []string
+	for _, d := range tree.Under(name) {
+		if d.Type != zfs.Snapshot {
+			if !managed(d) {
+				out = append(out, d.Name+" is "+errUnmanagedInTheWay.Error())
+			}
+			continue
+		}
+		if d.UserRefs > 0 {
+			out = append(out, fmt.Sprintf("%s has %s", d.Name, plural(int(d.UserRefs), "user hold")))
+		}
+		for _, c := range d.Clones {
+			out = append(out, fmt.Sprintf("%s is the origin of %s", d.Name, c))
+		}
+	}
+	return out
+}
+
+// NotOursError refuses a recursive destroy of a dataset that holds something that is not the
+// reconciler's.
+type NotOursError struct {
+	Dataset string
+	What    []string
+}
+
+func (e *NotOursError) Error() string {
+	return fmt.Sprintf("%s cannot be destroyed: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away, or destroy it yourself)", e.Dataset, strings.Join(e.What, "; "))
+}
+
+// Is makes a NotOursError match errUnmanagedInTheWay.
+func (e *NotOursError) Is(target error) bool { return target == errUnmanagedInTheWay }
+
+// destroyOwned destroys name recursively if a fresh observation shows that everything below it is
+// the reconciler's. A name that is gone is not an error.
+func destroyOwned(ctx context.Context, c zfs.Client, name string) error {
+	tree, err := c.Observe(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, ok := tree.Get(name); !ok {
+		return nil
+	}
+	if what := notOurs(tree, name); len(what) > 0 {
+		return &NotOursError{Dataset: name, What: what}
+	}
+	err = c.Destroy(ctx, name, zfs.DestroyOptions{Recursive: true})
+	if errors.Is(err, zfs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
