@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,7 +73,27 @@ func withShared(ctx context.Context, g *globals, lf lockFlags, command string, f
 
 // maxDeletesFlag is --max-deletes: -1 (unset) keeps the configuration's gc.max_deletes.
 func maxDeletesFlag(fs *flag.FlagSet, p *int) {
-	fs.IntVar(p, "max-deletes", -1, "allow removing up to `N` profiles, environments and packages in this pass (default: gc.max_deletes)")
+	*p = -1
+	fs.Var(budgetValue{p}, "max-deletes", "allow removing up to `N` profiles, environments and packages in this pass (default: gc.max_deletes)")
+}
+
+// budgetValue is a deletion budget flag: a number >= 0, or unset (-1, shown as no default).
+type budgetValue struct{ p *int }
+
+func (b budgetValue) String() string {
+	if b.p == nil || *b.p < 0 {
+		return ""
+	}
+	return strconv.Itoa(*b.p)
+}
+
+func (b budgetValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a whole number >= 0, got %q", s)
+	}
+	*b.p = n
+	return nil
 }
 
 // isLocked is the exit-code switch's test for "the lock stayed held".
