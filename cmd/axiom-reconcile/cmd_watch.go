@@ -79,7 +79,7 @@ func runWatch(ctx context.Context, g *globals, dir string, interval, debounce, s
 		Log:        g.log,
 		StatusFile: statusFile,
 		Hangup:     hup,
-		Load:       loadForWatch,
+		Load:       loadForWatch(g.log),
 		Pass:       passForWatch(g),
 	}
 	if metricsAddr != "" {
@@ -94,20 +94,32 @@ func runWatch(ctx context.Context, g *globals, dir string, interval, debounce, s
 }
 
 // loadForWatch loads the configuration; invalid files come back as one error holding the
-// rendered diagnostics, for the daemon to log.
-func loadForWatch(dir string) (*spec.Config, []string, error) {
-	var l spec.Loader
-	cfg, diags := l.Load(dir)
-	if diags.HasErrors() || cfg == nil {
+// rendered diagnostics, for the daemon to log. Warnings of a valid configuration are logged at
+// every load, so they stay visible for as long as they apply.
+func loadForWatch(log zerolog.Logger) func(dir string) (*spec.Config, []string, error) {
+	return func(dir string) (*spec.Config, []string, error) {
+		var l spec.Loader
+		cfg, diags := l.Load(dir)
 		var b bytes.Buffer
-		_ = spec.WriteDiagnostics(&b, l.Files(), diags, spec.TextOptions{})
-		return nil, nil, errors.New(b.String())
+		if len(diags) > 0 {
+			_ = spec.WriteDiagnostics(&b, l.Files(), diags, spec.TextOptions{})
+		}
+		if diags.HasErrors() || cfg == nil {
+			return nil, nil, errors.New(b.String())
+		}
+		if b.Len() > 0 {
+			log.Warn().Str("diagnostics", b.String()).Msg("configuration has warnings")
+		}
+		return cfg, sourceDirs(cfg), nil
 	}
+}
+
+func sourceDirs(cfg *spec.Config) []string {
 	var dirs []string
 	for _, s := range cfg.Sources {
 		dirs = append(dirs, s.Path)
 	}
-	return cfg, dirs, nil
+	return dirs
 }
 
 // passForWatch is one full reconcile under the global lock, waiting for the lock as long as it

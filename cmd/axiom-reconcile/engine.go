@@ -26,6 +26,11 @@ func loadConfig(e *env, dir string) (*spec.Config, error) {
 		fmt.Fprintf(e.stderr, "Configuration is invalid: %d %s; nothing was planned or changed.\n", n, plural(n, "error", "errors"))
 		return nil, errReported
 	}
+	if len(diags) > 0 { // warnings only: shown, and the configuration is used
+		if err := spec.WriteDiagnostics(e.stderr, l.Files(), diags, diagnosticOptions(e)); err != nil {
+			return nil, err
+		}
+	}
 	return cfg, nil
 }
 
