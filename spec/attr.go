@@ -124,22 +124,14 @@ func (d *decoder) intAttr(a *hcl.Attribute, lowest int, why string) (int, bool) 
 
 // errorAt adds an error diagnostic pointing at subject, shown within context if that is not nil.
 func (d *decoder) errorAt(subject hcl.Range, context *hcl.Range, summary, detail string) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  summary,
-		Detail:   detail,
-		Subject:  subject.Ptr(),
-		Context:  context,
-	})
+	d.diagAt(hcl.DiagError, subject, context, summary, detail)
 }
 
 // warningAt adds a warning diagnostic: something valid that is very likely not what was meant.
 func (d *decoder) warningAt(subject hcl.Range, context *hcl.Range, summary, detail string) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagWarning,
-		Summary:  summary,
-		Detail:   detail,
-		Subject:  subject.Ptr(),
-		Context:  context,
-	})
+	d.diagAt(hcl.DiagWarning, subject, context, summary, detail)
+}
+
+func (d *decoder) diagAt(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string) {
+	d.diags = append(d.diags, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject.Ptr(), Context: context})
 }
