@@ -87,6 +87,7 @@ func (f *foreign) check(t *testing.T, c *zfs.CLI) {
 }
 
 func TestExamplesReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	for _, ex := range []string{"workstation", "buildhost", "fleet-host"} {
 		t.Run(ex, func(t *testing.T) {
 			e, c, root, mp := realEngine(t)
@@ -135,6 +136,7 @@ func TestExamplesReal(t *testing.T) {
 // makes gen-2 and keeps gen-1; rollback pins gen-1 and plans leave it; a later change moves on,
 // prunes, and GC removes what nothing uses only once the grace period has passed.
 func TestGenerationsRollbackGCReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	e, c, root, mp := realEngine(t)
 	f := plantForeign(t, c, root, mp)
 	dir := t.TempDir()
@@ -387,6 +389,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 }
 
 func TestStalePlanRefusedReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	e, c, root, mp := realEngine(t)
 	f := plantForeign(t, c, root, mp)
 	dir := t.TempDir()

@@ -112,68 +112,18 @@ var (
 // it to converge. The crashes are chained, in the order a pass reaches the points: each run after
 // a crash must get past the debris the crash left (or it fails the test, instead of being killed
 // at its own point), and a final run must succeed with an empty plan after it (so no temporary
-// dataset or file, no leaked or missing hold, no generation missing a package remains).
-// Configuration A builds the tree; then the test leaves an earlier crash's debris and chains
-// configuration B's points, then C's, then D's (after dropping a hold), then the rollback
-// command's. Every point must
-// actually be reached, and datasets the reconciler does not own survive all of it.
+// dataset or file, no leaked or missing hold, no generation missing a package remains). Every
+// point must actually be reached, and datasets the reconciler does not own survive all of it.
+//
+// Two chains run side by side, each on a tree of its own. "build": configuration A's points,
+// from an empty tree. "change": configuration A applied without a crash, then the test leaves an
+// earlier crash's debris and chains configuration B's points, then C's, then D's (after dropping
+// a hold), then the rollback command's.
 func TestCrashAtEveryFailpointReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	if !failpoint.Enabled {
 		t.Fatal("this test needs a binary built with -tags failpoints")
 	}
-	pool := zfstest.RealPool(t)
-	pkgs, err := filepath.Abs("../../examples/packages")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := zfs.NewCLI(zerolog.Nop())
-	root := zfstest.NewRoot(t, c, pool) + "/axiom"
-	mp := "/" + root
-	work := t.TempDir()
-	cfgs := map[string]string{}
-	for name, text := range map[string]string{"a": crashConfigA, "b": crashConfigB, "c": crashConfigC, "d": crashConfigD} {
-		dir := filepath.Join(work, name)
-		cfgs[name] = dir
-		text = strings.NewReplacer("%ROOT%", root, "%MP%", mp, "%PKGS%", pkgs).Replace(text)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cli := func(point string, args ...string) (killed bool, out string, err error) {
-		cmd := exec.Command("axiom-reconcile", append(args, "--lock-file", filepath.Join(work, "lock"), "--gc-lock-file", filepath.Join(work, "gc.lock"), "--log-level", "warn")...)
-		cmd.Env = append(os.Environ(), failpoint.Env+"="+point)
-		b, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				return true, string(b), nil
-			}
-		}
-		return false, string(b), err
-	}
-	// chain runs args (with -c cfg) once per point, each to be killed there, then once more to
-	// succeed; then the plan must be empty.
-	chain := func(cfg string, points []string, args ...string) {
-		t.Helper()
-		args = append(args, "-c", cfg)
-		for _, fp := range points {
-			killed, out, err := cli(fp, args...)
-			if !killed {
-				t.Fatalf("failpoint %s was not reached by %v after the crash before it (err %v):\n%s", fp, args, err, out)
-			}
-			t.Logf("killed at %s", fp)
-		}
-		if _, out, err := cli("", args...); err != nil {
-			t.Fatalf("%v after the last crash: %v\n%s", args, err, out)
-		}
-		if _, out, err := cli("", "plan", "-c", cfg, "--detailed-exitcode"); err != nil {
-			t.Fatalf("plan after converging is not empty (%v):\n%s", err, out)
-		}
-	}
-
 	later := slices.Concat(phaseB, phaseC, phaseD, phaseRollback)
 	var phaseA []string
 	for _, fp := range failpoint.Names() {
@@ -181,17 +131,92 @@ func TestCrashAtEveryFailpointReal(t *testing.T) {
 			phaseA = append(phaseA, fp)
 		}
 	}
-	chain(cfgs["a"], phaseA, "apply")
-	foreign := plantForeign(t, c, root)
-	leaveDebris(t, c, root, mp)
-	chain(cfgs["b"], phaseB, "apply")
-	chain(cfgs["c"], phaseC, "apply")
-	// gen-3 stays in D: a hold it lost must be placed again (in B, every generation the debris
-	// touched is pruned or removed, so no hold is missing there).
-	dropHold(t, c, root, "dev", 3)
-	chain(cfgs["d"], phaseD, "apply")
-	chain(cfgs["d"], phaseRollback, "rollback", "dev")
-	foreign.check(t)
+	t.Run("build", func(t *testing.T) {
+		t.Parallel()
+		r := newCrashRig(t)
+		r.chain(r.cfgs["a"], phaseA, "apply")
+	})
+	t.Run("change", func(t *testing.T) {
+		t.Parallel()
+		r := newCrashRig(t)
+		r.chain(r.cfgs["a"], nil, "apply")
+		foreign := plantForeign(t, r.c, r.root)
+		leaveDebris(t, r.c, r.root, r.mp)
+		r.chain(r.cfgs["b"], phaseB, "apply")
+		r.chain(r.cfgs["c"], phaseC, "apply")
+		// gen-3 stays in D: a hold it lost must be placed again (in B, every generation the
+		// debris touched is pruned or removed, so no hold is missing there).
+		dropHold(t, r.c, r.root, "dev", 3)
+		r.chain(r.cfgs["d"], phaseD, "apply")
+		r.chain(r.cfgs["d"], phaseRollback, "rollback", "dev")
+		foreign.check(t)
+	})
+}
+
+// crashRig is one crash chain's tree, configurations and lock files.
+type crashRig struct {
+	t              *testing.T
+	c              *zfs.CLI
+	root, mp, work string
+	cfgs           map[string]string // "a".."d" -> configuration directory
+}
+
+func newCrashRig(t *testing.T) *crashRig {
+	pool := zfstest.RealPool(t)
+	pkgs, err := filepath.Abs("../../examples/packages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool) + "/axiom"
+	r := &crashRig{t: t, c: c, root: root, mp: "/" + root, work: t.TempDir(), cfgs: map[string]string{}}
+	for name, text := range map[string]string{"a": crashConfigA, "b": crashConfigB, "c": crashConfigC, "d": crashConfigD} {
+		dir := filepath.Join(r.work, name)
+		r.cfgs[name] = dir
+		text = strings.NewReplacer("%ROOT%", root, "%MP%", r.mp, "%PKGS%", pkgs).Replace(text)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// cli runs axiom-reconcile, to be killed at point ("" for none).
+func (r *crashRig) cli(point string, args ...string) (killed bool, out string, err error) {
+	cmd := exec.Command("axiom-reconcile", append(args, "--lock-file", filepath.Join(r.work, "lock"), "--gc-lock-file", filepath.Join(r.work, "gc.lock"), "--log-level", "warn")...)
+	cmd.Env = append(os.Environ(), failpoint.Env+"="+point)
+	b, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true, string(b), nil
+		}
+	}
+	return false, string(b), err
+}
+
+// chain runs args (with -c cfg) once per point, each to be killed there, then once more to
+// succeed; then the plan must be empty.
+func (r *crashRig) chain(cfg string, points []string, args ...string) {
+	t := r.t
+	t.Helper()
+	args = append(args, "-c", cfg)
+	for _, fp := range points {
+		killed, out, err := r.cli(fp, args...)
+		if !killed {
+			t.Fatalf("failpoint %s was not reached by %v after the crash before it (err %v):\n%s", fp, args, err, out)
+		}
+		t.Logf("killed at %s", fp)
+	}
+	if _, out, err := r.cli("", args...); err != nil {
+		t.Fatalf("%v after the last crash: %v\n%s", args, err, out)
+	}
+	if _, out, err := r.cli("", "plan", "-c", cfg, "--detailed-exitcode"); err != nil {
+		t.Fatalf("plan after converging is not empty (%v):\n%s", err, out)
+	}
 }
 
 // dropHold releases generation k's tag from the first package snapshot that carries it.

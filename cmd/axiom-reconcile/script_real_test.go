@@ -17,6 +17,7 @@ import (
 // below the test pool as $ROOT (mounted at $MP), the sample packages as $PKGS, and lock files in
 // its work directory ($LOCK and $GCLOCK).
 func TestScriptsReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	pkgs, err := filepath.Abs("../../examples/packages")
 	if err != nil {

@@ -104,6 +104,7 @@ func (d *watchDaemon) wait(limit time.Duration) error {
 // the lock and its owner record are released, the daemon exits 0, and work is left (plan
 // --detailed-exitcode exits 2). The next start of watch itself converges (plan then exits 0).
 func TestWatchReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	pkgs, err := filepath.Abs("../../examples/packages")
 	if err != nil {

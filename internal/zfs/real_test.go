@@ -24,6 +24,7 @@ import (
 // TestConformanceReal runs the suite as production does: JSON output, channel programs, and
 // observation in one `zfs get` of a known property list.
 func TestConformanceReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(zfstest.SuiteProps...))
 	caps, err := c.Capabilities(context.Background())
@@ -40,6 +41,7 @@ func TestConformanceReal(t *testing.T) {
 // property list (as cmd/axiom-reconcile builds its client) read by one `zfs get -H` (the text
 // parser and datasetsFromRecords), and without channel programs (the one-at-a-time GC path).
 func TestConformanceLegacyReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(zfstest.SuiteProps...))
 	if err := zfs.LegacyForTest(c); err != nil {
@@ -54,6 +56,7 @@ func TestConformanceLegacyReal(t *testing.T) {
 // programs, with the two-process observation of every user property, so that observation's -H
 // text parsing is proven on real output too.
 func TestConformanceLegacyAllPropsReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	if err := zfs.LegacyForTest(c); err != nil {
@@ -167,6 +170,7 @@ func TestProgramArgsReal(t *testing.T) {
 // tree of 10 datasets as for one of 501: one as production reads (a known property list), two
 // when every user property is read.
 func TestObserveProcessCountReal(t *testing.T) {
+	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop())
