@@ -20,6 +20,15 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 )
 
+// crashStore is every configuration's store and source.
+const crashStore = `
+store {
+  dataset    = "%ROOT%"
+  mountpoint = "%MP%"
+}
+source "samples" { path = "%PKGS%" }
+`
+
 // Configuration A builds the tree; B changes it in every way a pass can: a new package, a new
 // generation, a pin to drop, a prune, an environment and a profile to remove, and GC. Before B,
 // the test also leaves what an earlier crash (or someone) would: a temporary dataset, a leftover
@@ -27,12 +36,7 @@ import (
 // prunes and removes once more, for the points after a prune's or a removal's destroy (a pass
 // killed before them has nothing left to prune or remove). D builds a second generation to roll
 // back to, and the `rollback` command is killed at its own points.
-const crashConfigA = `
-store {
-  dataset    = "%ROOT%"
-  mountpoint = "%MP%"
-}
-source "samples" { path = "%PKGS%" }
+const crashConfigA = crashStore + `
 profile "tools" {
   package "vim" { version = "~9.0" }
 }
@@ -47,12 +51,7 @@ environment "legacy" { profile = "old" }
 gc { grace_period = "0s" }
 `
 
-const crashConfigB = `
-store {
-  dataset    = "%ROOT%"
-  mountpoint = "%MP%"
-}
-source "samples" { path = "%PKGS%" }
+const crashConfigB = crashStore + `
 profile "tools" {
   package "vim" { version = "~9.1" }
 }
@@ -64,12 +63,7 @@ environment "extra" { profile = "tools" }
 gc { grace_period = "0s" }
 `
 
-const crashConfigC = `
-store {
-  dataset    = "%ROOT%"
-  mountpoint = "%MP%"
-}
-source "samples" { path = "%PKGS%" }
+const crashConfigC = crashStore + `
 profile "tools" {
   package "vim" { version = "~9.0" }
 }
@@ -80,12 +74,7 @@ environment "dev" {
 gc { grace_period = "0s" }
 `
 
-const crashConfigD = `
-store {
-  dataset    = "%ROOT%"
-  mountpoint = "%MP%"
-}
-source "samples" { path = "%PKGS%" }
+const crashConfigD = crashStore + `
 profile "tools" {
   package "vim" { version = "~9.1" }
 }

@@ -16,13 +16,7 @@ import (
 // --lock-timeout with exit status 75 and names the holder. The lock is decided before any ZFS
 // access, so this needs no ZFS.
 func TestLockHeldExits75(t *testing.T) {
-	dir := t.TempDir()
-	lock, gcLock := filepath.Join(dir, "axiom-reconcile.lock"), filepath.Join(dir, "axiom-gc.lock")
-	held, err := reconcile.LockExclusive(bg, reconcile.LockOptions{Path: lock, GCPath: gcLock, Command: "apply -c /etc/axiom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Release()
+	lock, gcLock, held := holdLocks(t)
 	for _, args := range [][]string{
 		{"apply", "-c", "../../examples/workstation", "--lock-timeout", "300ms"},
 		{"plan", "-c", "../../examples/workstation"},
@@ -55,4 +49,18 @@ func TestLockHeldExits75(t *testing.T) {
 		t.Fatalf("the lock is still held after release: %v", err)
 	}
 	again.Release()
+}
+
+// holdLocks takes the global and the GC lock, as another apply would, in files of the test's
+// own, and returns their paths and the hold. They are released when the test ends at the latest.
+func holdLocks(t *testing.T) (lock, gcLock string, held *reconcile.Held) {
+	t.Helper()
+	dir := t.TempDir()
+	lock, gcLock = filepath.Join(dir, "axiom-reconcile.lock"), filepath.Join(dir, "axiom-gc.lock")
+	held, err := reconcile.LockExclusive(bg, reconcile.LockOptions{Path: lock, GCPath: gcLock, Command: "apply -c /etc/axiom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = held.Release() })
+	return lock, gcLock, held
 }

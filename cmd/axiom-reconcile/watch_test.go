@@ -9,15 +9,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
 // syncBuffer is a bytes.Buffer for a writer and a reader on different goroutines.
@@ -65,13 +62,7 @@ func logLine(log, msg string) map[string]any {
 // The lock is taken before any ZFS access, so this needs no ZFS.
 func TestWatchLogsLockWait(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	dir := t.TempDir()
-	lock, gcLock := filepath.Join(dir, "axiom-reconcile.lock"), filepath.Join(dir, "axiom-gc.lock")
-	held, err := reconcile.LockExclusive(bg, reconcile.LockOptions{Path: lock, GCPath: gcLock, Command: "apply -c /etc/axiom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Release()
+	lock, gcLock, _ := holdLocks(t)
 
 	var stdout, stderr syncBuffer
 	e := &env{stdout: &stdout, stderr: &stderr, getenv: os.Getenv}

@@ -191,23 +191,34 @@ func standInUniverse(r *rand.Rand) ([]Request, []Package) {
 	return reqs, universe
 }
 
+// resolveRenamed resolves reqs in universe, then again with every name renamed at random, and
+// fails the test unless both succeed or both fail. It returns the first resolution and the
+// renamed one named back (ok false when both failed).
+func resolveRenamed(t *testing.T, i int, r *rand.Rand, reqs []Request, universe []Package) (got, back []Selected, m renamer, ok bool) {
+	t.Helper()
+	got, err := Resolve(context.Background(), "dev", reqs, universe, Options{})
+	m = randRenamer(r, allNames(reqs, universe))
+	rreqs, runiverse := m.apply(reqs, universe)
+	rgot, rerr := Resolve(context.Background(), "dev", rreqs, runiverse, Options{})
+	if (err == nil) != (rerr == nil) {
+		t.Fatalf("case %d: requests %v\nuniverse %+v\nresolves to %s, renamed %s", i, reqs, universe, outcome(got, err), outcome(rgot, rerr))
+	}
+	if err != nil {
+		return nil, nil, m, false
+	}
+	return got, m.inverse().back(rgot), m, true
+}
+
 func TestRenamingKeepsSatisfiers(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	var solved, byStandIn, byReuse int
 	for i := range 3000 {
 		reqs, universe := standInUniverse(r)
-		got, err := Resolve(context.Background(), "dev", reqs, universe, Options{})
-		m := randRenamer(r, allNames(reqs, universe))
-		rreqs, runiverse := m.apply(reqs, universe)
-		rgot, rerr := Resolve(context.Background(), "dev", rreqs, runiverse, Options{})
-		if (err == nil) != (rerr == nil) {
-			t.Fatalf("case %d: requests %v\nuniverse %+v\nresolves to %s, renamed %s", i, reqs, universe, outcome(got, err), outcome(rgot, rerr))
-		}
-		if err != nil {
+		got, back, m, ok := resolveRenamed(t, i, r, reqs, universe)
+		if !ok {
 			continue
 		}
 		solved++
-		back := m.inverse().back(rgot)
 		if !slices.Equal(show(got), show(back)) {
 			t.Fatalf("case %d: requests %v\nuniverse %+v\nrenaming %v\nresolves to %q\nrenamed, to %q (named back)\nsatisfiers %q and %q",
 				i, reqs, universe, m, show(got), show(back), satisfiers(reqs, got, universe), satisfiers(reqs, back, universe))
@@ -234,17 +245,11 @@ func TestRenamingRandomUniverses(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
 	for i := range 3000 {
 		reqs, universe := randUniverse(r)
-		got, err := Resolve(context.Background(), "dev", reqs, universe, Options{})
-		m := randRenamer(r, allNames(reqs, universe))
-		rreqs, runiverse := m.apply(reqs, universe)
-		rgot, rerr := Resolve(context.Background(), "dev", rreqs, runiverse, Options{})
-		if (err == nil) != (rerr == nil) {
-			t.Fatalf("case %d: requests %v\nuniverse %+v\nresolves to %s, renamed %s", i, reqs, universe, outcome(got, err), outcome(rgot, rerr))
-		}
-		if err != nil {
+		_, rback, _, ok := resolveRenamed(t, i, r, reqs, universe)
+		if !ok {
 			continue
 		}
-		back := packagesOf(m.inverse().back(rgot))
+		back := packagesOf(rback)
 		if !valid(reqs, back, universe) || Check("dev", reqs, back, universe) != nil {
 			t.Fatalf("case %d: requests %v\nuniverse %+v\nthe renamed resolution, named back, %v is not valid", i, reqs, universe, back)
 		}

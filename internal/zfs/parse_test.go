@@ -2,6 +2,7 @@ package zfs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -323,13 +324,19 @@ func TestValidateNames(t *testing.T) {
 		{"zroot/a#s", ValidateName, true},
 		{"zroot/a@s#t", ValidateName, false},
 	} {
-		err := tc.fn(tc.name)
-		if (err == nil) != tc.ok {
-			t.Errorf("%q: err = %v, want ok=%v", tc.name, err, tc.ok)
-		}
-		if err != nil && !isInvalidName(err) {
-			t.Errorf("%q: error %v is not ErrInvalidName", tc.name, err)
-		}
+		checkValidation(t, fmt.Sprintf("%q", tc.name), tc.fn(tc.name), tc.ok)
+	}
+}
+
+// checkValidation fails the test unless err is nil exactly when ok, and, when it is not nil, an
+// ErrInvalidName raised before any process ran.
+func checkValidation(t *testing.T, what string, err error, ok bool) {
+	t.Helper()
+	if (err == nil) != ok {
+		t.Errorf("%s: err = %v, want ok=%v", what, err, ok)
+	}
+	if err != nil && !isInvalidName(err) {
+		t.Errorf("%s: error %v is not ErrInvalidName before a process", what, err)
 	}
 }
 
@@ -376,13 +383,7 @@ func TestCheckRename(t *testing.T) {
 		{"p/a", "-p/b", false},
 		{"p/-a", "p/b", false},
 	} {
-		err := CheckRename(tc.from, tc.to)
-		if (err == nil) != tc.ok {
-			t.Errorf("CheckRename(%q, %q) = %v, want ok=%v", tc.from, tc.to, err, tc.ok)
-		}
-		if err != nil && !isInvalidName(err) {
-			t.Errorf("CheckRename(%q, %q): %v is not ErrInvalidName before a process", tc.from, tc.to, err)
-		}
+		checkValidation(t, fmt.Sprintf("CheckRename(%q, %q)", tc.from, tc.to), CheckRename(tc.from, tc.to), tc.ok)
 	}
 }
 
@@ -405,13 +406,7 @@ func TestValidateTagsAndProps(t *testing.T) {
 		{"a=b", ValidateProp, false},
 		{"", ValidateProp, false},
 	} {
-		err := tc.fn(tc.s)
-		if (err == nil) != tc.ok {
-			t.Errorf("%q: %v, want ok=%v", tc.s, err, tc.ok)
-		}
-		if err != nil && !isInvalidName(err) {
-			t.Errorf("%q: %v is not ErrInvalidName before a process", tc.s, err)
-		}
+		checkValidation(t, fmt.Sprintf("%q", tc.s), tc.fn(tc.s), tc.ok)
 	}
 }
 

@@ -381,3 +381,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// blockPass makes pass n (counted from 1) stop once it has started: entered is closed when it
+// has, and it goes on when the test closes release. Every other pass succeeds at once.
+func (h *harness) blockPass(n int) (entered, release chan struct{}) {
+	entered, release = make(chan struct{}), make(chan struct{})
+	h.hook = func(ctx context.Context, i int, state string) (PassResult, error) {
+		if i == n {
+			close(entered)
+			<-release
+		}
+		return PassResult{}, nil
+	}
+	return entered, release
+}

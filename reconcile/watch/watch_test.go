@@ -226,15 +226,7 @@ func TestResyncWhileInvalidUsesLastValidConfig(t *testing.T) {
 func TestHangupBehindInvalidFileTriggerRunsPass(t *testing.T) {
 	h := newHarness(t)
 	h.manualTimer()
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
-		if n == 2 {
-			close(entered)
-			<-release
-		}
-		return PassResult{}, nil
-	}
+	entered, release := h.blockPass(2)
 	h.write("main.hcl", "v1")
 	h.start()
 	h.expect(TriggerStartup, ResultOK)
@@ -287,15 +279,7 @@ func TestHangupDuringSettleRunsPass(t *testing.T) {
 
 func TestChangesDuringPassRunExactlyOneMorePass(t *testing.T) {
 	h := newHarness(t)
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
-		if n == 2 {
-			close(entered)
-			<-release
-		}
-		return PassResult{}, nil
-	}
+	entered, release := h.blockPass(2)
 	h.write("main.hcl", "v1")
 	h.start()
 	h.expect(TriggerStartup, ResultOK)
