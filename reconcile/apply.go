@@ -1,9 +1,11 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -91,7 +93,25 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 	if len(moved) > 0 {
 		return nil, &StalePlanError{Moved: moved}
 	}
+	// The digests say nothing about the steps themselves. Planning again, as of the moment the
+	// plan was made (same options, same configuration, same state: the same steps), proves the
+	// steps about to run are the ones that were shown, not a hand-edited or another version's.
+	again, err := e.plan(ctx, cfg, obs, PlanOptions{Upgrade: plan.Upgrade, MaxDeletes: plan.MaxDeletes, at: plan.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	if !sameSteps(plan.Steps, again.Steps) {
+		return nil, &StalePlanError{Moved: []string{"the steps: they are not what this configuration and ZFS state plan to (the plan file was edited, or written by another version)"}}
+	}
 	return e.apply(ctx, plan, obs)
+}
+
+// sameSteps compares steps as a plan file holds them, so that a plan read back from its file
+// equals the plan it was saved from.
+func sameSteps(a, b []Step) bool {
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && bytes.Equal(ja, jb)
 }
 
 // apply runs the steps in order. The context is checked between steps only: a step that started

@@ -58,4 +58,7 @@ type PlanOptions struct {
 	// resolves to, the locks on disk and every existing generation count as roots, since no
 	// other step of the plan runs, and the plan keeps only the GC and temporary-cleanup steps.
 	GCOnly bool
+	// at, when set, is the planning's clock instead of the engine's: ApplySaved plans again as
+	// of the moment the saved plan was made.
+	at time.Time
 }

@@ -1456,3 +1456,72 @@ func TestStatusOnModel(t *testing.T) {
 		t.Fatalf("environments %+v", st.Environments)
 	}
 }
+
+// A saved plan whose steps were edited is refused, though its digests still match: the steps
+// that would run are not the ones planned and shown.
+func TestSavedPlanWithEditedStepsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(t *testing.T, p *Plan)
+	}{
+		{"a file's content", func(t *testing.T, p *Plan) {
+			i := slices.IndexFunc(p.Steps, func(s Step) bool { return s.Write != nil })
+			p.Steps[i].Write.Content = "# injected\n"
+		}},
+		{"a file's path", func(t *testing.T, p *Plan) {
+			i := slices.IndexFunc(p.Steps, func(s Step) bool { return s.Write != nil })
+			p.Steps[i].Write.Path = filepath.Join(t.TempDir(), "elsewhere")
+		}},
+		{"a step dropped", func(t *testing.T, p *Plan) { p.Steps = p.Steps[1:] }},
+		{"a step repeated", func(t *testing.T, p *Plan) { p.Steps = append(p.Steps, p.Steps[0]) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
+			w.apply(defaults)
+			w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
+			plan := w.mustPlan(defaults)
+			tc.edit(t, plan)
+			path := filepath.Join(t.TempDir(), "plan.json")
+			must(t, plan.Save(path))
+			saved, err := LoadPlan(path)
+			must(t, err)
+			calls := w.m.Calls
+			done, err := w.e.ApplySaved(bg, w.cfg(), saved)
+			var stale *StalePlanError
+			if !errors.As(err, &stale) || !strings.Contains(err.Error(), "the steps: they are not what this configuration and ZFS state plan to") {
+				t.Fatalf("want the edited plan refused, got %v", err)
+			}
+			if w.m.Calls != calls || done != nil {
+				t.Fatal("an edited plan was applied")
+			}
+		})
+	}
+}
+
+// A saved plan is checked against the plan as of when it was made: time passing alone (a
+// package's grace period ending meanwhile) neither makes it stale nor adds to what it does.
+func TestSavedPlanAppliesAfterTimePasses(t *testing.T) {
+	w := newWorld(t, "", profileHCL("p", "bash ~5.1")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", 100))
+	w.apply(defaults)
+	w.clk.t = w.clk.t.Add(10 * time.Minute)
+	w.write("main.hcl", profileHCL("p", "bash ~5.2")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", 100))
+	plan := w.mustPlan(defaults)
+	if len(stepsOf(plan, KindPrune)) != 1 || len(stepsOf(plan, KindGC)) != 0 {
+		t.Fatalf("want gen-1 pruned and nothing collected within the grace period:\n%s", humanPlan(plan))
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	must(t, plan.Save(path))
+	saved, err := LoadPlan(path)
+	must(t, err)
+
+	w.clk.t = w.clk.t.Add(2 * time.Hour) // bash 5.1 would now be collectable
+	done, err := w.e.ApplySaved(bg, w.cfg(), saved)
+	must(t, err)
+	if done.Steps != len(plan.Steps) || done.ByKind[KindGC] != 0 {
+		t.Fatalf("applied %+v, want exactly the plan's %d steps", done, len(plan.Steps))
+	}
+	if again := w.mustPlan(defaults); len(stepsOf(again, KindGC)) != 1 {
+		t.Fatalf("the next plan should collect what the grace period now allows:\n%s", humanPlan(again))
+	}
+}
