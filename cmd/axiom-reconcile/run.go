@@ -84,10 +84,10 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&g.logFormat, "log-format", "", "log format: json or console (default console when stderr is a terminal, else json)")
-	fs.StringVar(&g.lockFile, "lock-file", "/var/run/axiom-reconcile.lock", "the global lock `path` (never unlinked; owner in PATH.owner)")
-	fs.StringVar(&g.gcLockFile, "gc-lock-file", "/var/run/axiom-gc.lock", "upstream axiom's GC lock `path`, held while mutating")
+	fs.StringVar(&g.logLevel, "log-level", "info", "log at `LEVEL`: debug, info, warn, error")
+	fs.StringVar(&g.logFormat, "log-format", "", "log in `FORMAT`: json or console (default console when stderr is a terminal, else json)")
+	fs.StringVar(&g.lockFile, "lock-file", "/var/run/axiom-reconcile.lock", "the global lock is `PATH` (never unlinked; its owner is in PATH.owner)")
+	fs.StringVar(&g.gcLockFile, "gc-lock-file", "/var/run/axiom-gc.lock", "upstream axiom's GC lock is `PATH`, held while mutating")
 }
 
 func (g *globals) setup() error {
@@ -301,12 +301,34 @@ func printCommandHelp(w io.Writer, c command) {
 	body := c.setFlags(fs)
 	_ = body
 	fmt.Fprintf(w, "\nFLAGS\n")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 	gfs := flag.NewFlagSet("global", flag.ContinueOnError)
 	g.register(gfs)
 	fmt.Fprintf(w, "\nGLOBAL FLAGS\n")
-	gfs.SetOutput(w)
-	gfs.PrintDefaults()
+	printFlags(w, gfs)
 	fmt.Fprintf(w, "\n%s", exitStatusHelp)
+}
+
+// printFlags lists flags as the usage lines and the README spell them (--name, and -c for a
+// one-letter name; the flag package accepts either dash count), each with its value's
+// placeholder, its help, and its default where it has one the help does not already give.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		switch def := f.DefValue; {
+		case def == "" || def == "false" || def == "0" || def == "0s" || strings.Contains(usage, "(default"):
+		case fmt.Sprintf("%T", f.Value) == "*flag.stringValue": // quoted, as the flag package does
+			usage += fmt.Sprintf(" (default %q)", def)
+		default:
+			usage += fmt.Sprintf(" (default %s)", def)
+		}
+		fmt.Fprintf(w, "  %s%s%s\n    \t%s\n", dash, f.Name, arg, usage)
+	})
 }
