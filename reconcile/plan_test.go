@@ -322,3 +322,46 @@ func TestPosString(t *testing.T) {
 		t.Fatalf("%q", p.String())
 	}
 }
+
+// FuzzLoadPlan: any file given to `apply PLANFILE` is refused with an error or read into a plan
+// that saves and reads back to the same plan (and the same steps, as ApplySaved compares them).
+func FuzzLoadPlan(f *testing.F) {
+	for _, s := range []string{
+		`{"format_version": 1, "store": "tank/axiom", "steps": []}`,
+		`{"format_version": 1, "created_at": "2024-03-01T12:00:00Z", "store": "tank/axiom", "max_deletes": 10,
+		  "config": {"config main.hcl": "sha256:00"}, "observed": {"dataset tank/axiom": "1"},
+		  "steps": [{"kind": "create", "action": "+", "target": "tank/axiom/env", "create": {"dataset": "tank/axiom/env", "props": {"axiom:managed-by": "axiom-reconcile"}}},
+		            {"kind": "write-profile", "write": {"path": "/axiom/profiles/p/profile.yaml", "content": "name: p\n"}},
+		            {"kind": "gc", "gc": {"packages": ["tank/axiom/store/pkg/a/1.0.0/1/x"], "parents": []}}]}`,
+		`{"format_version": 2}`,
+		`{"format_version": 1, "steps": [{"kind": "prune", "prune": null}]}`,
+		`[1, 2]`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(dir, "in.json")
+		must(t, os.WriteFile(path, b, 0o600))
+		p, err := LoadPlan(path)
+		if err != nil {
+			if p != nil {
+				t.Fatal("a plan and an error")
+			}
+			return
+		}
+		if p.Format != PlanFormat {
+			t.Fatalf("accepted format %d", p.Format)
+		}
+		again := filepath.Join(dir, "again.json")
+		must(t, p.Save(again))
+		q, err := LoadPlan(again)
+		if err != nil {
+			t.Fatalf("a plan read from a file does not read back once saved: %v", err)
+		}
+		if diff := cmp.Diff(p, q, cmpopts.EquateEmpty()); diff != "" || !sameSteps(p.Steps, q.Steps) {
+			t.Fatalf("save and read back (-first +second):\n%s", diff)
+		}
+	})
+}
