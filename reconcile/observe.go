@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -271,7 +270,7 @@ func interpret(o *observation) *state {
 		env.current, _ = layout.ParseGeneration(env.currentRaw)
 		env.activate, env.hasActivate = o.file(filepath.Join(dir, layout.ActivateScript))
 		if v, ok := d.Local(layout.PropPinned); ok {
-			env.pinned, _ = strconv.Atoi(v)
+			env.pinned, _ = layout.ParseGenerationNumber(v)
 		}
 		env.pinnedFor, _ = d.Local(layout.PropPinnedFor)
 		pd, _ := d.Local(layout.PropPreventDestroy)

@@ -365,3 +365,18 @@ func FuzzLoadPlan(f *testing.F) {
 		}
 	})
 }
+
+// Only holds the reconciler places (axiom-env:<env>:<K>, K as it writes generation numbers) are
+// its own to release; anything else is someone else's.
+func TestIsOurTag(t *testing.T) {
+	for tag, want := range map[string]bool{
+		"axiom-env:dev:1": true, "axiom-env:dev:42": true, "axiom-env:build.x-y:7": true,
+		"axiom-env:dev:+1": false, "axiom-env:dev:01": false, "axiom-env:dev:-1": false, "axiom-env:dev:0": false,
+		"axiom-env:dev: 1": false, "axiom-env:dev:": false, "axiom-env::1": false, "axiom-env:1": false,
+		"axiom-envx:dev:1": false, "backup": false, "": false,
+	} {
+		if got := isOurTag(tag); got != want {
+			t.Errorf("isOurTag(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -1131,8 +1130,8 @@ func isOurTag(tag string) bool {
 	if i <= 0 {
 		return false
 	}
-	_, err := strconv.Atoi(rest[i+1:])
-	return err == nil
+	_, ok = layout.ParseGenerationNumber(rest[i+1:])
+	return ok
 }
 
 func countTags(m map[string][]string) int {

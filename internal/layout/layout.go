@@ -115,13 +115,23 @@ func Under(ds, parent string) bool {
 // GenerationName is the dataset name component of generation k: gen-K.
 func GenerationName(k int) string { return "gen-" + strconv.Itoa(k) }
 
-// ParseGeneration reads gen-K; ok is false for anything else.
+// ParseGeneration reads gen-K (ParseGenerationNumber's K); ok is false for anything else.
 func ParseGeneration(s string) (int, bool) {
 	n, ok := strings.CutPrefix(s, "gen-")
-	if !ok || n == "" || n[0] == '0' {
+	if !ok {
 		return 0, false
 	}
-	k, err := strconv.Atoi(n)
+	return ParseGenerationNumber(n)
+}
+
+// ParseGenerationNumber reads a generation number as the reconciler writes it (in gen-K, hold
+// tags and axiom:pinned): decimal digits, no sign, no leading zero, > 0. Nothing else (+1, 01,
+// " 1") is taken for generation 1.
+func ParseGenerationNumber(s string) (int, bool) {
+	if s == "" || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	k, err := strconv.Atoi(s)
 	return k, err == nil && k > 0
 }
 

@@ -29,7 +29,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	for in, ok := range map[string]bool{"gen-1": true, "gen-42": true, "gen-0": false, "gen-01": false, "gen-": false, "gen-x": false, "current": false} {
+	for in, ok := range map[string]bool{"gen-1": true, "gen-42": true, "gen-0": false, "gen-01": false, "gen-": false, "gen-x": false, "current": false, "gen-+1": false, "gen--1": false, "gen- 1": false, "gen-1 ": false} {
 		if _, got := ParseGeneration(in); got != ok {
 			t.Errorf("ParseGeneration(%q) ok = %v", in, got)
 		}

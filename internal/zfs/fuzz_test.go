@@ -97,3 +97,23 @@ func FuzzCheckListed(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseVersion: whatever `zfs version` prints, reading it never panics, and a version read
+// is one the output names.
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"zfs-2.3.2-2~bpo12+2\nzfs-kmod-2.3.2-2~bpo12+2\n", "zfs-2.1.11-1\nzfs-kmod-2.1.11-1\n", "zfs-0.8.6-1\n", "zfs-kmod-2.2.0\n", "", "zfs-\n", "zfs-99999999999999999999.1\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseVersion(s)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(c.Userland, "zfs-") || !strings.Contains(s, c.Userland) {
+			t.Fatalf("parseVersion(%q) = %+v", s, c)
+		}
+		if c.JSON && !c.ChannelPrograms {
+			t.Fatalf("parseVersion(%q): JSON output without channel programs: %+v", s, c)
+		}
+	})
+}
