@@ -90,6 +90,7 @@ func TestExamplesReal(t *testing.T) {
 	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
 	for _, ex := range []string{"workstation", "buildhost", "fleet-host"} {
 		t.Run(ex, func(t *testing.T) {
+			t.Parallel() // each on a tree of its own
 			e, c, root, mp := realEngine(t)
 			f := plantForeign(t, c, root, mp)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), root, mp)
