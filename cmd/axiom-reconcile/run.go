@@ -298,8 +298,7 @@ func printCommandHelp(w io.Writer, c command) {
 	}
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	var g globals
-	body := c.setFlags(fs)
-	_ = body
+	c.setFlags(fs) // registers the command's flags; what it returns is not run
 	fmt.Fprintf(w, "\nFLAGS\n")
 	printFlags(w, fs)
 	gfs := flag.NewFlagSet("global", flag.ContinueOnError)
