@@ -1348,10 +1348,7 @@ func TestSavedPlan(t *testing.T) {
 			w.apply(defaults)
 			w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
 			plan := w.mustPlan(defaults)
-			path := filepath.Join(t.TempDir(), "plan.json")
-			must(t, plan.Save(path))
-			saved, err := LoadPlan(path)
-			must(t, err)
+			saved := saveAndLoad(t, plan)
 
 			want := tc.move(w)
 			calls := w.m.Calls
@@ -1482,10 +1479,7 @@ func TestSavedPlanWithEditedStepsRefused(t *testing.T) {
 			w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
 			plan := w.mustPlan(defaults)
 			tc.edit(t, plan)
-			path := filepath.Join(t.TempDir(), "plan.json")
-			must(t, plan.Save(path))
-			saved, err := LoadPlan(path)
-			must(t, err)
+			saved := saveAndLoad(t, plan)
 			calls := w.m.Calls
 			done, err := w.e.ApplySaved(bg, w.cfg(), saved)
 			var stale *StalePlanError
@@ -1510,10 +1504,7 @@ func TestSavedPlanAppliesAfterTimePasses(t *testing.T) {
 	if len(stepsOf(plan, KindPrune)) != 1 || len(stepsOf(plan, KindGC)) != 0 {
 		t.Fatalf("want gen-1 pruned and nothing collected within the grace period:\n%s", humanPlan(plan))
 	}
-	path := filepath.Join(t.TempDir(), "plan.json")
-	must(t, plan.Save(path))
-	saved, err := LoadPlan(path)
-	must(t, err)
+	saved := saveAndLoad(t, plan)
 
 	w.clk.t = w.clk.t.Add(2 * time.Hour) // bash 5.1 would now be collectable
 	done, err := w.e.ApplySaved(bg, w.cfg(), saved)
@@ -1524,4 +1515,14 @@ func TestSavedPlanAppliesAfterTimePasses(t *testing.T) {
 	if again := w.mustPlan(defaults); len(stepsOf(again, KindGC)) != 1 {
 		t.Fatalf("the next plan should collect what the grace period now allows:\n%s", humanPlan(again))
 	}
+}
+
+// saveAndLoad saves plan to a file and reads it back, as `plan --out` and `apply PLANFILE` do.
+func saveAndLoad(t *testing.T, plan *Plan) *Plan {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plan.json")
+	must(t, plan.Save(path))
+	saved, err := LoadPlan(path)
+	must(t, err)
+	return saved
 }
