@@ -1344,10 +1344,7 @@ func TestSavedPlan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
-			w.apply(defaults)
-			w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
-			plan := w.mustPlan(defaults)
+			w, plan := pendingPlan(t)
 			saved := saveAndLoad(t, plan)
 
 			want := tc.move(w)
@@ -1474,10 +1471,7 @@ func TestSavedPlanWithEditedStepsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
-			w.apply(defaults)
-			w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
-			plan := w.mustPlan(defaults)
+			w, plan := pendingPlan(t)
 			tc.edit(t, plan)
 			saved := saveAndLoad(t, plan)
 			calls := w.m.Calls
@@ -1525,4 +1519,14 @@ func saveAndLoad(t *testing.T, plan *Plan) *Plan {
 	saved, err := LoadPlan(path)
 	must(t, err)
 	return saved
+}
+
+// pendingPlan applies profile p (make) with environment e, then adds zlib to p and plans: a plan
+// with an import, a lock, a new generation and its activation still to do.
+func pendingPlan(t *testing.T) (*world, *Plan) {
+	t.Helper()
+	w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
+	w.apply(defaults)
+	w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
+	return w, w.mustPlan(defaults)
 }
