@@ -138,7 +138,7 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 		}
 		done.Steps++
 		done.ByKind[st.Kind]++
-		e.Log.Info().Str("kind", string(st.Kind)).Str("target", st.Target).Dur("took", time.Since(stepStart)).Msg(st.Action + " " + st.Summary)
+		e.Log.Info().Str("kind", string(st.Kind)).Str("target", st.Target).Float64("took_seconds", time.Since(stepStart).Seconds()).Msg(st.Action + " " + st.Summary)
 	}
 	done.Duration = time.Since(start)
 	if len(done.Busy) > 0 {

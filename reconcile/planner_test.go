@@ -1,6 +1,9 @@
 package reconcile
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
@@ -1529,4 +1534,29 @@ func pendingPlan(t *testing.T) (*world, *Plan) {
 	w.apply(defaults)
 	w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
 	return w, w.mustPlan(defaults)
+}
+
+// Every applied step is logged once, with its kind, target and time in seconds (like every other
+// duration the reconciler reports).
+func TestApplyLogsEveryStep(t *testing.T) {
+	var buf bytes.Buffer
+	w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
+	w.e.Log = zerolog.New(&buf)
+	plan := w.apply(defaults)
+	var logged int
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		var line map[string]any
+		must(t, json.Unmarshal(sc.Bytes(), &line))
+		if _, ok := line["kind"]; !ok {
+			continue
+		}
+		logged++
+		if s, ok := line["took_seconds"].(float64); !ok || s < 0 || line["target"] == "" {
+			t.Errorf("step log line %s: want kind, target and took_seconds", sc.Bytes())
+		}
+	}
+	if logged != len(plan.Steps) {
+		t.Errorf("%d step log lines for %d steps", logged, len(plan.Steps))
+	}
 }

@@ -112,7 +112,7 @@ func (c *CLI) runIn(ctx context.Context, op, name string, mutating bool, stdin [
 	} else if err != nil {
 		code = -1
 	}
-	c.log.Debug().Strs("argv", argv).Dur("took", time.Since(start)).Int("exit", code).Msg("zfs")
+	c.log.Debug().Strs("argv", argv).Float64("took_seconds", time.Since(start).Seconds()).Int("exit", code).Msg("zfs")
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
