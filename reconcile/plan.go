@@ -218,11 +218,17 @@ func digestMap(m map[string]string) string {
 
 // Save writes the plan to path atomically.
 func (p *Plan) Save(path string) error {
-	b, err := json.MarshalIndent(p, "", "  ")
+	b, err := p.encode()
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
+	return atomicfile.WriteFile(path, b, 0o600)
+}
+
+// encode is the plan as Save writes it.
+func (p *Plan) encode() ([]byte, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	return append(b, '\n'), err
 }
 
 // LoadPlan reads a plan saved with Save.
