@@ -39,7 +39,7 @@ func (p *planner) planGC() {
 		p.warn("garbage collection is skipped: %s; fix or remove it, and GC runs again", strings.Join(unreadable, "; "))
 		return
 	}
-	now := p.now
+	now := p.plan.CreatedAt
 	var cands []*store.Package
 	for _, pkg := range p.s.index.All() {
 		if p.collectable(pkg, roots, now) == "" {
@@ -256,7 +256,7 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 	if len(unreadable) > 0 {
 		return fmt.Sprintf("%s (%s) is kept: garbage collection is skipped, %s", dataset, pkg.ID, strings.Join(unreadable, "; ")), nil
 	}
-	why := p.collectable(pkg, roots, p.now)
+	why := p.collectable(pkg, roots, p.plan.CreatedAt)
 	if why == "" {
 		why = fmt.Sprintf("%d packages are collectable, more than the deletion budget of %d (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes %d`", p.overBudget, p.budget, p.overBudget)
 	}

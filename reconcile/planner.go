@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
@@ -70,8 +69,6 @@ type planner struct {
 	taggedErr error
 	// explaining: the planner runs for `gc --explain`, which reports rather than fails.
 	explaining bool
-	// now is the planning's clock (GC grace periods), read once.
-	now time.Time
 	// overBudget is the number of collectable packages when they exceed the budget.
 	overBudget int
 
@@ -111,12 +108,13 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 }
 
 func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observation, opt PlanOptions, explaining bool) (*planner, error) {
+	// The planning's clock, read once: the plan's time, and the time GC grace periods end by.
 	now := opt.at
 	if now.IsZero() {
 		now = e.now().UTC()
 	}
 	p := &planner{
-		e: e, ctx: ctx, cfg: cfg, s: interpret(obs), l: obs.layout, opt: opt, explaining: explaining, now: now,
+		e: e, ctx: ctx, cfg: cfg, s: interpret(obs), l: obs.layout, opt: opt, explaining: explaining,
 		sources: map[layout.PackageID]*source.Package{}, imports: map[layout.PackageID]bool{},
 		locks: map[string]*pkgmeta.Lock{}, released: map[string]int{}, removed: map[string]bool{},
 		realizing: map[string][]string{}, mounts: map[string]bool{}, unreadable: map[layout.PackageID]error{},
