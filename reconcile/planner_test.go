@@ -1552,7 +1552,8 @@ func TestApplyLogsEveryStep(t *testing.T) {
 			continue
 		}
 		logged++
-		if s, ok := line["took_seconds"].(float64); !ok || s < 0 || line["target"] == "" {
+		target, _ := line["target"].(string)
+		if s, ok := line["took_seconds"].(float64); !ok || s < 0 || target == "" {
 			t.Errorf("step log line %s: want kind, target and took_seconds", sc.Bytes())
 		}
 	}
