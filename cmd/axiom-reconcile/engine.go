@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
@@ -34,9 +36,27 @@ func loadConfig(e *env, dir string) (*spec.Config, error) {
 	return cfg, nil
 }
 
-// engine builds the reconciler with the real zfs command.
+// storeAccess is how commands reach the store: its ZFS client, the clock, and the check that a
+// new dataset is mounted before files are written into it (nil: store.CheckMounted).
+type storeAccess struct {
+	zfs        zfs.Client
+	now        func() time.Time
+	mountCheck func(dir string) error
+}
+
+// realStore is the production store: the zfs command and the system clock.
+func realStore(log zerolog.Logger) storeAccess {
+	return storeAccess{zfs: zfs.NewCLI(log, zfs.WithProps(layout.Props()...)), now: time.Now}
+}
+
+// engine builds the reconciler on the environment's store.
 func (g *globals) engine() *reconcile.Engine {
-	return &reconcile.Engine{ZFS: zfs.NewCLI(g.log, zfs.WithProps(layout.Props()...)), Log: g.log}
+	open := g.env.store
+	if open == nil {
+		open = realStore
+	}
+	st := open(g.log)
+	return &reconcile.Engine{ZFS: st.zfs, Now: st.now, MountCheck: st.mountCheck, Log: g.log}
 }
 
 func (g *globals) lockOptions(timeout time.Duration, command string, args []string) reconcile.LockOptions {

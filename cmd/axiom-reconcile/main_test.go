@@ -22,9 +22,7 @@ var updateScripts = flag.Bool("update-scripts", false, "rewrite the scripts' exp
 // without a separate build.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"axiom-reconcile": func() {
-			os.Exit(run(context.Background(), os.Args[1:], osEnv()))
-		},
+		"axiom-reconcile": func() { os.Exit(runAsCommand()) },
 	})
 }
 
@@ -36,6 +34,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *updateScripts,
+		Setup:               setupModel,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits},
 	})
 }
@@ -129,6 +128,30 @@ func TestExitsCommand(t *testing.T) {
 			t.Errorf("script %q passed, want a failure saying %q", tc.script, tc.fail)
 		case tc.fail != "" && !strings.Contains(r.log.String(), tc.fail):
 			t.Errorf("script %q failed without saying %q:\n%s", tc.script, tc.fail, r.log.String())
+		}
+	}
+}
+
+// TestScriptsUseExits: every script, on the model and on real ZFS, runs axiom-reconcile with
+// `exits CODE` (the exact status), never with exec or `! exec`, which accept any failure.
+// Backgrounded commands (`exec ... &`) are the exception testscript forces; `wait` checks them.
+func TestScriptsUseExits(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*/*.txtar")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script, _, _ := strings.Cut(string(b), "\n-- ")
+		for i, line := range strings.Split(script, "\n") {
+			line = strings.TrimSpace(line)
+			bare := strings.TrimSpace(strings.TrimPrefix(line, "!"))
+			if strings.HasPrefix(bare, "exec axiom-reconcile ") && !strings.HasSuffix(line, "&") {
+				t.Errorf("%s:%d: %q: use `exits CODE axiom-reconcile ...`", p, i+1, line)
+			}
 		}
 	}
 }

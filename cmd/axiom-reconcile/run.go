@@ -35,6 +35,10 @@ type env struct {
 	// notify subscribes to OS signals (signal.Notify in production).
 	notify func(c chan<- os.Signal, sig ...os.Signal)
 	stop   func(c chan<- os.Signal)
+	// store is what every command reaches the ZFS store through: the real zfs command and clock
+	// in production (realStore), the in-memory model in the command-line script tests. It is the
+	// one place they are chosen.
+	store func(log zerolog.Logger) storeAccess
 }
 
 func osEnv() *env {
@@ -46,6 +50,7 @@ func osEnv() *env {
 		stderrIsTerminal: isatty.IsTerminal(os.Stderr.Fd()),
 		notify:           signal.Notify,
 		stop:             signal.Stop,
+		store:            realStore,
 	}
 }
 

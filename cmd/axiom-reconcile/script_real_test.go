@@ -27,6 +27,7 @@ func TestScriptsReal(t *testing.T) {
 		Dir:                 "testdata/realzfs",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits},
 		Setup: func(env *testscript.Env) error {
 			c := zfs.NewCLI(zerolog.Nop())
 			root := zfstest.NewRoot(t, c, pool) + "/axiom" // destroyed when all scripts are done
