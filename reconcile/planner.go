@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -167,6 +168,21 @@ func (e *PlanError) Error() string {
 }
 
 func (e *PlanError) Unwrap() []error { return e.Errs }
+
+// Terminal reports whether planning again cannot succeed until something changes: every problem
+// is about the configuration or the store's content. A problem that is a failed zfs command, a
+// file that could not be read or a time-out may pass by itself, and makes the error transient
+// (the daemon retries it with backoff; see watch.Terminal).
+func (e *PlanError) Terminal() bool {
+	for _, err := range e.Errs {
+		var ze *zfs.Error
+		var pe *fs.PathError
+		if errors.As(err, &ze) || errors.As(err, &pe) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return false
+		}
+	}
+	return true
+}
 
 // configDigests digests each configuration file and names each package the sources offer.
 func configDigests(cfg *spec.Config, sources []*source.Package) map[string]string {

@@ -29,12 +29,14 @@ import (
 //	last_success_timestamp_seconds         unix time the last successful pass ended
 //	drift_steps                            steps the last pass planned (0: the host had converged)
 //	config_valid                           1 when the configuration files were valid at the last load
+//	terminal_error                         1 when the last pass failed with a terminal error (see Terminal)
 //
 // plus the standard go_* and process_* collectors.
 type Metrics struct {
 	reg         *prometheus.Registry
 	passes      *prometheus.CounterVec
 	failures    *prometheus.CounterVec
+	terminal    prometheus.Gauge
 	duration    prometheus.Histogram
 	lockWait    prometheus.Histogram
 	waiting     prometheus.Gauge
@@ -58,6 +60,9 @@ func NewMetrics() *Metrics {
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "passes_total", Help: "Reconcile passes run, by trigger.",
 		}, []string{"trigger"}),
+		terminal: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "terminal_error", Help: "1 when the last pass failed with an error no retry can fix (configuration or store content), else 0.",
+		}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "pass_failures_total", Help: "Reconcile passes that failed, by trigger.",
 		}, []string{"trigger"}),
@@ -87,7 +92,7 @@ func NewMetrics() *Metrics {
 			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
 		}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.configValid,
+	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.configValid,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -159,6 +164,11 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 	}
 	if cancelled {
 		return
+	}
+	if Terminal(err) {
+		m.terminal.Set(1)
+	} else {
+		m.terminal.Set(0)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

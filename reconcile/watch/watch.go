@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -32,7 +33,8 @@ type Result string
 
 const (
 	ResultOK            Result = "ok"
-	ResultError         Result = "error"          // the pass returned an error; a retry is scheduled
+	ResultError         Result = "error"          // the pass returned a transient error; a retry is scheduled
+	ResultTerminal      Result = "terminal-error" // the pass returned a terminal error; no retry, see Terminal
 	ResultInvalidConfig Result = "invalid-config" // the configuration was invalid; no pass ran
 	ResultCancelled     Result = "cancelled"      // the pass returned early because Run's ctx was cancelled
 )
@@ -359,6 +361,13 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 		d.arm(TriggerInterval, d.cfg.Interval)
 	case cancelled:
 		st.Result = ResultCancelled // Run is stopping: nothing more is scheduled
+	case Terminal(err):
+		// No retry can fix it: the next pass is the one something changes (a file event, a
+		// SIGHUP) or the interval's resync, which also notices a store someone repaired.
+		st.Result = ResultTerminal
+		d.failures++
+		d.retryIn = 0
+		d.arm(TriggerInterval, d.cfg.Interval)
 	default:
 		st.Result = ResultError
 		d.failures++
@@ -369,6 +378,15 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	}
 	d.cfg.Metrics.observePass(t, res, err, cancelled, busy, wait, end)
 	d.finish(&st, res, err, true)
+}
+
+// Terminal reports whether a pass's error is terminal: the configuration or the store's content
+// is wrong, so retrying the same pass cannot succeed. A pass marks such an error with a method
+// Terminal() bool (reconcile.PlanError has one); every other error is transient (a busy dataset,
+// a held lock, an I/O error) and is retried with backoff.
+func Terminal(err error) bool {
+	var t interface{ Terminal() bool }
+	return errors.As(err, &t) && t.Terminal()
 }
 
 func (d *daemon[S]) absSources(dirs []string) []string {
@@ -404,6 +422,8 @@ func (d *daemon[S]) finish(st *Status, res PassResult, err error, ran bool) {
 		ev = d.log.Info()
 	case ResultError:
 		ev = d.log.Error().Err(err).Int("consecutive_failures", d.failures).Float64("retry_in_seconds", d.retryIn.Seconds())
+	case ResultTerminal:
+		ev = d.log.Error().Err(err).Int("consecutive_failures", d.failures).Bool("terminal", true)
 	case ResultCancelled:
 		ev = d.log.Warn().AnErr("error", err) // says where the pass stopped
 	default: // invalid-config: the diagnostics were logged just before

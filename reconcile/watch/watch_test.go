@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -754,4 +755,78 @@ func TestPassAbsorbsPendingFileTrigger(t *testing.T) {
 	}
 	h.expectNone(2 * h.cfg.Debounce) // the debounced save was satisfied by that pass
 	h.stop()
+}
+
+// terminalErr is an error a pass marks as terminal, as reconcile.PlanError does.
+type terminalErr struct{ msg string }
+
+func (e terminalErr) Error() string  { return e.msg }
+func (e terminalErr) Terminal() bool { return true }
+
+// A terminal error (the configuration or the store's content is wrong) is not retried: the
+// daemon records it in the status file and the metrics and waits for a change (a file event,
+// SIGHUP) or the interval. A transient error after it is retried with backoff, as before.
+func TestTerminalErrorIsNotRetried(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.StatusFile = filepath.Join(t.TempDir(), "status.json")
+	h.cfg.Metrics = NewMetrics()
+	h.cfg.Backoff = Backoff{Initial: 20 * time.Millisecond, Max: 20 * time.Millisecond}
+	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
+		switch n {
+		case 1, 2:
+			return PassResult{Planned: 2}, fmt.Errorf("planning: %w", terminalErr{"profile \"tools\": no package vim"})
+		case 3:
+			return PassResult{}, errors.New("zfs: dataset is busy")
+		}
+		return PassResult{}, nil
+	}
+	h.write("main.hcl", "v1")
+	h.start()
+	s := h.expect(TriggerStartup, ResultTerminal)
+	if s["terminal"] != true || s["retry_in_seconds"] != nil {
+		t.Errorf("summary of a terminal failure %v: want terminal true and no retry", s)
+	}
+	h.expectNone(quiet) // no retry, however long the backoff would have been
+	st := readStatus(t, h.cfg.StatusFile)
+	if st.Result != ResultTerminal || st.NextRetry != nil || st.ConsecutiveFailures != 1 || !strings.Contains(st.Error, "no package vim") {
+		t.Errorf("status after a terminal failure: %+v", st)
+	}
+	rec := httptest.NewRecorder()
+	h.cfg.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if m := parseExposition(t, rec.Body.String()); m["axiom_reconcile_terminal_error"] != 1 {
+		t.Errorf("terminal_error = %v after a terminal failure, want 1", m["axiom_reconcile_terminal_error"])
+	}
+
+	h.write("main.hcl", "v2") // something changed: a pass runs, still terminal
+	h.expect(TriggerFile, ResultTerminal)
+	h.expectNone(quiet)
+	h.hangup()
+	s = h.expect(TriggerSignal, ResultError) // transient: retried
+	if s["retry_in_seconds"] != 0.02 || s["consecutive_failures"] != 3.0 {
+		t.Errorf("transient failure after terminal ones %v: want a retry in 0.02 s, 3 failures", s)
+	}
+	h.expect(TriggerRetry, ResultOK)
+	rec = httptest.NewRecorder()
+	h.cfg.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if m := parseExposition(t, rec.Body.String()); m["axiom_reconcile_terminal_error"] != 0 {
+		t.Errorf("terminal_error = %v after a success, want 0", m["axiom_reconcile_terminal_error"])
+	}
+	h.stop()
+}
+
+func TestTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("busy"), false},
+		{terminalErr{"x"}, true},
+		{fmt.Errorf("wrapped: %w", terminalErr{"x"}), true},
+		{errors.Join(errors.New("a"), terminalErr{"x"}), true},
+	} {
+		if got := Terminal(tc.err); got != tc.want {
+			t.Errorf("Terminal(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
 }
