@@ -188,6 +188,16 @@ type Plan struct {
 	// Warnings are things the plan cannot do and someone should look at: collectable packages
 	// beyond the deletion budget, a lock GC cannot read, a store package it cannot read.
 	Warnings []string `json:"warnings,omitempty"`
+	// Refused are the source packages left out of this plan because they could not be read or
+	// were refused; each is also a warning.
+	Refused []Refusal `json:"refused,omitempty"`
+}
+
+// Refusal is a source package a plan left out.
+type Refusal struct {
+	Package string `json:"package"`
+	Origin  string `json:"origin"`
+	Reason  string `json:"reason"`
 }
 
 // Empty reports whether the plan changes nothing.

@@ -64,6 +64,8 @@ type planner struct {
 	mounts map[string]bool
 	// unreadable are store packages whose metadata cannot be read (they cannot be chosen).
 	unreadable map[layout.PackageID]error
+	// refused are the source packages left out of the universe (see observation.refused).
+	refused []*source.Error
 	// tagged caches the hold tags of every held package snapshot (see heldBy).
 	tagged    map[string][]string
 	taggedErr error
@@ -127,6 +129,11 @@ func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observat
 	p.plan.MaxDeletes = p.budget
 	for _, sp := range obs.sources {
 		p.sources[store.ID(sp)] = sp
+	}
+	p.refused = obs.refused
+	for _, r := range obs.refused {
+		p.warn("%s", refusalWarning(r))
+		p.plan.Refused = append(p.plan.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}
 	p.checkTree()
 	if len(p.errs) == 0 {
@@ -366,7 +373,7 @@ func (p *planner) planProfile(sp *spec.Profile) {
 	if reason != "" {
 		resolved, err := p.resolve(sp, digest)
 		if err != nil {
-			p.fail("profile %q (%s): %w", sp.Name, resolveErrorPos(sp, err), p.unreadableHint(err))
+			p.fail("profile %q (%s): %w", sp.Name, resolveErrorPos(sp, err), p.unreadableHint(refusalHint(err, p.refused)))
 			return
 		}
 		lock = resolved
