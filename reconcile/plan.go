@@ -131,6 +131,9 @@ type RealizeStep struct {
 	RealizeDigest string   `json:"realize_digest"`
 	Policy        string   `json:"policy"`
 	Packages      []string `json:"packages"` // in priority order
+	// AllowSetID names the packages whose set-user-ID and set-group-ID bits the generation
+	// keeps (allow_setuid); every other package's are dropped.
+	AllowSetID []string `json:"allow_setid,omitempty"`
 }
 
 // ActivateStep points `current` at generation K and writes the activate script.
@@ -299,6 +302,9 @@ func (p *Plan) WriteHuman(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", g)
 		for _, s := range groups[g] {
 			fmt.Fprintf(w, "  %s %s\n", s.Action, s.Summary)
+			if s.Realize != nil && len(s.Realize.AllowSetID) > 0 {
+				fmt.Fprintf(w, "      keeps set-uid/set-gid bits of %s (allow_setuid)\n", strings.Join(s.Realize.AllowSetID, ", "))
+			}
 			var why []string
 			if s.Reason != "" {
 				why = append(why, s.Reason)
