@@ -188,14 +188,18 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
-	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), zfs.Props{
+	props := zfs.Props{
 		layout.PropManagedBy:     layout.ManagedBy,
 		layout.PropKind:          layout.KindGeneration,
 		layout.PropProfile:       st.Profile,
 		layout.PropGeneration:    fmt.Sprint(st.Generation),
 		layout.PropLockDigest:    st.LockDigest,
 		layout.PropRealizeDigest: st.RealizeDigest,
-	})
+	}
+	if len(st.AllowSetID) > 0 {
+		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
+	}
+	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), props)
 	if err != nil {
 		return err
 	}

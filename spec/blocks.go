@@ -130,7 +130,8 @@ func (d *decoder) profile(b *hcl.Block) Profile {
 }
 
 func (d *decoder) pkg(b *hcl.Block, profile string) Package {
-	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, NameRange: b.LabelRanges[0], ConstraintRange: b.DefRange}
+	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, NameRange: b.LabelRanges[0],
+		ConstraintRange: b.DefRange, AllowSetIDRange: b.DefRange}
 	d.checkName("package", b)
 	content, diags := b.Body.Content(packageSchema())
 	d.diags = append(d.diags, diags...)
@@ -151,6 +152,12 @@ func (d *decoder) pkg(b *hcl.Block, profile string) Package {
 						s, canonical, profile, p.Name))
 			}
 			p.Constraint = c
+		}
+	}
+	if a, ok := content.Attributes["allow_setuid"]; ok {
+		p.AllowSetIDRange = a.Expr.Range()
+		if v, ok := d.boolAttr(a); ok {
+			p.AllowSetID = v
 		}
 	}
 	return p

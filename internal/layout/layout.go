@@ -39,12 +39,15 @@ const (
 	PropPreventDestroy = "axiom:prevent-destroy" // on an environment: "on" while declared so
 	PropPinned         = "axiom:pinned"          // on an environment after rollback: the generation K
 	PropPinnedFor      = "axiom:pinned-for"      // the realize digest the configuration wanted then
+	// PropAllowSetID is on a generation built with some packages' set-id bits kept
+	// (allow_setuid): their names, comma-separated and sorted. Absent when none were.
+	PropAllowSetID = "axiom:allow-setid"
 )
 
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
-		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor}
+		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID}
 }
 
 // Kinds of managed datasets (PropKind).

@@ -161,13 +161,22 @@ func TestScan(t *testing.T) {
 			name: "entries that are not packages are ignored",
 			setup: func(t *testing.T, src string) {
 				write(t, filepath.Join(src, "README.md"), "hi")
-				write(t, filepath.Join(src, "bash.zip"), "PK")
 				write(t, filepath.Join(src, "notes", "todo.txt"), "x")
 				write(t, filepath.Join(src, ".partial.tar.gz"), "garbage")
 				write(t, filepath.Join(src, ".git", "manifest.yaml"), "garbage")
 				pkg(t, src, "hello", "1.0.0")
 			},
 			want: []string{"hello 1.0.0 hello"},
+		},
+		{
+			name: "an archive in a format that is not supported",
+			setup: func(t *testing.T, src string) {
+				write(t, filepath.Join(src, "bash-5.2.zip"), "PK")
+				write(t, filepath.Join(src, "zsh-5.9.tar.lz"), "LZIP")
+				pkg(t, src, "hello", "1.0.0")
+			},
+			want: []string{"hello 1.0.0 hello"},
+			errs: []wantErr{{"bash-5.2.zip", "", source.ErrInvalid}, {"zsh-5.9.tar.lz", "", source.ErrInvalid}},
 		},
 		{
 			name: "root/ without manifest.yaml",
