@@ -88,7 +88,7 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 		return nil, err
 	}
 	var moved []string
-	moved = append(moved, movedKeys("configuration", plan.Config, configDigests(cfg, obs.sources))...)
+	moved = append(moved, movedKeys("configuration", plan.Config, obs.config)...)
 	moved = append(moved, movedKeys("state", plan.Observed, obs.fingerprint())...)
 	if len(moved) > 0 {
 		return nil, &StalePlanError{Moved: moved}

@@ -260,10 +260,8 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 	if why == "" {
 		why = fmt.Sprintf("%d packages are collectable, more than the deletion budget of %d (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes %d`", p.overBudget, p.budget, p.overBudget)
 	}
-	if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
-		if tags, err := e.ZFS.Holds(ctx, pkg.Snapshot()); err == nil {
-			why += fmt.Sprintf("; holds on %s: %s", pkg.Snapshot(), strings.Join(tags[pkg.Snapshot()], ", "))
-		}
+	if tags := obs.holds[pkg.Snapshot()]; len(tags) > 0 {
+		why += fmt.Sprintf("; holds on %s: %s", pkg.Snapshot(), strings.Join(tags, ", "))
 	}
 	return fmt.Sprintf("%s (%s) is kept: %s", dataset, pkg.ID, why), nil
 }

@@ -36,10 +36,24 @@ type observation struct {
 	// refused are the source packages that could not be read or were refused: left out of the
 	// universe with a warning, never blocking the rest.
 	refused []*source.Error
+	// holds are the hold tags of every package snapshot that has holds (snapshot -> tags).
+	holds map[string][]string
+	// meta is the metadata of every usable, mounted store package, or why it cannot be read.
+	meta map[layout.PackageID]metaRead
+	// config digests the configuration files and names the packages the sources offer.
+	config map[string]string
 }
 
-// observe reads ZFS (one process, see zfs.CLI.Observe), the reconciler's files and the
-// configured sources.
+// metaRead is a store package's metadata as observe read it.
+type metaRead struct {
+	meta store.Meta
+	err  error
+}
+
+// observe reads everything a plan is computed from, once per pass: the ZFS tree (one process,
+// see zfs.CLI.Observe), the hold tags of the package snapshots that have holds (one more process,
+// only when some have), the reconciler's files, the metadata of the store's packages, the
+// configuration files and the configured sources. Planning does no I/O of its own.
 func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, error) {
 	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}
 	tree, err := e.ZFS.Observe(ctx, l.Root)
@@ -47,6 +61,28 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 		return nil, fmt.Errorf("observing %s: %w", l.Root, err)
 	}
 	o := &observation{layout: l, tree: tree, files: map[string][]byte{}, errs: map[string]error{}, links: map[string]string{}}
+	o.readTreeFiles()
+	index := store.NewIndex(tree, l)
+	if o.holds, err = e.readHolds(ctx, index); err != nil {
+		return nil, fmt.Errorf("reading holds: %w", err)
+	}
+	o.meta = e.readMeta(tree, index)
+	var dirs []string
+	for _, s := range cfg.Sources {
+		dirs = append(dirs, s.Path)
+	}
+	o.sources, err = e.scans.Scan(ctx, dirs, e.Archive)
+	if errs := source.DirErrors(err); len(errs) > 0 {
+		return nil, fmt.Errorf("reading sources: %w", errors.Join(errs...))
+	}
+	o.refused = source.Refusals(err)
+	o.config = configDigests(cfg, o.sources)
+	return o, nil
+}
+
+// readTreeFiles reads the files of profiles, environments and generations.
+func (o *observation) readTreeFiles() {
+	l, tree := o.layout, o.tree
 	for _, d := range tree.Children(l.Profiles()) {
 		dir := l.Path(d.Name)
 		o.readFile(d, filepath.Join(dir, layout.ProfileFile))
@@ -62,16 +98,54 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 			o.readFile(g, filepath.Join(l.Path(g.Name), layout.GenerationLock))
 		}
 	}
-	var dirs []string
-	for _, s := range cfg.Sources {
-		dirs = append(dirs, s.Path)
+}
+
+// readHolds returns the hold tags of every package snapshot that has holds, in one `zfs holds`.
+func (e *Engine) readHolds(ctx context.Context, index *store.Index) (map[string][]string, error) {
+	var held []string
+	for _, pkg := range index.All() {
+		if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
+			held = append(held, pkg.Installed.Name)
+		}
 	}
-	o.sources, err = e.scans.Scan(ctx, dirs, e.Archive)
-	if errs := source.DirErrors(err); len(errs) > 0 {
-		return nil, fmt.Errorf("reading sources: %w", errors.Join(errs...))
+	if len(held) == 0 {
+		return map[string][]string{}, nil
 	}
-	o.refused = source.Refusals(err)
-	return o, nil
+	return e.ZFS.Holds(ctx, held...)
+}
+
+// readMeta reads the metadata of every usable store package that is mounted (through the
+// engine's cache: a committed package never changes).
+func (e *Engine) readMeta(tree *zfs.Tree, index *store.Index) map[layout.PackageID]metaRead {
+	out := map[layout.PackageID]metaRead{}
+	for _, pkg := range index.Usable() {
+		if d, ok := tree.Get(pkg.Dataset); ok && d.Unmounted {
+			continue
+		}
+		m, err := e.meta.Read(pkg)
+		out[pkg.ID] = metaRead{meta: m, err: err}
+	}
+	return out
+}
+
+// configDigests digests each configuration file and names each package the sources offer.
+func configDigests(cfg *spec.Config, sources []*source.Package) map[string]string {
+	m := map[string]string{}
+	for _, f := range cfg.Files {
+		rel, err := filepath.Rel(cfg.Dir, f)
+		if err != nil {
+			rel = f
+		}
+		if b, err := os.ReadFile(f); err == nil {
+			m["config "+rel] = short(string(b))
+		} else {
+			m["config "+rel] = "unreadable"
+		}
+	}
+	for _, sp := range sources {
+		m["source package "+store.ID(sp).Path()] = sp.Origin
+	}
+	return m
 }
 
 // readFile reads a file of dataset d. A file that does not exist is absent; one that cannot be

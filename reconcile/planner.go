@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -67,9 +66,6 @@ type planner struct {
 	unreadable map[layout.PackageID]error
 	// refused are the source packages left out of the universe (see observation.refused).
 	refused []*source.Error
-	// tagged caches the hold tags of every held package snapshot (see heldBy).
-	tagged    map[string][]string
-	taggedErr error
 	// explaining: the planner runs for `gc --explain`, which reports rather than fails.
 	explaining bool
 	// overBudget is the number of collectable packages when they exceed the budget.
@@ -103,7 +99,7 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	for _, phase := range phases {
 		pl.Steps = append(pl.Steps, phase...)
 	}
-	pl.Config = configDigests(cfg, obs.sources)
+	pl.Config = obs.config
 	pl.ConfigDigest = digestMap(pl.Config)
 	pl.Observed = obs.fingerprint()
 	pl.StateDigest = digestMap(pl.Observed)
@@ -189,26 +185,6 @@ func (e *PlanError) Terminal() bool {
 		}
 	}
 	return true
-}
-
-// configDigests digests each configuration file and names each package the sources offer.
-func configDigests(cfg *spec.Config, sources []*source.Package) map[string]string {
-	m := map[string]string{}
-	for _, f := range cfg.Files {
-		rel, err := filepath.Rel(cfg.Dir, f)
-		if err != nil {
-			rel = f
-		}
-		if b, err := os.ReadFile(f); err == nil {
-			m["config "+rel] = short(string(b))
-		} else {
-			m["config "+rel] = "unreadable"
-		}
-	}
-	for _, sp := range sources {
-		m["source package "+store.ID(sp).Path()] = sp.Origin
-	}
-	return m
 }
 
 // checkTree refuses trees the reconciler cannot safely work in.
@@ -608,7 +584,8 @@ func (p *planner) buildUniverse() ([]resolve.Package, error) {
 			}
 			continue
 		}
-		m, err := p.e.meta.Read(pkg)
+		mr := p.s.obs.meta[pkg.ID]
+		m, err := mr.meta, mr.err
 		if err != nil {
 			p.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, err)
 			p.warn("store package %s is left out of dependency resolution: %v", pkg.Dataset, err)
@@ -949,11 +926,7 @@ func (p *planner) heldSnapshots(g *genState) []string {
 		}
 		return snaps
 	}
-	tags, err := p.heldBy()
-	if err != nil {
-		p.fail("reading the holds of %s, whose lock is unreadable (%v): %w", g.ds.Name, g.lockErr, err)
-		return nil
-	}
+	tags := p.s.obs.holds
 	tag := layout.HoldTag(g.env, g.k)
 	for _, snap := range slices.Sorted(maps.Keys(tags)) {
 		if slices.Contains(tags[snap], tag) {
@@ -961,26 +934,6 @@ func (p *planner) heldSnapshots(g *genState) []string {
 		}
 	}
 	return snaps
-}
-
-// heldBy returns the hold tags of every package snapshot that has holds, in one `zfs holds`, the
-// first time it is asked.
-func (p *planner) heldBy() (map[string][]string, error) {
-	if p.tagged != nil || p.taggedErr != nil {
-		return p.tagged, p.taggedErr
-	}
-	var held []string
-	for _, pkg := range p.s.index.All() {
-		if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
-			held = append(held, pkg.Installed.Name)
-		}
-	}
-	p.tagged = map[string][]string{}
-	if len(held) == 0 {
-		return p.tagged, nil
-	}
-	p.tagged, p.taggedErr = p.e.ZFS.Holds(p.ctx, held...)
-	return p.tagged, p.taggedErr
 }
 
 // activateScript is the stable script that puts an environment's current generation on PATH. It
@@ -1128,11 +1081,7 @@ func (p *planner) planHolds() {
 		return
 	}
 	check := slices.Sorted(maps.Keys(checking))
-	tags, err := p.e.ZFS.Holds(p.ctx, check...)
-	if err != nil {
-		p.fail("reading holds: %w", err)
-		return
-	}
+	tags := p.s.obs.holds
 	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
 	for _, snap := range check {
 		have := map[string]bool{}
