@@ -45,7 +45,7 @@ type NotOursError struct {
 }
 
 func (e *NotOursError) Error() string {
-	return fmt.Sprintf("%s cannot be destroyed: %s; axiom-reconcile destroys only what it owns, so nothing was destroyed (move that away, or destroy it yourself)", e.Dataset, strings.Join(e.What, "; "))
+	return fmt.Sprintf("%s cannot be destroyed: %s; %s (move that away, or destroy it yourself)", e.Dataset, strings.Join(e.What, "; "), destroysOnlyOwn)
 }
 
 // Is makes a NotOursError match errUnmanagedInTheWay.

@@ -378,8 +378,8 @@ func TestIsOurTag(t *testing.T) {
 		"axiom-env:dev: 1": false, "axiom-env:dev:": false, "axiom-env::1": false, "axiom-env:1": false,
 		"axiom-envx:dev:1": false, "backup": false, "": false,
 	} {
-		if got := isOurTag(tag); got != want {
-			t.Errorf("isOurTag(%q) = %v, want %v", tag, got, want)
+		if _, _, got := layout.ParseHoldTag(tag); got != want {
+			t.Errorf("layout.ParseHoldTag(%q) ok = %v, want %v", tag, got, want)
 		}
 	}
 }

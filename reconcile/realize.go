@@ -18,56 +18,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
-	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
-
-// checkMerge merges an environment's packages at plan time, so a conflict fails the plan (listing
-// every conflicting path) rather than the apply. Packages not imported yet are read from their
-// sources' listings. A store package that is not mounted gets a mount step; it is read from its
-// source's listing if a source has it, and otherwise the check waits for the apply (deferred
-// names those packages).
-func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (deferred []string, err error) {
-	inputs := make([]merge.Input, 0, len(order))
-	for _, id := range order {
-		in := merge.Input{Name: id.Name, Label: id.String()}
-		pkg, inStore := p.s.index.Get(id)
-		inStore = inStore && pkg.Managed && pkg.Complete
-		sp, inSource := p.sources[id]
-		switch {
-		case inStore && pkg.Installed != nil && p.unmounted(pkg):
-			p.planMount(pkg, se.Name)
-			if !inSource {
-				deferred = append(deferred, pkg.Dataset)
-				continue
-			}
-			in.Entries = sourceEntries(sp)
-		case inStore:
-			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", pkg.Dataset, err)
-			}
-			in.Entries = entries
-		case inSource:
-			in.Entries = sourceEntries(sp)
-		default:
-			return nil, fmt.Errorf("%s is neither in the store nor in a source", id)
-		}
-		inputs = append(inputs, in)
-	}
-	if err := checkReserved(inputs); err != nil {
-		return nil, err
-	}
-	if len(deferred) > 0 {
-		return deferred, nil
-	}
-	_, err = merge.Merge(inputs, merge.Policy(se.ConflictPolicy))
-	return nil, err
-}
-
-func (p *planner) unmounted(pkg *store.Package) bool {
-	d, ok := p.s.obs.tree.Get(pkg.Dataset)
-	return ok && d.Unmounted
-}
 
 // ReservedDir is the directory of a generation the reconciler keeps for itself (the copy of the
 // lock the generation was built from, GenerationLock). A package that ships it is refused with a

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,10 +15,34 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
-	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
-const defaultResolveTimeout = 30 * time.Second
+// gcInputs are what the rest of the plan decided that GC depends on, as values.
+type gcInputs struct {
+	// locks are the declared profiles' locks after the plan; newLocks those of the generations it
+	// realizes; retained the existing generations that stay.
+	locks    map[string]*pkgmeta.Lock
+	newLocks []*pkgmeta.Lock
+	retained []*genState
+	// released counts, per package snapshot, the holds the plan releases before GC runs.
+	released map[string]int
+	// removed are the datasets of the profiles and environments the plan removes.
+	removed map[string]bool
+	// imported are the packages the plan imports (their parents are not left empty).
+	imported map[layout.PackageID]bool
+}
+
+// gcDiff is what garbage collection wants.
+type gcDiff struct {
+	findings
+	steps []Step
+	// roots name the packages some lock that stays names (package -> which lock); unreadable
+	// lists the locks that stay and cannot be read (then GC collects nothing).
+	roots      map[layout.PackageID]string
+	unreadable []string
+	// overBudget is the number of collectable packages when they exceed the budget.
+	overBudget int
+}
 
 // GC roots are every lock that stays after the plan: each profile's under profiles/, managed or
 // not (a declared profile's as the plan leaves it; the on-disk lock of any other, such as one the
@@ -32,17 +55,18 @@ const defaultResolveTimeout = 30 * time.Second
 // (the kernel check; the plan counts the holds its own prunes release), not the origin of a
 // clone, and older than gc.grace_period by its ZFS creation time. When more are collectable than
 // the deletion budget allows (after removals), plan and apply collect none and warn (so that the
-// plan after a successful apply is empty); `gc` then fails, unless --max-deletes allows them.
-func (p *planner) planGC() {
-	roots, unreadable := p.gcRoots()
-	if len(unreadable) > 0 {
-		p.warn("garbage collection is skipped: %s; fix or remove it, and GC runs again", strings.Join(unreadable, "; "))
-		return
+// plan after a successful apply is empty); `gc` then fails, unless --max-deletes allows them
+// (`gc --explain` reports instead: explaining).
+func diffGC(in *diffInput, gi gcInputs, explaining bool) gcDiff {
+	var d gcDiff
+	d.roots, d.unreadable = gcRoots(in, gi)
+	if len(d.unreadable) > 0 {
+		d.warn("garbage collection is skipped: %s; fix or remove it, and GC runs again", strings.Join(d.unreadable, "; "))
+		return d
 	}
-	now := p.plan.CreatedAt
 	var cands []*store.Package
-	for _, pkg := range p.s.index.All() {
-		if p.collectable(pkg, roots, now) == "" {
+	for _, pkg := range in.s.index.All() {
+		if collectable(in, gi, pkg, d.roots) == "" {
 			cands = append(cands, pkg)
 		}
 	}
@@ -52,30 +76,35 @@ func (p *planner) planGC() {
 		}
 		return cands[i].ID.Less(cands[j].ID)
 	})
-	left := max(p.budget-p.removals, 0)
-	if len(cands) > left {
-		p.overBudget = len(cands)
+	removals := len(gi.removed)
+	if left := max(in.budget-removals, 0); len(cands) > left {
+		d.overBudget = len(cands)
 		spent := ""
-		if p.removals > 0 {
-			spent = fmt.Sprintf(", %d of it spent on removals", p.removals)
+		if removals > 0 {
+			spent = fmt.Sprintf(", %d of it spent on removals", removals)
 		}
 		switch {
-		case !p.opt.GCOnly:
-			p.warn("%d unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = %d%s); none are collected. Collect them with `axiom-reconcile gc --max-deletes %d`, or raise gc.max_deletes", len(cands), p.budget, spent, len(cands))
-		case !p.explaining:
-			p.fail("gc would collect %d unreferenced packages, more than the deletion budget of %d (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes %d", len(cands), p.budget, len(cands))
+		case !in.opt.GCOnly:
+			d.warn("%d unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = %d%s); none are collected. Collect them with `axiom-reconcile gc --max-deletes %d`, or raise gc.max_deletes", len(cands), in.budget, spent, len(cands))
+		case !explaining:
+			d.fail("gc would collect %d unreferenced packages, more than the deletion budget of %d (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes %d", len(cands), in.budget, len(cands))
 		}
 		cands = nil
 	}
+	d.step(in, gi, cands)
+	return d
+}
+
+// step adds the GC step collecting cands and the parents they leave empty, if any.
+func (d *gcDiff) step(in *diffInput, gi gcInputs, cands []*store.Package) {
 	gone := map[string]bool{}
-	var leaves []string
-	var names []string
+	var leaves, names []string
 	for _, c := range cands {
 		gone[c.Dataset] = true
 		leaves = append(leaves, c.Dataset)
 		names = append(names, c.ID.String())
 	}
-	parents := p.emptyParents(gone)
+	parents := emptyParents(in, gi.imported, gone)
 	if len(leaves) == 0 && len(parents) == 0 {
 		return
 	}
@@ -89,14 +118,14 @@ func (p *planner) planGC() {
 			summary += fmt.Sprintf(" (and %s left empty)", plural(len(parents), "parent dataset"))
 		}
 	}
-	p.gcSteps = append(p.gcSteps, Step{Kind: KindGC, Action: Remove, Group: "Garbage collection", Target: p.l.PkgRoot(),
-		Summary: summary, Reason: fmt.Sprintf("unreferenced, older than grace_period %s", p.cfg.GC.GracePeriod), Source: posOf(p.cfg.GC.DeclRange),
+	d.steps = append(d.steps, Step{Kind: KindGC, Action: Remove, Group: "Garbage collection", Target: in.l.PkgRoot(),
+		Summary: summary, Reason: fmt.Sprintf("unreferenced, older than grace_period %s", in.cfg.GC.GracePeriod), Source: posOf(in.cfg.GC.DeclRange),
 		GC: &GCStep{Packages: leaves, Parents: parents}})
 }
 
 // gcRoots returns the packages some lock that stays names, and the locks that stay but cannot be
 // read.
-func (p *planner) gcRoots() (map[layout.PackageID]string, []string) {
+func gcRoots(in *diffInput, gi gcInputs) (map[layout.PackageID]string, []string) {
 	roots := map[layout.PackageID]string{}
 	var unreadable []string
 	add := func(lk *pkgmeta.Lock, why string) {
@@ -106,21 +135,21 @@ func (p *planner) gcRoots() (map[layout.PackageID]string, []string) {
 			}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(p.locks)) {
-		add(p.locks[name], "the lock of profile "+name)
+	for _, name := range slices.Sorted(maps.Keys(gi.locks)) {
+		add(gi.locks[name], "the lock of profile "+name)
 	}
-	for _, lk := range p.newLocks {
+	for _, lk := range gi.newLocks {
 		add(lk, "a generation being realized")
 	}
-	for _, name := range slices.Sorted(maps.Keys(p.s.profiles)) {
-		ps := p.s.profiles[name]
-		_, declared := p.cfg.Profile(name)
+	for _, name := range slices.Sorted(maps.Keys(in.s.profiles)) {
+		ps := in.s.profiles[name]
+		_, declared := in.cfg.Profile(name)
 		switch {
-		case p.opt.GCOnly:
-		case p.removed[ps.ds.Name]:
+		case in.opt.GCOnly:
+		case gi.removed[ps.ds.Name]:
 			continue // its lock goes with it
 		case declared && ps.managed:
-			continue // its lock is the plan's (p.locks)
+			continue // its lock is the plan's (gi.locks)
 		}
 		if ps.lockErr != nil {
 			unreadable = append(unreadable, fmt.Sprintf("the lock of profile %s (%s) cannot be read: %v", name, ps.ds.Name, ps.lockErr))
@@ -128,15 +157,7 @@ func (p *planner) gcRoots() (map[layout.PackageID]string, []string) {
 		}
 		add(ps.lock, "the lock of profile "+name+" on disk")
 	}
-	gens := p.retained
-	if p.opt.GCOnly {
-		// Nothing else of the plan runs: every generation on disk stays.
-		gens = nil
-		for _, name := range slices.Sorted(maps.Keys(p.s.envs)) {
-			gens = append(gens, p.s.envs[name].gens...)
-		}
-	}
-	for _, g := range gens {
+	for _, g := range gcGenerations(in, gi) {
 		if g.lockErr != nil {
 			if !g.managed && errors.Is(g.lockErr, fs.ErrNotExist) {
 				continue // not one of ours, and it names nothing
@@ -149,8 +170,21 @@ func (p *planner) gcRoots() (map[layout.PackageID]string, []string) {
 	return roots, unreadable
 }
 
+// gcGenerations are the generations whose locks are roots: those that stay, or for `gc`, which
+// runs nothing else, every generation on disk.
+func gcGenerations(in *diffInput, gi gcInputs) []*genState {
+	if !in.opt.GCOnly {
+		return gi.retained
+	}
+	var gens []*genState
+	for _, name := range slices.Sorted(maps.Keys(in.s.envs)) {
+		gens = append(gens, in.s.envs[name].gens...)
+	}
+	return gens
+}
+
 // collectable returns "" if pkg can be collected now, else why not.
-func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]string, now time.Time) string {
+func collectable(in *diffInput, gi gcInputs, pkg *store.Package, roots map[layout.PackageID]string) string {
 	switch {
 	case !pkg.Managed:
 		return "it is not managed by axiom-reconcile"
@@ -161,8 +195,8 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 		return "it is referenced by " + why
 	}
 	snap := pkg.Snapshot()
-	released := p.released[snap]
-	if p.opt.GCOnly {
+	released := gi.released[snap]
+	if in.opt.GCOnly {
 		released = 0
 	}
 	if held := int(pkg.Installed.UserRefs) - released; held > 0 {
@@ -171,10 +205,10 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 	if clones := pkg.Installed.Clones; len(clones) > 0 {
 		return fmt.Sprintf("%s is the origin of %s", snap, clones[0])
 	}
-	for _, d := range p.s.obs.tree.Children(pkg.Dataset) {
+	for _, d := range in.s.obs.tree.Children(pkg.Dataset) {
 		return "it has a child dataset " + d.Name
 	}
-	if until := pkg.Creation.Add(p.cfg.GC.GracePeriod); now.Before(until) {
+	if until := pkg.Creation.Add(in.cfg.GC.GracePeriod); in.now.Before(until) {
 		return fmt.Sprintf("it is within the grace period until %s (created %s)", until.UTC().Format(time.RFC3339), pkg.Creation.UTC().Format(time.RFC3339))
 	}
 	return ""
@@ -182,12 +216,12 @@ func (p *planner) collectable(pkg *store.Package, roots map[layout.PackageID]str
 
 // emptyParents lists the managed name/X.Y.Z/rev containers that have no children once the
 // datasets in gone are destroyed, deepest first.
-func (p *planner) emptyParents(gone map[string]bool) []string {
-	tree := p.s.obs.tree
+func emptyParents(in *diffInput, imported map[layout.PackageID]bool, gone map[string]bool) []string {
+	tree, l := in.s.obs.tree, in.l
 	// A parent of a package this plan imports is not left empty.
 	filled := map[string]bool{}
-	for id := range p.imports {
-		for d := path.Dir(p.l.Package(id)); d != p.l.PkgRoot() && layout.Under(d, p.l.PkgRoot()); d = path.Dir(d) {
+	for id := range imported {
+		for d := path.Dir(l.Package(id)); d != l.PkgRoot() && layout.Under(d, l.PkgRoot()); d = path.Dir(d) {
 			filled[d] = true
 		}
 	}
@@ -196,7 +230,7 @@ func (p *planner) emptyParents(gone map[string]bool) []string {
 	for depth := 3; depth >= 1; depth-- {
 		for i := range tree.Datasets {
 			d := &tree.Datasets[i]
-			rel, ok := strings.CutPrefix(d.Name, p.l.PkgRoot()+"/")
+			rel, ok := strings.CutPrefix(d.Name, l.PkgRoot()+"/")
 			if !ok || d.Type != zfs.Filesystem || strings.Count(rel, "/") != depth-1 || !managed(d) {
 				continue
 			}
@@ -220,48 +254,4 @@ func (p *planner) emptyParents(gone map[string]bool) []string {
 		}
 	}
 	return out
-}
-
-// Explain says why a package dataset is kept, or that it is collectable, as `gc --explain` shows.
-// It runs the whole planning, so it sees exactly what the next apply would.
-func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, opt PlanOptions) (string, error) {
-	obs, err := e.observe(ctx, cfg)
-	if err != nil {
-		return "", err
-	}
-	p, err := e.runPlanner(ctx, cfg, obs, opt, true)
-	if err != nil {
-		return "", err
-	}
-	var pkg *store.Package
-	for _, c := range p.s.index.All() {
-		if c.Dataset == dataset {
-			pkg = c
-		}
-	}
-	if pkg == nil {
-		if d, ok := obs.tree.Get(dataset); ok {
-			return fmt.Sprintf("%s is a %s in the tree, not a package (store/pkg/<name>/<X.Y.Z>/<rev>/<build-id>); GC only collects packages and the parents they leave empty", dataset, d.Type), nil
-		}
-		return "", fmt.Errorf("%s: no such package in %s", dataset, p.l.PkgRoot())
-	}
-	for _, st := range p.gcSteps {
-		for _, n := range st.GC.Packages {
-			if n == dataset {
-				return fmt.Sprintf("%s (%s) is collectable: unreferenced, not held, not cloned, created %s, older than grace_period %s; the next apply or gc destroys it", dataset, pkg.ID, pkg.Creation.UTC().Format(time.RFC3339), cfg.GC.GracePeriod), nil
-			}
-		}
-	}
-	roots, unreadable := p.gcRoots()
-	if len(unreadable) > 0 {
-		return fmt.Sprintf("%s (%s) is kept: garbage collection is skipped, %s", dataset, pkg.ID, strings.Join(unreadable, "; ")), nil
-	}
-	why := p.collectable(pkg, roots, p.plan.CreatedAt)
-	if why == "" {
-		why = fmt.Sprintf("%d packages are collectable, more than the deletion budget of %d (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes %d`", p.overBudget, p.budget, p.overBudget)
-	}
-	if tags := obs.holds[pkg.Snapshot()]; len(tags) > 0 {
-		why += fmt.Sprintf("; holds on %s: %s", pkg.Snapshot(), strings.Join(tags, ", "))
-	}
-	return fmt.Sprintf("%s (%s) is kept: %s", dataset, pkg.ID, why), nil
 }

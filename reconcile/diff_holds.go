@@ -1,0 +1,114 @@
+package reconcile
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+)
+
+// holdsDiff is the repair of holds that drifted.
+type holdsDiff struct {
+	findings
+	steps []Step
+	// released counts, per package snapshot, the leaked holds the plan releases.
+	released map[string]int
+}
+
+// diffHolds compares the holds every generation that stays (retained) should have on its
+// packages with the hold tags observe read, on the packages whose hold count differs and on
+// those a new generation will hold (realizing: a tag an interrupted pass left there would make
+// its hold fail), to place what is missing and release what an interrupted pass leaked (tags of
+// generations that do not exist). Tags that are not axiom-env:<env>:<K> belong to someone else
+// and are never touched. A generation whose lock is unreadable has its own tag left alone
+// wherever it is (it exists, so its tag is live); it blocks nothing else. A generation that
+// stays and names a package that is gone is an error; one the plan prunes or removes is not
+// checked.
+func diffHolds(in *diffInput, retained []*genState, realizing map[string][]string) holdsDiff {
+	d := holdsDiff{released: map[string]int{}}
+	expected := map[string]map[string]bool{} // snapshot -> tags
+	live := map[string]bool{}                // tags of existing generations
+	for _, es := range in.s.envs {
+		for _, g := range es.gens {
+			live[layout.HoldTag(es.name, g.k)] = true
+		}
+	}
+	for _, g := range retained {
+		if g.lock == nil {
+			continue
+		}
+		tag := layout.HoldTag(g.env, g.k)
+		for _, id := range lockIDs(g.lock) {
+			snap := in.l.Installed(id)
+			if expected[snap] == nil {
+				expected[snap] = map[string]bool{}
+			}
+			expected[snap][tag] = true
+		}
+	}
+	for _, snap := range slices.Sorted(maps.Keys(expected)) {
+		if _, ok := in.s.obs.tree.Get(snap); !ok {
+			users := slices.Sorted(maps.Keys(expected[snap]))
+			d.fail("a generation that stays uses %s, which does not exist (holds expected: %s)", snap, strings.Join(users, ", "))
+		}
+	}
+	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
+	for _, snap := range holdsToCheck(in, expected, realizing) {
+		have := map[string]bool{}
+		for _, tag := range in.s.obs.holds[snap] {
+			have[tag] = true
+			if _, _, ours := layout.ParseHoldTag(tag); ours && !expected[snap][tag] && !live[tag] {
+				st.Release[tag] = append(st.Release[tag], snap)
+			}
+		}
+		for tag := range expected[snap] {
+			if !have[tag] {
+				st.Hold[tag] = append(st.Hold[tag], snap)
+			}
+		}
+	}
+	d.step(in, st)
+	return d
+}
+
+// holdsToCheck lists, sorted, the package snapshots whose tags the plan compares: those whose
+// hold count differs from what the generations that stay expect, and those a new generation will
+// hold that carry holds already.
+func holdsToCheck(in *diffInput, expected map[string]map[string]bool, realizing map[string][]string) []string {
+	checking := map[string]bool{}
+	for _, pkg := range in.s.index.All() {
+		if pkg.Installed != nil && int(pkg.Installed.UserRefs) != len(expected[pkg.Installed.Name]) {
+			checking[pkg.Installed.Name] = true
+		}
+	}
+	for _, snaps := range realizing {
+		for _, snap := range snaps {
+			if d, ok := in.s.obs.tree.Get(snap); ok && d.UserRefs > 0 {
+				checking[snap] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(checking))
+}
+
+// step adds the holds step st, if it does anything.
+func (d *holdsDiff) step(in *diffInput, st *HoldsStep) {
+	if len(st.Hold) == 0 && len(st.Release) == 0 {
+		return
+	}
+	var parts []string
+	if n := countTags(st.Hold); n > 0 {
+		parts = append(parts, "place "+plural(n, "hold")+" a generation is missing")
+	}
+	if n := countTags(st.Release); n > 0 {
+		parts = append(parts, "release "+plural(n, "hold")+" of generations that do not exist")
+		for _, snaps := range st.Release {
+			for _, s := range snaps {
+				d.released[s]++
+			}
+		}
+	}
+	d.steps = append(d.steps, Step{Kind: KindHolds, Action: Change, Group: storeGroup(in.l), Target: in.l.PkgRoot(),
+		Summary: strings.Join(parts, "; "), Reason: "holds drifted (an interrupted pass, or someone ran zfs hold/release)", Holds: st})
+}
