@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,11 +133,11 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 		stepStart := time.Now()
 		if err := x.run(context.WithoutCancel(ctx), st); err != nil {
 			done.Duration = time.Since(start)
-			return done, fmt.Errorf("step %d of %d (%s %s): %w", i+1, len(plan.Steps), st.Kind, st.Summary, err)
+			return done, fmt.Errorf("step %d of %d (%s %s): %w", i+1, len(plan.Steps), st.Kind(), st.Summary, err)
 		}
 		done.Steps++
-		done.ByKind[st.Kind]++
-		e.Log.Info().Str("kind", string(st.Kind)).Str("target", st.Target).Float64("took_seconds", time.Since(stepStart).Seconds()).Msg(st.Action + " " + st.Summary)
+		done.ByKind[st.Kind()]++
+		e.Log.Info().Str("kind", string(st.Kind())).Str("target", st.Target).Float64("took_seconds", time.Since(stepStart).Seconds()).Msg(st.Action + " " + st.Summary)
 	}
 	done.Duration = time.Since(start)
 	if len(done.Busy) > 0 {
@@ -155,144 +154,10 @@ type executor struct {
 }
 
 func (x *executor) run(ctx context.Context, st *Step) error {
-	c := x.e.ZFS
-	switch st.Kind {
-	case KindCreate:
-		err := c.Create(ctx, st.Create.Dataset, zfs.CreateOptions{Props: st.Create.Props})
-		if errors.Is(err, zfs.ErrExist) {
-			// Made meanwhile, by someone: use it only if it is ours.
-			err = x.checkOwned(ctx, st.Create.Dataset)
-		}
-		if err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.DatasetCreated)
-		return nil
-	case KindCleanTemp:
-		for _, t := range st.Temps {
-			if err := destroyOwned(ctx, c, t); err != nil {
-				return err
-			}
-			failpoint.Hit(failpoint.TempCleaned)
-		}
-		return nil
-	case KindCleanFiles:
-		for _, f := range st.Files {
-			if !layout.Under(f, x.l.Mountpoint) || !leftoverName(filepath.Base(f), layout.ProfileFile, layout.LockFile, layout.ActivateScript, layout.CurrentLink) {
-				return fmt.Errorf("refusing to remove %s: not a temporary file of the reconciler", f)
-			}
-			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-		failpoint.Hit(failpoint.FilesCleaned)
-		return nil
-	case KindHolds:
-		if err := x.release(ctx, st.Holds.Release); err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.HoldsReleased)
-		for _, tag := range sortedKeys(st.Holds.Hold) {
-			if err := x.e.hold(ctx, tag, st.Holds.Hold[tag]); err != nil {
-				return err
-			}
-		}
-		failpoint.Hit(failpoint.HoldsRepaired)
-		return nil
-	case KindMount:
-		m, ok := c.(zfs.Mounter)
-		if !ok {
-			return fmt.Errorf("%s is not mounted, and this ZFS client cannot mount it", st.Mount)
-		}
-		if err := m.Mount(ctx, st.Mount); err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.Mounted)
-		return nil
-	case KindImport:
-		sp, ok := x.sources[st.Import.Package]
-		if !ok {
-			return fmt.Errorf("package %s is no longer in any source", st.Import.Package)
-		}
-		im := &store.Importer{ZFS: c, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck}
-		_, err := im.Import(ctx, sp, zfs.NewTree(nil))
-		return err
-	case KindWriteProfile, KindLock:
-		if err := atomicfile.WriteFile(st.Write.Path, []byte(st.Write.Content), 0o644); err != nil {
-			return err
-		}
-		if st.Kind == KindLock {
-			failpoint.Hit(failpoint.LockWritten)
-		} else {
-			failpoint.Hit(failpoint.ProfileWritten)
-		}
-		return nil
-	case KindSetProps:
-		if err := c.SetProps(ctx, st.Props.Dataset, st.Props.Set); err != nil {
-			return err
-		}
-		for _, p := range st.Props.Inherit {
-			if err := c.InheritProp(ctx, st.Props.Dataset, p); err != nil {
-				return err
-			}
-		}
-		failpoint.Hit(failpoint.PropsSet)
-		return nil
-	case KindRealize:
-		return x.e.realize(ctx, x.l, st.Realize)
-	case KindActivate:
-		return x.activate(ctx, st.Activate)
-	case KindPrune:
-		// Destroy first, release after: a generation that is busy keeps its holds, and so keeps
-		// its packages; one killed in between leaves holds of a generation that does not exist,
-		// which the next plan releases.
-		if destroyed, err := x.destroyUnlessBusy(ctx, st.Prune.Dataset); err != nil || !destroyed {
-			return err
-		}
-		failpoint.Hit(failpoint.PruneDestroyed)
-		if err := x.release(ctx, map[string][]string{st.Prune.Tag: st.Prune.Snapshots}); err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.PruneReleased)
-		return nil
-	case KindRemoveEnv:
-		if destroyed, err := x.destroyUnlessBusy(ctx, st.Remove.Dataset); err != nil || !destroyed {
-			return err
-		}
-		failpoint.Hit(failpoint.RemoveEnvDestroyed)
-		if err := x.release(ctx, st.Remove.Release); err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.RemoveEnvReleased)
-		return nil
-	case KindRemoveProfile:
-		if err := destroyOwned(ctx, c, st.Remove.Dataset); err != nil {
-			return err
-		}
-		failpoint.Hit(failpoint.RemoveProfile)
-		return nil
-	case KindGC:
-		// In batches (a few hundred names each, as one channel program takes), each observed
-		// afresh by DestroyUnused, so a parent emptied by an earlier batch qualifies in a later one.
-		names := append(slices.Clone(st.GC.Packages), st.GC.Parents...)
-		for len(names) > 0 {
-			n := min(len(names), gcBatch)
-			rep, err := c.DestroyUnused(ctx, names[:n], zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
-			for name, why := range rep.Skipped {
-				if why != zfs.SkipGone {
-					x.done.Skipped[name] = why
-					x.e.Log.Warn().Str("dataset", name).Str("reason", why).Msg("not collected: it changed since the plan, or is in use")
-				}
-			}
-			if err != nil {
-				return err
-			}
-			failpoint.Hit(failpoint.GCBatch)
-			names = names[n:]
-		}
-		return nil
+	if st.Op == nil {
+		return fmt.Errorf("step %q has no operation", st.Summary)
 	}
-	return fmt.Errorf("unknown step kind %q", st.Kind)
+	return st.Op.run(ctx, x)
 }
 
 // gcBatch is how many names one GC call gets: zfs's own program batch, so each call is one

@@ -104,6 +104,6 @@ func mountStep(l layout.Layout, pkg *store.Package, env string) Step {
 	if env == "" {
 		reason = "not mounted, so dependency resolution cannot read it"
 	}
-	return Step{Kind: KindMount, Action: Change, Group: storeGroup(l), Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset, Reason: reason, Mount: pkg.Dataset}
+	return Step{Action: Change, Group: storeGroup(l), Target: pkg.Dataset,
+		Summary: "mount " + pkg.Dataset, Reason: reason, Op: &MountStep{Dataset: pkg.Dataset}}
 }

@@ -128,8 +128,8 @@ func (d *envsDiff) envDataset(in *diffInput, se *spec.Environment, es *envState,
 		}
 		all := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindEnv}
 		maps.Copy(all, props)
-		d.steps = append(d.steps, Step{Kind: KindCreate, Action: Add, Group: group, Target: ds, Summary: "create " + ds,
-			Reason: "declared, not in the store yet", Source: posOf(se.DeclRange), Create: &CreateStep{Dataset: ds, Props: all}})
+		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: ds, Summary: "create " + ds,
+			Reason: "declared, not in the store yet", Source: posOf(se.DeclRange), Op: &CreateStep{Dataset: ds, Props: all}})
 		return true
 	}
 	set := map[string]string{}
@@ -144,8 +144,8 @@ func (d *envsDiff) envDataset(in *diffInput, se *spec.Environment, es *envState,
 		}
 	}
 	if len(set) > 0 {
-		d.steps = append(d.steps, Step{Kind: KindSetProps, Action: Change, Group: group, Target: ds,
-			Summary: "set " + describeProps(set), Reason: strings.Join(why, ", "), Source: posOf(se.DeclRange), Props: &PropsStep{Dataset: ds, Set: set}})
+		d.steps = append(d.steps, Step{Action: Change, Group: group, Target: ds,
+			Summary: "set " + describeProps(set), Reason: strings.Join(why, ", "), Source: posOf(se.DeclRange), Op: &PropsStep{Dataset: ds, Set: set}})
 	}
 	return true
 }
@@ -196,9 +196,9 @@ func (d *envsDiff) activate(in *diffInput, se *spec.Environment, es *envState, g
 	default:
 		reason = "the activate script is missing or differs"
 	}
-	d.steps = append(d.steps, Step{Kind: KindActivate, Action: actionFor(es == nil || es.current == 0), Group: group,
+	d.steps = append(d.steps, Step{Action: actionFor(es == nil || es.current == 0), Group: group,
 		Target: filepath.Join(dir, layout.CurrentLink), Summary: "activate " + layout.GenerationName(target), Reason: reason,
-		Source: posOf(se.DeclRange), Activate: &ActivateStep{Env: se.Name, Generation: target, Script: script, Unpin: unpin}})
+		Source: posOf(se.DeclRange), Op: &ActivateStep{Env: se.Name, Generation: target, Script: script, Unpin: unpin}})
 }
 
 // retain keeps the newest keep_generations complete generations (a new one counts), and always
@@ -275,10 +275,10 @@ func (d *envsDiff) realize(in *diffInput, se *spec.Environment, group string, k 
 	}
 	d.realizing[tag] = snaps
 	d.realizes = append(d.realizes, plannedRealize{env: se, k: k, order: order})
-	d.steps = append(d.steps, Step{Kind: KindRealize, Action: Add, Group: group, Target: in.l.Generation(se.Name, k),
+	d.steps = append(d.steps, Step{Action: Add, Group: group, Target: in.l.Generation(se.Name, k),
 		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, plural(len(pkgs), "package")),
 		Reason:  reason, Source: src,
-		Realize: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
+		Op: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
 			RealizeDigest: digest, Policy: string(se.ConflictPolicy), Packages: pkgs, AllowSetID: allowedSetID(sp)}})
 }
 
@@ -329,8 +329,8 @@ func (d *envsDiff) prune(in *diffInput, env, group string, g *genState, reason s
 	for _, snap := range st.Snapshots {
 		d.released[snap]++
 	}
-	d.steps = append(d.steps, Step{Kind: KindPrune, Action: Remove, Group: group, Target: g.ds.Name,
-		Summary: "prune " + g.name(), Reason: reason, Source: src, Prune: st})
+	d.steps = append(d.steps, Step{Action: Remove, Group: group, Target: g.ds.Name,
+		Summary: "prune " + g.name(), Reason: reason, Source: src, Op: st})
 }
 
 // heldSnapshots returns the package snapshots generation g holds: those its lock names, or, when

@@ -118,9 +118,9 @@ func (d *gcDiff) step(in *diffInput, gi gcInputs, cands []*store.Package) {
 			summary += fmt.Sprintf(" (and %s left empty)", plural(len(parents), "parent dataset"))
 		}
 	}
-	d.steps = append(d.steps, Step{Kind: KindGC, Action: Remove, Group: "Garbage collection", Target: in.l.PkgRoot(),
+	d.steps = append(d.steps, Step{Action: Remove, Group: "Garbage collection", Target: in.l.PkgRoot(),
 		Summary: summary, Reason: fmt.Sprintf("unreferenced, older than grace_period %s", in.cfg.GC.GracePeriod), Source: posOf(in.cfg.GC.DeclRange),
-		GC: &GCStep{Packages: leaves, Parents: parents}})
+		Op: &GCStep{Packages: leaves, Parents: parents}})
 }
 
 // gcRoots returns the packages some lock that stays names, and the locks that stay but cannot be

@@ -109,6 +109,6 @@ func (d *holdsDiff) step(in *diffInput, st *HoldsStep) {
 			}
 		}
 	}
-	d.steps = append(d.steps, Step{Kind: KindHolds, Action: Change, Group: storeGroup(in.l), Target: in.l.PkgRoot(),
-		Summary: strings.Join(parts, "; "), Reason: "holds drifted (an interrupted pass, or someone ran zfs hold/release)", Holds: st})
+	d.steps = append(d.steps, Step{Action: Change, Group: storeGroup(in.l), Target: in.l.PkgRoot(),
+		Summary: strings.Join(parts, "; "), Reason: "holds drifted (an interrupted pass, or someone ran zfs hold/release)", Op: st})
 }

@@ -56,9 +56,9 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 		if !d.checkLen(fmt.Sprintf("profile %q", sp.Name), in.l.ProfileNames(sp.Name), posOf(sp.DeclRange)) {
 			return
 		}
-		d.steps = append(d.steps, Step{Kind: KindCreate, Action: Add, Group: group, Target: ds,
+		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: ds,
 			Summary: "create " + ds, Reason: "declared, not in the store yet", Source: posOf(sp.DeclRange),
-			Create: &CreateStep{Dataset: ds, Props: map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindProfile}}})
+			Op: &CreateStep{Dataset: ds, Props: map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindProfile}}})
 	}
 	want := desiredProfile(sp)
 	wantYAML := want.Marshal()
@@ -67,9 +67,9 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 		if ps == nil || !ps.hasYAML {
 			reason = "no " + layout.ProfileFile + " yet"
 		}
-		d.steps = append(d.steps, Step{Kind: KindWriteProfile, Action: actionFor(ps == nil || !ps.hasYAML), Group: group,
+		d.steps = append(d.steps, Step{Action: actionFor(ps == nil || !ps.hasYAML), Group: group,
 			Target: filepath.Join(dir, layout.ProfileFile), Summary: "write " + layout.ProfileFile + " (" + plural(len(want.Packages), "package") + ")",
-			Reason: reason, Source: posOf(sp.DeclRange), Write: &WriteStep{Path: filepath.Join(dir, layout.ProfileFile), Content: string(wantYAML)}})
+			Reason: reason, Source: posOf(sp.DeclRange), Op: &WriteStep{Path: filepath.Join(dir, layout.ProfileFile), Content: string(wantYAML)}})
 	}
 	have, reason := lockReason(in, sp)
 	lock := have
@@ -85,9 +85,9 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 		if have != nil && reason == "--upgrade" {
 			reason = "--upgrade found newer packages"
 		}
-		d.steps = append(d.steps, Step{Kind: KindLock, Action: actionFor(have == nil), Group: group,
+		d.steps = append(d.steps, Step{Action: actionFor(have == nil), Group: group,
 			Target: filepath.Join(dir, layout.LockFile), Summary: "lock " + describeLock(lock, have), Reason: reason,
-			Source: posOf(sp.DeclRange), Write: &WriteStep{Path: filepath.Join(dir, layout.LockFile), Content: string(lock.Marshal())}})
+			Source: posOf(sp.DeclRange), Op: &LockStep{Path: filepath.Join(dir, layout.LockFile), Content: string(lock.Marshal())}})
 	}
 	for _, id := range lockIDs(lock) {
 		d.needPackage(in, id, sp)
@@ -165,9 +165,9 @@ func (d *profilesDiff) needPackage(in *diffInput, id layout.PackageID, sp *spec.
 		return
 	}
 	d.imported[id] = true
-	d.imports = append(d.imports, Step{Kind: KindImport, Action: Add, Group: storeGroup(in.l), Target: in.l.Package(id),
+	d.imports = append(d.imports, Step{Action: Add, Group: storeGroup(in.l), Target: in.l.Package(id),
 		Summary: "import " + id.String() + " from " + describeOrigin(in.cfg, src.Origin), Reason: reason, Source: where,
-		Import: &ImportStep{Package: id.Path(), Origin: src.Origin}})
+		Op: &ImportStep{Package: id.Path(), Origin: src.Origin}})
 }
 
 // describeOrigin names a package's origin by its source: "samples: bash-5.2.21".

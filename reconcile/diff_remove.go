@@ -39,8 +39,8 @@ func diffRemovals(in *diffInput) removalsDiff {
 			continue
 		}
 		d.removed[ps.ds.Name] = true
-		d.steps = append(d.steps, Step{Kind: KindRemoveProfile, Action: Remove, Group: "Profile " + name, Target: ps.ds.Name,
-			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Remove: &RemoveStep{Dataset: ps.ds.Name}})
+		d.steps = append(d.steps, Step{Action: Remove, Group: "Profile " + name, Target: ps.ds.Name,
+			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Op: &RemoveProfileStep{Dataset: ps.ds.Name}})
 	}
 	if n := len(d.removed); n > in.budget {
 		d.fail("the plan would remove %d profiles and environments that are no longer declared, more than the deletion budget of %d (gc.max_deletes); if that is intended, run again with --max-deletes %d", n, in.budget, n)
@@ -67,7 +67,7 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 		keep()
 		return
 	}
-	st := &RemoveStep{Dataset: es.ds.Name, Release: map[string][]string{}}
+	st := &RemoveEnvStep{Dataset: es.ds.Name, Release: map[string][]string{}}
 	for _, g := range es.gens {
 		tag := layout.HoldTag(es.name, g.k)
 		for _, snap := range heldSnapshots(in, g) {
@@ -76,6 +76,6 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 		}
 	}
 	d.removed[es.ds.Name] = true
-	d.steps = append(d.steps, Step{Kind: KindRemoveEnv, Action: Remove, Group: "Environment " + es.name, Target: es.ds.Name,
-		Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, plural(len(es.gens), "generation")), Reason: "no longer declared", Remove: st})
+	d.steps = append(d.steps, Step{Action: Remove, Group: "Environment " + es.name, Target: es.ds.Name,
+		Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, plural(len(es.gens), "generation")), Reason: "no longer declared", Op: st})
 }

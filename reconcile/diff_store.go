@@ -93,9 +93,9 @@ func diffStore(in *diffInput) storeDiff {
 			props["atime"] = "off"
 			summary += " (mountpoint " + in.cfg.Store.Mountpoint + ")"
 		}
-		d.layout = append(d.layout, Step{Kind: KindCreate, Action: Add, Group: group, Target: name,
+		d.layout = append(d.layout, Step{Action: Add, Group: group, Target: name,
 			Summary: summary, Reason: "part of every Axiom tree, not there yet", Source: posOf(in.cfg.Store.DeclRange),
-			Create: &CreateStep{Dataset: name, Props: props}})
+			Op: &CreateStep{Dataset: name, Props: props}})
 	}
 	var temps []string
 	for _, t := range in.s.temps {
@@ -110,13 +110,13 @@ func diffStore(in *diffInput) storeDiff {
 		temps = append(temps, t.Name)
 	}
 	if len(temps) > 0 {
-		d.temps = append(d.temps, Step{Kind: KindCleanTemp, Action: Remove, Group: group, Target: in.l.Tmp(),
-			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Reason: "garbage by its location", Temps: temps})
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Tmp(),
+			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Reason: "garbage by its location", Op: &CleanTempStep{Temps: temps}})
 	}
 	if files := in.s.obs.leftovers; len(files) > 0 {
-		d.temps = append(d.temps, Step{Kind: KindCleanFiles, Action: Remove, Group: group, Target: in.l.Root,
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Root,
 			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", plural(len(files), "temporary file")),
-			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Files: slices.Sorted(slices.Values(files))})
+			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Op: &CleanFilesStep{Files: slices.Sorted(slices.Values(files))}})
 	}
 	return d
 }

@@ -35,7 +35,7 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 		return "", fmt.Errorf("%s: no such package in %s", dataset, in.l.PkgRoot())
 	}
 	for _, st := range d.gc.steps {
-		for _, n := range st.GC.Packages {
+		for _, n := range st.Op.(*GCStep).Packages {
 			if n == dataset {
 				return fmt.Sprintf("%s (%s) is collectable: unreferenced, not held, not cloned, created %s, older than grace_period %s; the next apply or gc destroys it", dataset, pkg.ID, pkg.Creation.UTC().Format(time.RFC3339), cfg.GC.GracePeriod), nil
 			}

@@ -79,3 +79,9 @@ func planText(p *Plan) string {
 	p.WriteHuman(&b)
 	return b.String()
 }
+
+// is reports whether step s's operation is a T.
+func is[T Op](s Step) bool {
+	_, ok := s.Op.(T)
+	return ok
+}

@@ -18,8 +18,8 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 )
 
-// Kind is the kind of a step. Steps are data: a plan is printable, saveable and golden-testable,
-// and apply is one switch over Kind.
+// Kind is the kind of a step's operation. Steps are data: a plan is printable, saveable and
+// golden-testable; each operation's type carries its payload and what applying it does (ops.go).
 type Kind string
 
 // Step kinds, in the order a plan runs them.
@@ -64,8 +64,29 @@ func posOf(r hcl.Range) *Pos {
 	return &Pos{File: r.Filename, Line: r.Start.Line, Column: r.Start.Column}
 }
 
-// Step is one idempotent change. Exactly one payload, the one matching Kind, is set.
+// Step is one idempotent change: what it does (Op, whose type says its Kind), and how a plan
+// shows it.
 type Step struct {
+	Action  string
+	Group   string
+	Target  string
+	Summary string
+	Reason  string
+	Source  *Pos
+	Op      Op
+}
+
+// Kind is the kind of the step's operation ("" for a step without one).
+func (s Step) Kind() Kind {
+	if s.Op == nil {
+		return ""
+	}
+	return s.Op.Kind()
+}
+
+// stepJSON is a step as a saved plan holds it: the kind, and the payload under the key of its
+// kind. Only the key matching the kind may be set (see Step.UnmarshalJSON).
+type stepJSON struct {
 	Kind    Kind   `json:"kind"`
 	Action  string `json:"action"`
 	Group   string `json:"group"`
@@ -74,96 +95,120 @@ type Step struct {
 	Reason  string `json:"reason,omitempty"`
 	Source  *Pos   `json:"source,omitempty"`
 
-	Create   *CreateStep   `json:"create,omitempty"`
-	Temps    []string      `json:"temps,omitempty"`
-	Files    []string      `json:"files,omitempty"`
-	Mount    string        `json:"mount,omitempty"`
-	Holds    *HoldsStep    `json:"holds,omitempty"`
-	Import   *ImportStep   `json:"import,omitempty"`
-	Write    *WriteStep    `json:"write,omitempty"`
-	Props    *PropsStep    `json:"props,omitempty"`
-	Realize  *RealizeStep  `json:"realize,omitempty"`
-	Activate *ActivateStep `json:"activate,omitempty"`
-	Prune    *PruneStep    `json:"prune,omitempty"`
-	Remove   *RemoveStep   `json:"remove,omitempty"`
-	GC       *GCStep       `json:"gc,omitempty"`
+	Create   *CreateStep    `json:"create,omitempty"`
+	Temps    []string       `json:"temps,omitempty"`
+	Files    []string       `json:"files,omitempty"`
+	Mount    string         `json:"mount,omitempty"`
+	Holds    *HoldsStep     `json:"holds,omitempty"`
+	Import   *ImportStep    `json:"import,omitempty"`
+	Write    *WriteStep     `json:"write,omitempty"`
+	Props    *PropsStep     `json:"props,omitempty"`
+	Realize  *RealizeStep   `json:"realize,omitempty"`
+	Activate *ActivateStep  `json:"activate,omitempty"`
+	Prune    *PruneStep     `json:"prune,omitempty"`
+	Remove   *RemoveEnvStep `json:"remove,omitempty"`
+	GC       *GCStep        `json:"gc,omitempty"`
 }
 
-// CreateStep creates a dataset with properties.
-type CreateStep struct {
-	Dataset string            `json:"dataset"`
-	Props   map[string]string `json:"props"`
+// MarshalJSON writes the step as stepJSON.
+func (s Step) MarshalJSON() ([]byte, error) {
+	j := stepJSON{Kind: s.Kind(), Action: s.Action, Group: s.Group, Target: s.Target, Summary: s.Summary, Reason: s.Reason, Source: s.Source}
+	switch op := s.Op.(type) {
+	case *CreateStep:
+		j.Create = op
+	case *CleanTempStep:
+		j.Temps = op.Temps
+	case *CleanFilesStep:
+		j.Files = op.Files
+	case *MountStep:
+		j.Mount = op.Dataset
+	case *HoldsStep:
+		j.Holds = op
+	case *ImportStep:
+		j.Import = op
+	case *WriteStep:
+		j.Write = op
+	case *LockStep:
+		j.Write = (*WriteStep)(op)
+	case *PropsStep:
+		j.Props = op
+	case *RealizeStep:
+		j.Realize = op
+	case *ActivateStep:
+		j.Activate = op
+	case *PruneStep:
+		j.Prune = op
+	case *RemoveEnvStep:
+		j.Remove = op
+	case *RemoveProfileStep:
+		j.Remove = &RemoveEnvStep{Dataset: op.Dataset}
+	case *GCStep:
+		j.GC = op
+	case nil:
+	default:
+		return nil, fmt.Errorf("step %q: unknown operation %T", s.Summary, s.Op)
+	}
+	return json.Marshal(j)
 }
 
-// HoldsStep places and releases user holds: tag -> snapshots. Releases happen only where the tag
-// is still present, so the step can be repeated.
-type HoldsStep struct {
-	Hold    map[string][]string `json:"hold,omitempty"`
-	Release map[string][]string `json:"release,omitempty"`
+// UnmarshalJSON reads a step written by MarshalJSON, refusing one whose payload is not its
+// kind's (an import step carrying holds, say) or that has more than one.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	var j stepJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	op, n := opOf(j)
+	if n != 1 || op == nil || op.Kind() != j.Kind {
+		return fmt.Errorf("step %q: a %s step must carry its own payload and no other", j.Summary, j.Kind)
+	}
+	*s = Step{Action: j.Action, Group: j.Group, Target: j.Target, Summary: j.Summary, Reason: j.Reason, Source: j.Source, Op: op}
+	return nil
 }
 
-// ImportStep imports one package (name/X.Y.Z/rev/build) from the source that has it.
-type ImportStep struct {
-	Package string `json:"package"`
-	Origin  string `json:"origin"`
-}
-
-// WriteStep writes a file atomically (profile.yaml, profile.lock.yaml).
-type WriteStep struct {
-	Path    string `json:"path"`
-	Content string `json:"content"`
-}
-
-// PropsStep sets and clears properties of a managed dataset.
-type PropsStep struct {
-	Dataset string            `json:"dataset"`
-	Set     map[string]string `json:"set,omitempty"`
-	Inherit []string          `json:"inherit,omitempty"`
-}
-
-// RealizeStep builds generation K of an environment from a lock.
-type RealizeStep struct {
-	Env           string   `json:"env"`
-	Profile       string   `json:"profile"`
-	Generation    int      `json:"generation"`
-	Lock          string   `json:"lock"`
-	LockDigest    string   `json:"lock_digest"`
-	RealizeDigest string   `json:"realize_digest"`
-	Policy        string   `json:"policy"`
-	Packages      []string `json:"packages"` // in priority order
-	// AllowSetID names the packages whose set-user-ID and set-group-ID bits the generation
-	// keeps (allow_setuid); every other package's are dropped.
-	AllowSetID []string `json:"allow_setid,omitempty"`
-}
-
-// ActivateStep points `current` at generation K and writes the activate script.
-type ActivateStep struct {
-	Env        string `json:"env"`
-	Generation int    `json:"generation"`
-	Script     string `json:"script"`
-	Unpin      bool   `json:"unpin,omitempty"`
-}
-
-// PruneStep destroys a generation, then releases its holds.
-type PruneStep struct {
-	Env        string   `json:"env"`
-	Generation int      `json:"generation"`
-	Dataset    string   `json:"dataset"`
-	Tag        string   `json:"tag"`
-	Snapshots  []string `json:"snapshots"`
-}
-
-// RemoveStep destroys an undeclared profile or environment (then releases the environment's
-// generations' holds).
-type RemoveStep struct {
-	Dataset string              `json:"dataset"`
-	Release map[string][]string `json:"release,omitempty"`
-}
-
-// GCStep destroys unreferenced packages, then the parents they leave empty.
-type GCStep struct {
-	Packages []string `json:"packages"`
-	Parents  []string `json:"parents,omitempty"`
+// opOf returns the operation j's kind names from its payload, and how many payloads j has.
+func opOf(j stepJSON) (Op, int) {
+	n := 0
+	for _, set := range []bool{j.Create != nil, j.Temps != nil, j.Files != nil, j.Mount != "", j.Holds != nil, j.Import != nil,
+		j.Write != nil, j.Props != nil, j.Realize != nil, j.Activate != nil, j.Prune != nil, j.Remove != nil, j.GC != nil} {
+		if set {
+			n++
+		}
+	}
+	var op Op
+	switch {
+	case j.Kind == KindCreate && j.Create != nil:
+		op = j.Create
+	case j.Kind == KindCleanTemp && j.Temps != nil:
+		op = &CleanTempStep{Temps: j.Temps}
+	case j.Kind == KindCleanFiles && j.Files != nil:
+		op = &CleanFilesStep{Files: j.Files}
+	case j.Kind == KindMount && j.Mount != "":
+		op = &MountStep{Dataset: j.Mount}
+	case j.Kind == KindHolds && j.Holds != nil:
+		op = j.Holds
+	case j.Kind == KindImport && j.Import != nil:
+		op = j.Import
+	case j.Kind == KindWriteProfile && j.Write != nil:
+		op = j.Write
+	case j.Kind == KindLock && j.Write != nil:
+		op = (*LockStep)(j.Write)
+	case j.Kind == KindSetProps && j.Props != nil:
+		op = j.Props
+	case j.Kind == KindRealize && j.Realize != nil:
+		op = j.Realize
+	case j.Kind == KindActivate && j.Activate != nil:
+		op = j.Activate
+	case j.Kind == KindPrune && j.Prune != nil:
+		op = j.Prune
+	case j.Kind == KindRemoveEnv && j.Remove != nil:
+		op = j.Remove
+	case j.Kind == KindRemoveProfile && j.Remove != nil && j.Remove.Release == nil:
+		op = &RemoveProfileStep{Dataset: j.Remove.Dataset}
+	case j.Kind == KindGC && j.GC != nil:
+		op = j.GC
+	}
+	return op, n
 }
 
 // PlanFormat is the version of the saved plan format.
@@ -302,8 +347,8 @@ func (p *Plan) WriteHuman(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", g)
 		for _, s := range groups[g] {
 			fmt.Fprintf(w, "  %s %s\n", s.Action, s.Summary)
-			if s.Realize != nil && len(s.Realize.AllowSetID) > 0 {
-				fmt.Fprintf(w, "      keeps set-uid/set-gid bits of %s (allow_setuid)\n", strings.Join(s.Realize.AllowSetID, ", "))
+			if r, ok := s.Op.(*RealizeStep); ok && len(r.AllowSetID) > 0 {
+				fmt.Fprintf(w, "      keeps set-uid/set-gid bits of %s (allow_setuid)\n", strings.Join(r.AllowSetID, ", "))
 			}
 			var why []string
 			if s.Reason != "" {

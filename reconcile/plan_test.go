@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -176,7 +177,7 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 	first := w.mustPlan(defaults)
 	seen := map[Kind]bool{}
 	for _, s := range first.Steps {
-		seen[s.Kind] = true
+		seen[s.Kind()] = true
 	}
 	for _, k := range []Kind{KindCleanTemp, KindHolds, KindImport, KindLock, KindRealize, KindActivate} {
 		if !seen[k] {
@@ -185,12 +186,12 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 	}
 	// Add the kinds this plan lacks, so every payload goes through JSON.
 	first.Steps = append(first.Steps,
-		Step{Kind: KindCreate, Action: Add, Create: &CreateStep{Dataset: "a", Props: map[string]string{"k": "v"}}},
-		Step{Kind: KindWriteProfile, Action: Change, Write: &WriteStep{Path: "/p", Content: "x\n"}},
-		Step{Kind: KindSetProps, Action: Change, Props: &PropsStep{Dataset: "d", Set: map[string]string{"a": "b"}, Inherit: []string{"c"}}},
-		Step{Kind: KindPrune, Action: Remove, Prune: &PruneStep{Env: "e", Generation: 2, Dataset: "d", Tag: "t", Snapshots: []string{"s@installed"}}},
-		Step{Kind: KindRemoveEnv, Action: Remove, Remove: &RemoveStep{Dataset: "d", Release: map[string][]string{"t": {"s@x"}}}},
-		Step{Kind: KindGC, Action: Remove, GC: &GCStep{Packages: []string{"p"}, Parents: []string{"q"}}},
+		Step{Action: Add, Op: &CreateStep{Dataset: "a", Props: map[string]string{"k": "v"}}},
+		Step{Action: Change, Op: &WriteStep{Path: "/p", Content: "x\n"}},
+		Step{Action: Change, Op: &PropsStep{Dataset: "d", Set: map[string]string{"a": "b"}, Inherit: []string{"c"}}},
+		Step{Action: Remove, Op: &PruneStep{Env: "e", Generation: 2, Dataset: "d", Tag: "t", Snapshots: []string{"s@installed"}}},
+		Step{Action: Remove, Op: &RemoveEnvStep{Dataset: "d", Release: map[string][]string{"t": {"s@x"}}}},
+		Step{Action: Remove, Op: &GCStep{Packages: []string{"p"}, Parents: []string{"q"}}},
 	)
 	first.Notes = append(first.Notes, "a note")
 
@@ -383,3 +384,34 @@ func TestIsOurTag(t *testing.T) {
 		}
 	}
 }
+
+// A saved step carries its own kind's payload and no other: LoadPlan refuses an import step
+// with holds, a step with two payloads, and a step with none.
+func TestStepPayloadMustMatchKind(t *testing.T) {
+	good := `{"kind":"import","action":"+","group":"g","target":"t","summary":"s","import":{"package":"p","origin":"o"}}`
+	var s Step
+	must(t, json.Unmarshal([]byte(good), &s))
+	if imp, ok := s.Op.(*ImportStep); !ok || imp.Package != "p" || s.Kind() != KindImport {
+		t.Fatalf("read back %+v", s)
+	}
+	for name, bad := range map[string]string{
+		"another kind's payload":        `{"kind":"import","summary":"s","holds":{"hold":{"t":["a@b"]}}}`,
+		"two payloads":                  `{"kind":"import","summary":"s","import":{"package":"p"},"mount":"x"}`,
+		"no payload":                    `{"kind":"gc","summary":"s"}`,
+		"unknown kind":                  `{"kind":"launch","summary":"s","mount":"x"}`,
+		"profile removal with releases": `{"kind":"remove-profile","summary":"s","remove":{"dataset":"d","release":{"t":["a@b"]}}}`,
+	} {
+		if err := json.Unmarshal([]byte(bad), &s); err == nil || !strings.Contains(err.Error(), "must carry its own payload") {
+			t.Errorf("%s: %v, want a refusal", name, err)
+		}
+	}
+	// Writing refuses a step whose operation is not one of the plan's.
+	if _, err := json.Marshal(Step{Summary: "s", Op: fakeOp{}}); err == nil {
+		t.Error("a foreign operation was written")
+	}
+}
+
+type fakeOp struct{}
+
+func (fakeOp) Kind() Kind                           { return "fake" }
+func (fakeOp) run(context.Context, *executor) error { return nil }

@@ -165,7 +165,7 @@ func humanPlan(p *Plan) string {
 func stepsOf(p *Plan, k Kind) []Step {
 	var out []Step
 	for _, s := range p.Steps {
-		if s.Kind == k {
+		if s.Kind() == k {
 			out = append(out, s)
 		}
 	}
@@ -176,7 +176,7 @@ func stepsOf(p *Plan, k Kind) []Step {
 func kinds(p *Plan) []Kind {
 	var out []Kind
 	for _, s := range p.Steps {
-		out = append(out, s.Kind)
+		out = append(out, s.Kind())
 	}
 	return out
 }
@@ -339,11 +339,11 @@ func TestPlanRemovesUndeclaredEnvironment(t *testing.T) {
 		t.Fatalf("want one remove-environment step:\n%s", humanPlan(plan))
 	}
 	st := plan.Steps[0]
-	if st.Action != Remove || st.Target != testRoot+"/env/f" || st.Remove.Dataset != testRoot+"/env/f" {
+	if st.Action != Remove || st.Target != testRoot+"/env/f" || st.Op.(*RemoveEnvStep).Dataset != testRoot+"/env/f" {
 		t.Fatalf("remove step: %+v", st)
 	}
-	if got := st.Remove.Release["axiom-env:f:1"]; !slices.Equal(got, []string{ncurses}) {
-		t.Fatalf("the removal releases %v, want the holds of gen-1 on %s", st.Remove.Release, ncurses)
+	if got := st.Op.(*RemoveEnvStep).Release["axiom-env:f:1"]; !slices.Equal(got, []string{ncurses}) {
+		t.Fatalf("the removal releases %v, want the holds of gen-1 on %s", st.Op.(*RemoveEnvStep).Release, ncurses)
 	}
 	w.apply(defaults)
 	if w.exists(testRoot + "/env/f") {
@@ -376,7 +376,7 @@ func TestPlanRefusesToRemovePreventDestroy(t *testing.T) {
 	w.write("main.hcl", profiles+envHCL("e", "p", "prevent_destroy = false"))
 	plan := w.apply(defaults)
 	props := stepsOf(plan, KindSetProps)
-	if len(props) != 1 || props[0].Props.Set[layout.PropPreventDestroy] != "off" {
+	if len(props) != 1 || props[0].Op.(*PropsStep).Set[layout.PropPreventDestroy] != "off" {
 		t.Fatalf("want a set-props step clearing prevent-destroy:\n%s", humanPlan(plan))
 	}
 	w.write("main.hcl", profiles)
@@ -470,10 +470,10 @@ func TestPlanKeepsLockUntilUpgradeOrProfileChange(t *testing.T) {
 	if !up.Upgrade {
 		t.Fatal("the plan does not record --upgrade")
 	}
-	if imp := stepsOf(up, KindImport); len(imp) != 1 || !strings.Contains(imp[0].Import.Package, "make/4.4.2/1/") {
+	if imp := stepsOf(up, KindImport); len(imp) != 1 || !strings.Contains(imp[0].Op.(*ImportStep).Package, "make/4.4.2/1/") {
 		t.Fatalf("want the import of make 4.4.2:\n%s", humanPlan(up))
 	}
-	if r := stepsOf(up, KindRealize); len(r) != 1 || r[0].Realize.Generation != 2 {
+	if r := stepsOf(up, KindRealize); len(r) != 1 || r[0].Op.(*RealizeStep).Generation != 2 {
 		t.Fatalf("want gen-2 realized:\n%s", humanPlan(up))
 	}
 	w.apply(PlanOptions{MaxDeletes: -1, Upgrade: true})
@@ -536,7 +536,7 @@ func TestPlanRealizeDigestIncludesConflictPolicy(t *testing.T) {
 	profiles := profileHCL("p", "make", "zlib")
 	w := newWorld(t, "", profiles+envHCL("e", "p"))
 	first := w.apply(defaults)
-	r1 := stepsOf(first, KindRealize)[0].Realize
+	r1 := stepsOf(first, KindRealize)[0].Op.(*RealizeStep)
 
 	// An unchanged lock realizes nothing: w.apply checked the next plan is empty. A changed
 	// policy builds a new generation from the same lock.
@@ -545,11 +545,11 @@ func TestPlanRealizeDigestIncludesConflictPolicy(t *testing.T) {
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindRealize, KindActivate}) {
 		t.Fatalf("steps %v:\n%s", got, humanPlan(plan))
 	}
-	r2 := plan.Steps[0].Realize
+	r2 := plan.Steps[0].Op.(*RealizeStep)
 	if r2.Generation != 2 || r2.Policy != "priority" || r2.LockDigest != r1.LockDigest || r2.RealizeDigest == r1.RealizeDigest {
 		t.Fatalf("realize gen-%d policy %q; lock digests %s/%s, realize digests %s/%s", r2.Generation, r2.Policy, r1.LockDigest, r2.LockDigest, r1.RealizeDigest, r2.RealizeDigest)
 	}
-	if a := plan.Steps[1]; a.Activate.Generation != 2 || a.Action != Change || a.Reason != "current is gen-1" {
+	if a := plan.Steps[1]; a.Op.(*ActivateStep).Generation != 2 || a.Action != Change || a.Reason != "current is gen-1" {
 		t.Fatalf("activate: %+v", a)
 	}
 	w.apply(defaults)
@@ -557,7 +557,7 @@ func TestPlanRealizeDigestIncludesConflictPolicy(t *testing.T) {
 	// Back to the old policy: gen-1 was built from exactly that, so it is activated again.
 	w.write("main.hcl", profiles+envHCL("e", "p"))
 	plan = w.mustPlan(defaults)
-	if got := kinds(plan); !slices.Equal(got, []Kind{KindActivate}) || plan.Steps[0].Activate.Generation != 1 {
+	if got := kinds(plan); !slices.Equal(got, []Kind{KindActivate}) || plan.Steps[0].Op.(*ActivateStep).Generation != 1 {
 		t.Fatalf("want gen-1 activated again:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -584,7 +584,7 @@ func TestPlanKeepGenerations(t *testing.T) {
 	prunes := func(p *Plan) []int {
 		var out []int
 		for _, s := range stepsOf(p, KindPrune) {
-			out = append(out, s.Prune.Generation)
+			out = append(out, s.Op.(*PruneStep).Generation)
 		}
 		return out
 	}
@@ -607,7 +607,7 @@ func TestPlanKeepGenerations(t *testing.T) {
 		t.Fatalf("pruned %v, want [1 2]:\n%s", got, humanPlan(plan))
 	}
 	p2 := stepsOf(plan, KindPrune)[1]
-	if p2.Prune.Tag != "axiom-env:e:2" || p2.Reason != "keep_generations = 2" || !slices.Contains(p2.Prune.Snapshots, zlib) || p2.Action != Remove {
+	if p2.Op.(*PruneStep).Tag != "axiom-env:e:2" || p2.Reason != "keep_generations = 2" || !slices.Contains(p2.Op.(*PruneStep).Snapshots, zlib) || p2.Action != Remove {
 		t.Fatalf("prune of gen-2: %+v", p2)
 	}
 	// Prunes come after the new generation is active.
@@ -626,7 +626,7 @@ func TestPlanKeepGenerations(t *testing.T) {
 	// it is not the newest; the newest (gen-4) is kept as the one generation to keep.
 	set(1, "make", "ncurses")
 	plan = w.mustPlan(defaults)
-	if act := stepsOf(plan, KindActivate); len(act) != 1 || act[0].Activate.Generation != 3 || len(stepsOf(plan, KindRealize)) != 0 || len(prunes(plan)) != 0 {
+	if act := stepsOf(plan, KindActivate); len(act) != 1 || act[0].Op.(*ActivateStep).Generation != 3 || len(stepsOf(plan, KindRealize)) != 0 || len(prunes(plan)) != 0 {
 		t.Fatalf("want gen-3 activated, nothing realized or pruned:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -722,7 +722,7 @@ func TestPlanRepairsHoldDrift(t *testing.T) {
 				if got := kinds(plan); !slices.Equal(got, []Kind{KindHolds}) {
 					t.Fatalf("want one holds step:\n%s", humanPlan(plan))
 				}
-				st := plan.Steps[0].Holds
+				st := plan.Steps[0].Op.(*HoldsStep)
 				if !equalHolds(st.Hold, fix(tc.hold)) || !equalHolds(st.Release, fix(tc.release)) {
 					t.Fatalf("holds step: hold %v release %v; want hold %v release %v", st.Hold, st.Release, fix(tc.hold), fix(tc.release))
 				}
@@ -760,7 +760,7 @@ func TestPlanCleansTemporaryDatasets(t *testing.T) {
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindCleanTemp}) {
 		t.Fatalf("want one clean-temp step:\n%s", humanPlan(plan))
 	}
-	if st := plan.Steps[0]; !slices.Equal(st.Temps, []string{ours}) || st.Action != Remove {
+	if st := plan.Steps[0]; !slices.Equal(st.Op.(*CleanTempStep).Temps, []string{ours}) || st.Action != Remove {
 		t.Fatalf("clean-temp step: %+v", st)
 	}
 	note := theirs + " is not managed by axiom-reconcile; it is left alone"
@@ -821,14 +821,14 @@ func TestGCGracePeriodHoldsAndParents(t *testing.T) {
 	if len(gc) != 1 || len(plan.Steps) != 1 {
 		t.Fatalf("want one gc step:\n%s", humanPlan(plan))
 	}
-	if want := []string{bash51, readline81}; !slices.Equal(gc[0].GC.Packages, want) {
-		t.Fatalf("collects %v, want %v", gc[0].GC.Packages, want)
+	if want := []string{bash51, readline81}; !slices.Equal(gc[0].Op.(*GCStep).Packages, want) {
+		t.Fatalf("collects %v, want %v", gc[0].Op.(*GCStep).Packages, want)
 	}
 	// The version and revision containers go with their last package; bash/ and readline/
 	// stay, holding the newer versions.
 	pkg := testRoot + "/store/pkg/"
-	if want := []string{pkg + "bash/5.1.16/1", pkg + "readline/8.1.2/1", pkg + "bash/5.1.16", pkg + "readline/8.1.2"}; !slices.Equal(gc[0].GC.Parents, want) {
-		t.Fatalf("parents %v, want %v", gc[0].GC.Parents, want)
+	if want := []string{pkg + "bash/5.1.16/1", pkg + "readline/8.1.2/1", pkg + "bash/5.1.16", pkg + "readline/8.1.2"}; !slices.Equal(gc[0].Op.(*GCStep).Parents, want) {
+		t.Fatalf("parents %v, want %v", gc[0].Op.(*GCStep).Parents, want)
 	}
 	if s := explain(bash51, defaults); !strings.Contains(s, "is collectable: unreferenced, not held, not cloned, created 2024-03-01T12:00:00Z, older than grace_period 1h0m0s") {
 		t.Fatalf("explain: %s", s)
@@ -838,7 +838,7 @@ func TestGCGracePeriodHoldsAndParents(t *testing.T) {
 	must(t, w.m.Hold(bg, "backup", bash51+"@installed"))
 	w.clk.t = w.clk.t.Add(30 * 24 * time.Hour)
 	plan = w.mustPlan(defaults)
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || slices.Contains(gc[0].GC.Packages, bash51) || slices.Contains(gc[0].GC.Parents, pkg+"bash/5.1.16") {
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || slices.Contains(gc[0].Op.(*GCStep).Packages, bash51) || slices.Contains(gc[0].Op.(*GCStep).Parents, pkg+"bash/5.1.16") {
 		t.Fatalf("a held package is collected:\n%s", humanPlan(plan))
 	}
 	if s := explain(bash51, defaults); !strings.Contains(s, "is kept: "+bash51+"@installed has 1 user hold; holds on "+bash51+"@installed: backup") {
@@ -850,7 +850,7 @@ func TestGCGracePeriodHoldsAndParents(t *testing.T) {
 	clone := testRoot + "/scratch"
 	must(t, w.m.Clone(bg, bash51+"@installed", clone, nil))
 	plan = w.mustPlan(defaults)
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || slices.Contains(gc[0].GC.Packages, bash51) {
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || slices.Contains(gc[0].Op.(*GCStep).Packages, bash51) {
 		t.Fatalf("a cloned package is collected:\n%s", humanPlan(plan))
 	}
 	if s := explain(bash51, defaults); !strings.Contains(s, "is kept: "+bash51+"@installed is the origin of "+clone) {
@@ -910,7 +910,7 @@ func TestGCWholeNameGoes(t *testing.T) {
 	plan := w.mustPlan(defaults)
 	pkg := testRoot + "/store/pkg/"
 	gc := stepsOf(plan, KindGC)
-	if len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib}) || !slices.Equal(gc[0].GC.Parents, []string{pkg + "zlib/1.3.1/1", pkg + "zlib/1.3.1", pkg + "zlib"}) {
+	if len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib}) || !slices.Equal(gc[0].Op.(*GCStep).Parents, []string{pkg + "zlib/1.3.1/1", pkg + "zlib/1.3.1", pkg + "zlib"}) {
 		t.Fatalf("want zlib and all its parents collected:\n%s", humanPlan(plan))
 	}
 	if s := gc[0].Summary; !strings.HasPrefix(s, "collect 1 package: zlib 1.3.1-1 (") || !strings.HasSuffix(s, ") (and 3 parent datasets left empty)") {
@@ -931,7 +931,7 @@ func TestGCRemovesEmptyParents(t *testing.T) {
 	must(t, w.m.Destroy(bg, w.pkgDataset("zlib/1.3.1/1"), zfs.DestroyOptions{Recursive: true}))
 	plan := w.mustPlan(defaults)
 	gc := stepsOf(plan, KindGC)
-	if len(gc) != 1 || len(gc[0].GC.Packages) != 0 || len(gc[0].GC.Parents) != 3 || gc[0].Summary != "remove 3 parent datasets left empty" {
+	if len(gc) != 1 || len(gc[0].Op.(*GCStep).Packages) != 0 || len(gc[0].Op.(*GCStep).Parents) != 3 || gc[0].Summary != "remove 3 parent datasets left empty" {
 		t.Fatalf("want the empty parents removed:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -963,7 +963,7 @@ func TestGCDeletionBudget(t *testing.T) {
 		t.Fatalf("explain: %s, %v", s, err)
 	}
 	// --max-deletes raises it.
-	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: 2}), KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib, ncurses}) {
+	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: 2}), KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) {
 		t.Fatalf("with --max-deletes 2: %v", gc)
 	}
 	// apply collects nothing, and the plan after it is empty.
@@ -987,7 +987,7 @@ func TestGCDeletionBudget(t *testing.T) {
 	// gc --max-deletes 2 collects both, oldest first.
 	plan, _, err = w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: 2, GCOnly: true})
 	must(t, err)
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{zlib, ncurses}) || w.exists(zlib) || w.exists(ncurses) {
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) || w.exists(zlib) || w.exists(ncurses) {
 		t.Fatalf("gc --max-deletes 2:\n%s", humanPlan(plan))
 	}
 	if p := w.mustPlan(defaults); !p.Empty() || len(p.Warnings) != 0 {
@@ -1030,7 +1030,7 @@ func TestGCOnlyIgnoresRemovals(t *testing.T) {
 	}
 	plan, _, err := w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: -1, GCOnly: true})
 	must(t, err)
-	if got := kinds(plan); !slices.Equal(got, []Kind{KindGC}) || !slices.Equal(plan.Steps[0].GC.Packages, []string{zlib}) || w.exists(zlib) {
+	if got := kinds(plan); !slices.Equal(got, []Kind{KindGC}) || !slices.Equal(plan.Steps[0].Op.(*GCStep).Packages, []string{zlib}) || w.exists(zlib) {
 		t.Fatalf("gc with 2 removals pending and a budget of 1:\n%s", humanPlan(plan))
 	}
 	if !w.exists(testRoot+"/profiles/q") || !w.exists(testRoot+"/profiles/r") {
@@ -1048,7 +1048,7 @@ func TestGCOnlyKeepsLocksOnDisk(t *testing.T) {
 
 	// A full plan removes the profile, and with it the last reference to zlib.
 	plan := w.mustPlan(defaults)
-	if got := kinds(plan); !slices.Equal(got, []Kind{KindRemoveProfile, KindGC}) || !slices.Equal(stepsOf(plan, KindGC)[0].GC.Packages, []string{zlib}) {
+	if got := kinds(plan); !slices.Equal(got, []Kind{KindRemoveProfile, KindGC}) || !slices.Equal(stepsOf(plan, KindGC)[0].Op.(*GCStep).Packages, []string{zlib}) {
 		t.Fatalf("full plan:\n%s", humanPlan(plan))
 	}
 	// `gc` runs nothing else: the profile's lock on disk is still a root.
@@ -1171,7 +1171,7 @@ func TestRollbackOnModel(t *testing.T) {
 	w.write("main.hcl", profileHCL("p", "make", "ncurses")+envHCL("e", "p"))
 	plan = w.mustPlan(defaults)
 	act := stepsOf(plan, KindActivate)
-	if len(act) != 1 || !act[0].Activate.Unpin || act[0].Activate.Generation != 3 || act[0].Reason != "the configuration changed since the rollback to gen-1" {
+	if len(act) != 1 || !act[0].Op.(*ActivateStep).Unpin || act[0].Op.(*ActivateStep).Generation != 3 || act[0].Reason != "the configuration changed since the rollback to gen-1" {
 		t.Fatalf("want gen-3 activated and unpinned:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -1185,7 +1185,7 @@ func TestRollbackOnModel(t *testing.T) {
 	must(t, err)
 	w.write("main.hcl", profileHCL("p", "make")+envHCL("e", "p"))
 	plan = w.mustPlan(defaults)
-	if act := stepsOf(plan, KindActivate); len(act) != 1 || !act[0].Activate.Unpin || act[0].Activate.Generation != 1 || len(stepsOf(plan, KindRealize)) != 0 {
+	if act := stepsOf(plan, KindActivate); len(act) != 1 || !act[0].Op.(*ActivateStep).Unpin || act[0].Op.(*ActivateStep).Generation != 1 || len(stepsOf(plan, KindRealize)) != 0 {
 		t.Fatalf("want gen-1 activated and unpinned:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -1281,7 +1281,7 @@ func TestConflictPolicies(t *testing.T) {
 				return
 			}
 			plan := w.apply(defaults)
-			if r := stepsOf(plan, KindRealize); len(r) != 1 || !strings.HasPrefix(r[0].Realize.Packages[0], tc.pkgs[0]+"/") || r[0].Realize.Policy != tc.policy {
+			if r := stepsOf(plan, KindRealize); len(r) != 1 || !strings.HasPrefix(r[0].Op.(*RealizeStep).Packages[0], tc.pkgs[0]+"/") || r[0].Op.(*RealizeStep).Policy != tc.policy {
 				t.Fatalf("the realize step does not list the first declared package first:\n%s", humanPlan(plan))
 			}
 			for path, want := range tc.files {
@@ -1464,12 +1464,12 @@ func TestSavedPlanWithEditedStepsRefused(t *testing.T) {
 		edit func(t *testing.T, p *Plan)
 	}{
 		{"a file's content", func(t *testing.T, p *Plan) {
-			i := slices.IndexFunc(p.Steps, func(s Step) bool { return s.Write != nil })
-			p.Steps[i].Write.Content = "# injected\n"
+			i := slices.IndexFunc(p.Steps, func(s Step) bool { return is[*WriteStep](s) })
+			p.Steps[i].Op.(*WriteStep).Content = "# injected\n"
 		}},
 		{"a file's path", func(t *testing.T, p *Plan) {
-			i := slices.IndexFunc(p.Steps, func(s Step) bool { return s.Write != nil })
-			p.Steps[i].Write.Path = filepath.Join(t.TempDir(), "elsewhere")
+			i := slices.IndexFunc(p.Steps, func(s Step) bool { return is[*WriteStep](s) })
+			p.Steps[i].Op.(*WriteStep).Path = filepath.Join(t.TempDir(), "elsewhere")
 		}},
 		{"a step dropped", func(t *testing.T, p *Plan) { p.Steps = p.Steps[1:] }},
 		{"a step repeated", func(t *testing.T, p *Plan) { p.Steps = append(p.Steps, p.Steps[0]) }},

@@ -321,7 +321,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	clk.t = t0.Add(25 * time.Hour)
 	gcPlan, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{MaxDeletes: -1})
 	must(t, err)
-	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{python311}) {
+	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{python311}) {
 		t.Fatalf("want python 3.11.9 alone collected:\n%s", planText(gcPlan))
 	}
 	if s := explain(python311, PlanOptions{MaxDeletes: -1}); !strings.Contains(s, "is collectable") {
@@ -346,7 +346,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 		t.Fatalf("the busy package is not mounted any more: %+v", d)
 	}
 	plan = apply("past the grace period")
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{python311}) || py311() != "" {
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{python311}) || py311() != "" {
 		t.Fatalf("python 3.11.9 was not collected past the grace period:\n%s", planText(plan))
 	}
 	checkRetained()

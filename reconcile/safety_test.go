@@ -249,7 +249,7 @@ func TestLeftoverTempFilesAreCleaned(t *testing.T) {
 
 	plan := w.mustPlan(defaults)
 	st := stepsOf(plan, KindCleanFiles)
-	if len(st) != 1 || len(plan.Steps) != 1 || !slices.Equal(st[0].Files, slices.Sorted(slices.Values(leftovers))) {
+	if len(st) != 1 || len(plan.Steps) != 1 || !slices.Equal(st[0].Op.(*CleanFilesStep).Files, slices.Sorted(slices.Values(leftovers))) {
 		t.Fatalf("want one clean-files step for %v:\n%s", leftovers, humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -321,7 +321,7 @@ func TestBalancedHoldDriftConverges(t *testing.T) {
 	w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
 	plan := w.apply(defaults)
 	hs := stepsOf(plan, KindHolds)
-	if len(hs) != 1 || !equalHolds(hs[0].Holds.Hold, map[string][]string{"axiom-env:e:1": {snap}}) || !equalHolds(hs[0].Holds.Release, map[string][]string{"axiom-env:e:2": {snap}}) {
+	if len(hs) != 1 || !equalHolds(hs[0].Op.(*HoldsStep).Hold, map[string][]string{"axiom-env:e:1": {snap}}) || !equalHolds(hs[0].Op.(*HoldsStep).Release, map[string][]string{"axiom-env:e:2": {snap}}) {
 		t.Fatalf("want gen-1's hold placed and the leaked gen-2 tag released:\n%s", humanPlan(plan))
 	}
 	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:e:2"}) {
@@ -363,7 +363,7 @@ func TestUnreadableLockBlocksOnlyItsOwnTag(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(w.mp, "env", "f", "gen-1", layout.GenerationLock), []byte("{not yaml"), 0o644))
 	plan := w.mustPlan(defaults)
 	hs := stepsOf(plan, KindHolds)
-	if len(hs) != 1 || !equalHolds(hs[0].Holds.Release, map[string][]string{"axiom-env:ghost:3": {snap}}) || len(hs[0].Holds.Hold) != 0 {
+	if len(hs) != 1 || !equalHolds(hs[0].Op.(*HoldsStep).Release, map[string][]string{"axiom-env:ghost:3": {snap}}) || len(hs[0].Op.(*HoldsStep).Hold) != 0 {
 		t.Fatalf("want the ghost's hold released:\n%s", humanPlan(plan))
 	}
 	if !strings.Contains(strings.Join(plan.Warnings, "\n"), "garbage collection is skipped: the lock of generation "+testRoot+"/env/f/gen-1 cannot be read") {
@@ -439,7 +439,7 @@ func TestUnmountedPackageIsMountedForRealize(t *testing.T) {
 	w.write("main.hcl", profileHCL("p", "make", "zlib")+profileHCL("q", "zlib")+envHCL("e", "p"))
 	plan := w.mustPlan(defaults)
 	ms := stepsOf(plan, KindMount)
-	if len(ms) != 1 || ms[0].Mount != zlib || !strings.Contains(ms[0].Reason, "environment e is realized from its files") {
+	if len(ms) != 1 || ms[0].Op.(*MountStep).Dataset != zlib || !strings.Contains(ms[0].Reason, "environment e is realized from its files") {
 		t.Fatalf("want a mount step for %s:\n%s", zlib, humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -531,7 +531,7 @@ func TestStepsCarryReasonAndSource(t *testing.T) {
 	main := filepath.Join(w.dir, "main.hcl")
 	for _, st := range plan.Steps {
 		if st.Reason == "" || st.Source == nil {
-			t.Errorf("%s %s: reason %q, source %v", st.Kind, st.Summary, st.Reason, st.Source)
+			t.Errorf("%s %s: reason %q, source %v", st.Kind(), st.Summary, st.Reason, st.Source)
 		}
 	}
 	want := map[string]string{ // summary prefix -> reason, line
@@ -574,7 +574,7 @@ func TestGCKeepsParentOfAnImport(t *testing.T) {
 	plan := w.mustPlan(defaults)
 	gc := stepsOf(plan, KindGC)
 	pkg := testRoot + "/store/pkg/"
-	if len(gc) != 1 || !slices.Equal(gc[0].GC.Packages, []string{old}) || !slices.Equal(gc[0].GC.Parents, []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
+	if len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{old}) || !slices.Equal(gc[0].Op.(*GCStep).Parents, []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
 		t.Fatalf("want make 4.4.1 and its version containers collected, not make/:\n%s", humanPlan(plan))
 	}
 	_, done, err := w.e.Apply(bg, w.cfg(), defaults)
@@ -603,7 +603,7 @@ func TestUnmountedPackageInResolution(t *testing.T) {
 	wantPlanError(t, err, `profile "p"`, zlib+" is not mounted (zfs mount "+zlib+")")
 	w.write("main.hcl", profileHCL("p", "make", "ncurses")+profileHCL("q", "zlib"))
 	plan = w.mustPlan(defaults)
-	if ms := stepsOf(plan, KindMount); len(ms) != 1 || ms[0].Mount != zlib || !strings.Contains(strings.Join(plan.Warnings, "\n"), zlib+" is left out of dependency resolution this pass: it is not mounted") {
+	if ms := stepsOf(plan, KindMount); len(ms) != 1 || ms[0].Op.(*MountStep).Dataset != zlib || !strings.Contains(strings.Join(plan.Warnings, "\n"), zlib+" is left out of dependency resolution this pass: it is not mounted") {
 		t.Fatalf("without a source:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)

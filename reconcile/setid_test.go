@@ -42,8 +42,8 @@ environment "e" {
 	p := w.apply(defaults)
 	var realize *RealizeStep
 	for _, s := range p.Steps {
-		if s.Realize != nil {
-			realize = s.Realize
+		if is[*RealizeStep](s) {
+			realize = s.Op.(*RealizeStep)
 		}
 	}
 	if realize == nil || !slices.Equal(realize.AllowSetID, []string{"make"}) {

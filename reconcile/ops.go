@@ -1,0 +1,295 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
+)
+
+// Op is what a step does. There is one type per Kind, holding that kind's payload and nothing
+// else, and applying a step is its Op's run: an import step cannot carry holds, and nothing
+// dispatches on strings.
+type Op interface {
+	Kind() Kind
+	run(ctx context.Context, x *executor) error
+}
+
+// CreateStep creates a dataset with properties.
+type CreateStep struct {
+	Dataset string            `json:"dataset"`
+	Props   map[string]string `json:"props"`
+}
+
+// HoldsStep places and releases user holds: tag -> snapshots. Releases happen only where the tag
+// is still present, so the step can be repeated.
+type HoldsStep struct {
+	Hold    map[string][]string `json:"hold,omitempty"`
+	Release map[string][]string `json:"release,omitempty"`
+}
+
+// ImportStep imports one package (name/X.Y.Z/rev/build) from the source that has it.
+type ImportStep struct {
+	Package string `json:"package"`
+	Origin  string `json:"origin"`
+}
+
+// WriteStep writes profile.yaml atomically.
+type WriteStep struct {
+	Path    string `json:"path"`
+	Content string `json:"content"`
+}
+
+// LockStep writes profile.lock.yaml atomically.
+type LockStep WriteStep
+
+// CleanTempStep destroys the temporary datasets an interrupted pass left in tmp/.
+type CleanTempStep struct{ Temps []string }
+
+// CleanFilesStep removes the temporary files a killed write left behind.
+type CleanFilesStep struct{ Files []string }
+
+// MountStep mounts a package a realize or the resolution needs.
+type MountStep struct{ Dataset string }
+
+// PropsStep sets and clears properties of a managed dataset.
+type PropsStep struct {
+	Dataset string            `json:"dataset"`
+	Set     map[string]string `json:"set,omitempty"`
+	Inherit []string          `json:"inherit,omitempty"`
+}
+
+// RealizeStep builds generation K of an environment from a lock.
+type RealizeStep struct {
+	Env           string   `json:"env"`
+	Profile       string   `json:"profile"`
+	Generation    int      `json:"generation"`
+	Lock          string   `json:"lock"`
+	LockDigest    string   `json:"lock_digest"`
+	RealizeDigest string   `json:"realize_digest"`
+	Policy        string   `json:"policy"`
+	Packages      []string `json:"packages"` // in priority order
+	// AllowSetID names the packages whose set-user-ID and set-group-ID bits the generation
+	// keeps (allow_setuid); every other package's are dropped.
+	AllowSetID []string `json:"allow_setid,omitempty"`
+}
+
+// ActivateStep points `current` at generation K and writes the activate script.
+type ActivateStep struct {
+	Env        string `json:"env"`
+	Generation int    `json:"generation"`
+	Script     string `json:"script"`
+	Unpin      bool   `json:"unpin,omitempty"`
+}
+
+// PruneStep destroys a generation, then releases its holds.
+type PruneStep struct {
+	Env        string   `json:"env"`
+	Generation int      `json:"generation"`
+	Dataset    string   `json:"dataset"`
+	Tag        string   `json:"tag"`
+	Snapshots  []string `json:"snapshots"`
+}
+
+// RemoveProfileStep destroys an undeclared profile.
+type RemoveProfileStep struct{ Dataset string }
+
+// RemoveEnvStep destroys an undeclared environment, then releases its generations' holds.
+type RemoveEnvStep struct {
+	Dataset string              `json:"dataset"`
+	Release map[string][]string `json:"release,omitempty"`
+}
+
+// GCStep destroys unreferenced packages, then the parents they leave empty.
+type GCStep struct {
+	Packages []string `json:"packages"`
+	Parents  []string `json:"parents,omitempty"`
+}
+
+func (*CreateStep) Kind() Kind        { return KindCreate }
+func (*CleanTempStep) Kind() Kind     { return KindCleanTemp }
+func (*CleanFilesStep) Kind() Kind    { return KindCleanFiles }
+func (*HoldsStep) Kind() Kind         { return KindHolds }
+func (*MountStep) Kind() Kind         { return KindMount }
+func (*ImportStep) Kind() Kind        { return KindImport }
+func (*WriteStep) Kind() Kind         { return KindWriteProfile }
+func (*LockStep) Kind() Kind          { return KindLock }
+func (*PropsStep) Kind() Kind         { return KindSetProps }
+func (*RealizeStep) Kind() Kind       { return KindRealize }
+func (*ActivateStep) Kind() Kind      { return KindActivate }
+func (*PruneStep) Kind() Kind         { return KindPrune }
+func (*RemoveEnvStep) Kind() Kind     { return KindRemoveEnv }
+func (*RemoveProfileStep) Kind() Kind { return KindRemoveProfile }
+func (*GCStep) Kind() Kind            { return KindGC }
+
+func (op *CreateStep) run(ctx context.Context, x *executor) error {
+	err := x.e.ZFS.Create(ctx, op.Dataset, zfs.CreateOptions{Props: op.Props})
+	if errors.Is(err, zfs.ErrExist) {
+		// Made meanwhile, by someone: use it only if it is ours.
+		err = x.checkOwned(ctx, op.Dataset)
+	}
+	if err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.DatasetCreated)
+	return nil
+}
+
+func (op *CleanTempStep) run(ctx context.Context, x *executor) error {
+	for _, t := range op.Temps {
+		if err := destroyOwned(ctx, x.e.ZFS, t); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.TempCleaned)
+	}
+	return nil
+}
+
+func (op *CleanFilesStep) run(_ context.Context, x *executor) error {
+	for _, f := range op.Files {
+		if !layout.Under(f, x.l.Mountpoint) || !leftoverName(filepath.Base(f), layout.ProfileFile, layout.LockFile, layout.ActivateScript, layout.CurrentLink) {
+			return fmt.Errorf("refusing to remove %s: not a temporary file of the reconciler", f)
+		}
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	failpoint.Hit(failpoint.FilesCleaned)
+	return nil
+}
+
+func (op *HoldsStep) run(ctx context.Context, x *executor) error {
+	if err := x.release(ctx, op.Release); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.HoldsReleased)
+	for _, tag := range sortedKeys(op.Hold) {
+		if err := x.e.hold(ctx, tag, op.Hold[tag]); err != nil {
+			return err
+		}
+	}
+	failpoint.Hit(failpoint.HoldsRepaired)
+	return nil
+}
+
+func (op *MountStep) run(ctx context.Context, x *executor) error {
+	m, ok := x.e.ZFS.(zfs.Mounter)
+	if !ok {
+		return fmt.Errorf("%s is not mounted, and this ZFS client cannot mount it", op.Dataset)
+	}
+	if err := m.Mount(ctx, op.Dataset); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.Mounted)
+	return nil
+}
+
+func (op *ImportStep) run(ctx context.Context, x *executor) error {
+	sp, ok := x.sources[op.Package]
+	if !ok {
+		return fmt.Errorf("package %s is no longer in any source", op.Package)
+	}
+	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck}
+	_, err := im.Import(ctx, sp, zfs.NewTree(nil))
+	return err
+}
+
+func (op *WriteStep) run(context.Context, *executor) error {
+	if err := atomicfile.WriteFile(op.Path, []byte(op.Content), 0o644); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.ProfileWritten)
+	return nil
+}
+
+func (op *LockStep) run(context.Context, *executor) error {
+	if err := atomicfile.WriteFile(op.Path, []byte(op.Content), 0o644); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.LockWritten)
+	return nil
+}
+
+func (op *PropsStep) run(ctx context.Context, x *executor) error {
+	if err := x.e.ZFS.SetProps(ctx, op.Dataset, op.Set); err != nil {
+		return err
+	}
+	for _, p := range op.Inherit {
+		if err := x.e.ZFS.InheritProp(ctx, op.Dataset, p); err != nil {
+			return err
+		}
+	}
+	failpoint.Hit(failpoint.PropsSet)
+	return nil
+}
+
+func (op *RealizeStep) run(ctx context.Context, x *executor) error { return x.e.realize(ctx, x.l, op) }
+
+func (op *ActivateStep) run(ctx context.Context, x *executor) error { return x.activate(ctx, op) }
+
+// run destroys first and releases after: a generation that is busy keeps its holds, and so
+// keeps its packages; one killed in between leaves holds of a generation that does not exist,
+// which the next plan releases.
+func (op *PruneStep) run(ctx context.Context, x *executor) error {
+	if destroyed, err := x.destroyUnlessBusy(ctx, op.Dataset); err != nil || !destroyed {
+		return err
+	}
+	failpoint.Hit(failpoint.PruneDestroyed)
+	if err := x.release(ctx, map[string][]string{op.Tag: op.Snapshots}); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.PruneReleased)
+	return nil
+}
+
+func (op *RemoveEnvStep) run(ctx context.Context, x *executor) error {
+	if destroyed, err := x.destroyUnlessBusy(ctx, op.Dataset); err != nil || !destroyed {
+		return err
+	}
+	failpoint.Hit(failpoint.RemoveEnvDestroyed)
+	if err := x.release(ctx, op.Release); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.RemoveEnvReleased)
+	return nil
+}
+
+func (op *RemoveProfileStep) run(ctx context.Context, x *executor) error {
+	if err := destroyOwned(ctx, x.e.ZFS, op.Dataset); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.RemoveProfile)
+	return nil
+}
+
+// run destroys in batches (a few hundred names each, as one channel program takes), each
+// observed afresh by DestroyUnused, so a parent emptied by an earlier batch qualifies in a later
+// one.
+func (op *GCStep) run(ctx context.Context, x *executor) error {
+	names := append(slices.Clone(op.Packages), op.Parents...)
+	for len(names) > 0 {
+		n := min(len(names), gcBatch)
+		rep, err := x.e.ZFS.DestroyUnused(ctx, names[:n], zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
+		for name, why := range rep.Skipped {
+			if why != zfs.SkipGone {
+				x.done.Skipped[name] = why
+				x.e.Log.Warn().Str("dataset", name).Str("reason", why).Msg("not collected: it changed since the plan, or is in use")
+			}
+		}
+		if err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.GCBatch)
+		names = names[n:]
+	}
+	return nil
+}
