@@ -95,7 +95,7 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 	// The digests say nothing about the steps themselves. Planning again, as of the moment the
 	// plan was made (same options, same configuration, same state: the same steps), proves the
 	// steps about to run are the ones that were shown, not a hand-edited or another version's.
-	again, err := e.plan(ctx, cfg, obs, PlanOptions{Upgrade: plan.Upgrade, MaxDeletes: plan.MaxDeletes, at: plan.CreatedAt})
+	again, err := e.plan(ctx, cfg, obs, PlanOptions{Upgrade: plan.Upgrade, MaxDeletes: Budget(plan.MaxDeletes), at: plan.CreatedAt})
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func BenchmarkNoopApply(b *testing.B) { benchNoop(b, true) }
 func benchNoop(b *testing.B, apply bool) {
 	e, c, root, mp := realEngine(b)
 	cfg := loadConfig(b, filepath.Join("..", "examples", "buildhost"), root, mp)
-	if _, _, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1}); err != nil {
+	if _, _, err := e.Apply(bg, cfg, PlanOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	var ours, baseline time.Duration
@@ -28,10 +28,10 @@ func benchNoop(b *testing.B, apply bool) {
 	for b.Loop() {
 		t0 := time.Now()
 		if apply {
-			if _, done, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1}); err != nil || done.Steps != 0 {
+			if _, done, err := e.Apply(bg, cfg, PlanOptions{}); err != nil || done.Steps != 0 {
 				b.Fatalf("no-op apply: %v, %+v", err, done)
 			}
-		} else if plan, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1}); err != nil || !plan.Empty() {
+		} else if plan, err := e.Plan(bg, cfg, PlanOptions{}); err != nil || !plan.Empty() {
 			b.Fatalf("no-op plan: %v", err)
 		}
 		t1 := time.Now()

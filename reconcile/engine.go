@@ -52,8 +52,10 @@ func (e *Engine) mountCheck(dir string) error {
 type PlanOptions struct {
 	// Upgrade re-resolves every profile even when its lock is still valid.
 	Upgrade bool
-	// MaxDeletes overrides the configuration's deletion budget (gc.max_deletes) when >= 0.
-	MaxDeletes int
+	// MaxDeletes, when set, overrides the configuration's deletion budget (gc.max_deletes). Nil,
+	// as in the zero PlanOptions, keeps the configuration's: no caller gets a budget of 0 (or
+	// any other) by leaving the field out.
+	MaxDeletes *int
 	// GCOnly plans garbage collection alone (the `gc` command): besides what the configuration
 	// resolves to, the locks on disk and every existing generation count as roots, since no
 	// other step of the plan runs, and the plan keeps only the GC and temporary-cleanup steps.
@@ -62,3 +64,6 @@ type PlanOptions struct {
 	// of the moment the saved plan was made.
 	at time.Time
 }
+
+// Budget is a deletion budget for PlanOptions.MaxDeletes.
+func Budget(n int) *int { return &n }

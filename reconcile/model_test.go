@@ -14,7 +14,7 @@ func TestExamplesConvergeOnModel(t *testing.T) {
 		t.Run(ex, func(t *testing.T) {
 			e, m, mp := modelEngine(t)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), "tank/axiom", mp)
-			plan, done, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+			plan, done, err := e.Apply(bg, cfg, PlanOptions{})
 			if err != nil {
 				if plan != nil {
 					var b strings.Builder
@@ -26,7 +26,7 @@ func TestExamplesConvergeOnModel(t *testing.T) {
 			if done.Steps == 0 || done.ByKind[KindRealize] != len(cfg.Environments) {
 				t.Fatalf("first apply did %+v", done)
 			}
-			again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+			again, err := e.Plan(bg, cfg, PlanOptions{})
 			must(t, err)
 			if !again.Empty() {
 				var b strings.Builder

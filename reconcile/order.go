@@ -147,8 +147,8 @@ func newDiffInput(e *Engine, cfg *spec.Config, obs *observation, opt PlanOptions
 	}
 	in := &diffInput{cfg: cfg, s: interpret(obs), l: obs.layout, opt: opt, now: now, budget: cfg.GC.MaxDeletes,
 		sources: map[layout.PackageID]*source.Package{}}
-	if opt.MaxDeletes >= 0 {
-		in.budget = opt.MaxDeletes
+	if opt.MaxDeletes != nil {
+		in.budget = *opt.MaxDeletes
 	}
 	for _, sp := range obs.sources {
 		in.sources[store.ID(sp)] = sp

@@ -26,7 +26,7 @@ import (
 // without dependencies: make, zlib, ncurses) and sources hold only the few packages the tests
 // use, so that each test takes a fraction of a second.
 
-var defaults = PlanOptions{MaxDeletes: -1}
+var defaults = PlanOptions{} // the zero value: the configuration's own budget
 
 // world is a configuration directory and an engine on the in-memory model, with a settable
 // clock shared by the engine and the model (so creation times and grace periods agree).
@@ -396,7 +396,7 @@ func TestPlanDeletionBudget(t *testing.T) {
 		maxDeletes int
 		err        string
 	}{
-		{"configuration's budget", -1, "the plan would remove 3 profiles and environments that are no longer declared, more than the deletion budget of 1 (gc.max_deletes); if that is intended, run again with --max-deletes 3"},
+		{"zero options: configuration's budget", -1, "the plan would remove 3 profiles and environments that are no longer declared, more than the deletion budget of 1 (gc.max_deletes); if that is intended, run again with --max-deletes 3"},
 		{"option below", 2, "deletion budget of 2"},
 		{"option zero", 0, "deletion budget of 0"},
 		{"option enough", 3, ""},
@@ -405,9 +405,13 @@ func TestPlanDeletionBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, "", all+gc)
-			w.apply(PlanOptions{MaxDeletes: 10})
+			w.apply(PlanOptions{MaxDeletes: Budget(10)})
 			w.write("main.hcl", kept)
-			plan, err := w.plan(PlanOptions{MaxDeletes: tc.maxDeletes})
+			var opt PlanOptions // -1: the zero value, which must mean the configuration's budget
+			if tc.maxDeletes >= 0 {
+				opt.MaxDeletes = Budget(tc.maxDeletes)
+			}
+			plan, err := w.plan(opt)
 			if tc.err != "" {
 				wantPlanError(t, err, tc.err, "--max-deletes")
 				return
@@ -459,7 +463,7 @@ func TestPlanKeepsLockUntilUpgradeOrProfileChange(t *testing.T) {
 	}
 
 	// --upgrade re-resolves and shows the change.
-	up := w.mustPlan(PlanOptions{MaxDeletes: -1, Upgrade: true})
+	up := w.mustPlan(PlanOptions{Upgrade: true})
 	locks := stepsOf(up, KindLock)
 	if len(locks) != 1 {
 		t.Fatalf("want one lock step with --upgrade:\n%s", humanPlan(up))
@@ -476,14 +480,14 @@ func TestPlanKeepsLockUntilUpgradeOrProfileChange(t *testing.T) {
 	if r := stepsOf(up, KindRealize); len(r) != 1 || r[0].Op.(*RealizeStep).Generation != 2 {
 		t.Fatalf("want gen-2 realized:\n%s", humanPlan(up))
 	}
-	w.apply(PlanOptions{MaxDeletes: -1, Upgrade: true})
+	w.apply(PlanOptions{Upgrade: true})
 	lock2, err := os.ReadFile(lockPath)
 	must(t, err)
 	if !strings.Contains(string(lock2), `version: "4.4.2"`) {
 		t.Fatalf("the upgraded lock:\n%s", lock2)
 	}
 	// Nothing newer: --upgrade changes nothing.
-	if plan := w.mustPlan(PlanOptions{MaxDeletes: -1, Upgrade: true}); !plan.Empty() {
+	if plan := w.mustPlan(PlanOptions{Upgrade: true}); !plan.Empty() {
 		t.Fatalf("--upgrade with nothing newer:\n%s", humanPlan(plan))
 	}
 }
@@ -963,7 +967,7 @@ func TestGCDeletionBudget(t *testing.T) {
 		t.Fatalf("explain: %s, %v", s, err)
 	}
 	// --max-deletes raises it.
-	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: 2}), KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) {
+	if gc := stepsOf(w.mustPlan(PlanOptions{MaxDeletes: Budget(2)}), KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) {
 		t.Fatalf("with --max-deletes 2: %v", gc)
 	}
 	// apply collects nothing, and the plan after it is empty.
@@ -973,7 +977,7 @@ func TestGCDeletionBudget(t *testing.T) {
 	}
 
 	// gc over the budget fails and collects nothing.
-	gcOnly := PlanOptions{MaxDeletes: -1, GCOnly: true}
+	gcOnly := PlanOptions{GCOnly: true}
 	calls := w.m.Calls
 	_, _, err := w.e.Apply(bg, w.cfg(), gcOnly)
 	wantPlanError(t, err, "gc would collect 2 unreferenced packages, more than the deletion budget of 1 (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes 2")
@@ -985,7 +989,7 @@ func TestGCDeletionBudget(t *testing.T) {
 		t.Fatalf("explain: %s, %v", s, err)
 	}
 	// gc --max-deletes 2 collects both, oldest first.
-	plan, _, err = w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: 2, GCOnly: true})
+	plan, _, err = w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: Budget(2), GCOnly: true})
 	must(t, err)
 	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) || w.exists(zlib) || w.exists(ncurses) {
 		t.Fatalf("gc --max-deletes 2:\n%s", humanPlan(plan))
@@ -1008,7 +1012,7 @@ func TestGCBudgetAfterRemovals(t *testing.T) {
 	if !strings.Contains(strings.Join(plan.Warnings, "\n"), "1 unreferenced packages are collectable, more than the deletion budget allows (gc.max_deletes = 1, 1 of it spent on removals)") {
 		t.Fatalf("warnings %q", plan.Warnings)
 	}
-	plan = w.mustPlan(PlanOptions{MaxDeletes: 2})
+	plan = w.mustPlan(PlanOptions{MaxDeletes: Budget(2)})
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindRemoveProfile, KindGC}) {
 		t.Fatalf("with --max-deletes 2, steps %v:\n%s", got, humanPlan(plan))
 	}
@@ -1028,7 +1032,7 @@ func TestGCOnlyIgnoresRemovals(t *testing.T) {
 	if _, err := w.plan(defaults); err == nil || !strings.Contains(err.Error(), "remove 2 profiles and environments") {
 		t.Fatalf("the full plan should be over the budget: %v", err)
 	}
-	plan, _, err := w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: -1, GCOnly: true})
+	plan, _, err := w.e.Apply(bg, w.cfg(), PlanOptions{GCOnly: true})
 	must(t, err)
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindGC}) || !slices.Equal(plan.Steps[0].Op.(*GCStep).Packages, []string{zlib}) || w.exists(zlib) {
 		t.Fatalf("gc with 2 removals pending and a budget of 1:\n%s", humanPlan(plan))
@@ -1052,7 +1056,7 @@ func TestGCOnlyKeepsLocksOnDisk(t *testing.T) {
 		t.Fatalf("full plan:\n%s", humanPlan(plan))
 	}
 	// `gc` runs nothing else: the profile's lock on disk is still a root.
-	gcOnly := PlanOptions{MaxDeletes: -1, GCOnly: true}
+	gcOnly := PlanOptions{GCOnly: true}
 	if p := w.mustPlan(gcOnly); !p.Empty() {
 		t.Fatalf("GC-only plan:\n%s", humanPlan(p))
 	}
@@ -1081,7 +1085,7 @@ func TestGCOnlyKeepsGenerations(t *testing.T) {
 	// The configuration now keeps one generation; gen-1 (with zlib) is still on disk.
 	w.write("main.hcl", profileHCL("p", "make")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", 100))
 	w.clk.t = w.clk.t.Add(2 * time.Hour)
-	gcOnly := PlanOptions{MaxDeletes: -1, GCOnly: true}
+	gcOnly := PlanOptions{GCOnly: true}
 	if p := w.mustPlan(gcOnly); !p.Empty() {
 		t.Fatalf("GC-only plan:\n%s", humanPlan(p))
 	}

@@ -95,14 +95,14 @@ func TestExamplesReal(t *testing.T) {
 			f := plantForeign(t, c, root, mp)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), root, mp)
 
-			plan, done, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+			plan, done, err := e.Apply(bg, cfg, PlanOptions{})
 			if err != nil {
 				t.Fatalf("apply: %v\n%s", err, planText(plan))
 			}
 			procs, mutating := c.Stats()
 			t.Logf("first apply: %d steps, %d zfs processes (%d mutating), %s", done.Steps, procs, mutating, done.Duration)
 
-			again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+			again, err := e.Plan(bg, cfg, PlanOptions{})
 			must(t, err)
 			if !again.Empty() {
 				t.Fatalf("plan after apply is not empty:\n%s", planText(again))
@@ -110,7 +110,7 @@ func TestExamplesReal(t *testing.T) {
 
 			p0, m0 := c.Stats()
 			start := time.Now()
-			_, done, err = e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+			_, done, err = e.Apply(bg, cfg, PlanOptions{})
 			must(t, err)
 			p1, m1 := c.Stats()
 			t.Logf("no-op apply: %d zfs processes, %d mutating, %s", p1-p0, m1-m0, time.Since(start))
@@ -148,11 +148,11 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	apply := func(what string) *Plan {
 		t.Helper()
 		cfg := loadConfig(t, cfgDir, root, mp)
-		plan, _, err := e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+		plan, _, err := e.Apply(bg, cfg, PlanOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+		again, err := e.Plan(bg, cfg, PlanOptions{})
 		must(t, err)
 		if !again.Empty() {
 			t.Fatalf("%s: plan after apply is not empty:\n%s", what, planText(again))
@@ -207,7 +207,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 		t.Fatalf("rollback: %d -> %d, current %s", from, to, current("py"))
 	}
 	cfg := loadConfig(t, cfgDir, root, mp)
-	pinned, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	pinned, err := e.Plan(bg, cfg, PlanOptions{})
 	must(t, err)
 	if !pinned.Empty() || len(pinned.Notes) == 0 || !strings.Contains(pinned.Notes[0], "pinned at gen-1") {
 		t.Fatalf("plan after rollback:\n%s", planText(pinned))
@@ -285,7 +285,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	// Past the grace period, a package only a retained generation uses (python 3.11.9: py/gen-2;
 	// the profile now locks 3.12) is kept, by apply and by gc alike.
 	clk.t = t0.Add(25 * time.Hour)
-	for _, opt := range []PlanOptions{{MaxDeletes: -1}, {MaxDeletes: -1, GCOnly: true}} {
+	for _, opt := range []PlanOptions{{}, {GCOnly: true}} {
 		p, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), opt)
 		must(t, err)
 		if !p.Empty() {
@@ -310,7 +310,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	if py311() != python311 {
 		t.Fatal("python 3.11.9 was collected within the grace period")
 	}
-	if s := explain(python311, PlanOptions{MaxDeletes: -1}); !strings.Contains(s, "is kept: it is within the grace period until ") {
+	if s := explain(python311, PlanOptions{}); !strings.Contains(s, "is kept: it is within the grace period until ") {
 		t.Fatalf("explain: %s", s)
 	}
 	checkRetained()
@@ -319,18 +319,18 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	// inside it keeps GC from unmounting it: it is skipped as busy, left whole (its snapshot
 	// too, so it is not half-destroyed), and collected once the shell is gone.
 	clk.t = t0.Add(25 * time.Hour)
-	gcPlan, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{MaxDeletes: -1})
+	gcPlan, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{})
 	must(t, err)
 	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{python311}) {
 		t.Fatalf("want python 3.11.9 alone collected:\n%s", planText(gcPlan))
 	}
-	if s := explain(python311, PlanOptions{MaxDeletes: -1}); !strings.Contains(s, "is collectable") {
+	if s := explain(python311, PlanOptions{}); !strings.Contains(s, "is collectable") {
 		t.Fatalf("explain: %s", s)
 	}
 	shell := exec.Command("sleep", "600")
 	shell.Dir = filepath.Join(mp, strings.TrimPrefix(python311, root+"/"), "root")
 	must(t, shell.Start())
-	_, done, err := e.Apply(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{MaxDeletes: -1})
+	_, done, err := e.Apply(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{})
 	_ = shell.Process.Kill()
 	_ = shell.Wait()
 	must(t, err)
@@ -363,7 +363,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	}
 	must(t, os.Remove(extra))
 	cfg = loadConfig(t, cfgDir, root, mp)
-	_, _, err = e.Apply(bg, cfg, PlanOptions{MaxDeletes: -1})
+	_, _, err = e.Apply(bg, cfg, PlanOptions{})
 	for _, n := range inside {
 		if err == nil || !strings.Contains(err.Error(), n+" is not managed by axiom-reconcile") {
 			t.Fatalf("removing what holds %s: %v", n, err)
@@ -397,7 +397,7 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	copyDir(t, filepath.Join("..", "examples"), dir)
 	cfgDir := filepath.Join(dir, "workstation")
 	cfg := loadConfig(t, cfgDir, root, mp)
-	plan, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	plan, err := e.Plan(bg, cfg, PlanOptions{})
 	must(t, err)
 	path := filepath.Join(t.TempDir(), "plan.json")
 	must(t, plan.Save(path))
@@ -413,7 +413,7 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	}
 
 	// The configuration moves.
-	plan, err = e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	plan, err = e.Plan(bg, cfg, PlanOptions{})
 	must(t, err)
 	must(t, plan.Save(path))
 	must(t, os.WriteFile(filepath.Join(cfgDir, "extra.hcl"), []byte("# a new file\n"), 0o644))
@@ -426,7 +426,7 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	}
 
 	// A fresh plan applies, and then there is nothing left to do.
-	plan, err = e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	plan, err = e.Plan(bg, cfg, PlanOptions{})
 	must(t, err)
 	must(t, plan.Save(path))
 	saved, err = LoadPlan(path)
@@ -436,7 +436,7 @@ func TestStalePlanRefusedReal(t *testing.T) {
 	if done.Steps != len(plan.Steps) {
 		t.Fatalf("applied %d of %d steps", done.Steps, len(plan.Steps))
 	}
-	again, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	again, err := e.Plan(bg, cfg, PlanOptions{})
 	must(t, err)
 	if !again.Empty() {
 		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))

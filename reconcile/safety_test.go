@@ -393,7 +393,7 @@ func TestGCRootsIncludeUnmanagedProfiles(t *testing.T) {
 	w.apply(defaults)
 	w.clk.t = w.clk.t.Add(2 * time.Hour)
 
-	for _, opt := range []PlanOptions{defaults, {MaxDeletes: -1, GCOnly: true}} {
+	for _, opt := range []PlanOptions{defaults, {GCOnly: true}} {
 		if p := w.mustPlan(opt); !p.Empty() {
 			t.Fatalf("GCOnly %v: zlib, which profile upstream locks, is collected:\n%s", opt.GCOnly, humanPlan(p))
 		}
@@ -406,7 +406,7 @@ func TestGCRootsIncludeUnmanagedProfiles(t *testing.T) {
 
 	// Its lock becomes unreadable: nothing is collected, even what nothing else names.
 	must(t, os.WriteFile(upstreamLock, []byte("resolved: [oops"), 0o644))
-	for _, opt := range []PlanOptions{defaults, {MaxDeletes: -1, GCOnly: true}} {
+	for _, opt := range []PlanOptions{defaults, {GCOnly: true}} {
 		p := w.mustPlan(opt)
 		if !p.Empty() || !strings.Contains(strings.Join(p.Warnings, "\n"), "garbage collection is skipped: the lock of profile upstream ("+testRoot+"/profiles/upstream) cannot be read") {
 			t.Fatalf("GCOnly %v with an unreadable lock:\n%s", opt.GCOnly, humanPlan(p))

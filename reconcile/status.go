@@ -144,7 +144,7 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 		}
 		st.Environments = append(st.Environments, es)
 	}
-	plan, err := e.plan(ctx, cfg, obs, PlanOptions{MaxDeletes: -1})
+	plan, err := e.plan(ctx, cfg, obs, PlanOptions{})
 	if err != nil {
 		st.PlanError = err.Error()
 		return st, nil

@@ -37,7 +37,7 @@ func TestPlanMissingPackageIsTerminal(t *testing.T) {
 	e, _, mp := modelEngine(t)
 	cfg := loadConfig(t, filepath.Join("..", "examples", "workstation"), "tank/axiom", mp)
 	cfg.Sources = nil
-	_, err := e.Plan(bg, cfg, PlanOptions{MaxDeletes: -1})
+	_, err := e.Plan(bg, cfg, PlanOptions{})
 	var pe *PlanError
 	if !errors.As(err, &pe) || !pe.Terminal() {
 		t.Fatalf("plan without sources: %v, want a terminal *PlanError", err)

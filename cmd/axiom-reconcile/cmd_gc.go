@@ -48,7 +48,7 @@ func gcCommand() command {
 				if err != nil {
 					return err
 				}
-				opt := reconcile.PlanOptions{MaxDeletes: maxDeletes, GCOnly: true}
+				opt := reconcile.PlanOptions{MaxDeletes: budgetOption(maxDeletes), GCOnly: true}
 				if *explain != "" {
 					return withShared(ctx, g, lf, "gc --explain", func() error {
 						s, err := g.engine().Explain(ctx, cfg, *explain, opt)

@@ -70,7 +70,7 @@ func runPlan(ctx context.Context, g *globals, o planOptions) error {
 	var plan *reconcile.Plan
 	err = withShared(ctx, g, o.lock, "plan -c "+o.dir, func() error {
 		var err error
-		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: o.maxDeletes})
+		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
 		return err
 	})
 	if err != nil {

@@ -102,6 +102,14 @@ func maxDeletesFlag(fs *flag.FlagSet, p *int) {
 	fs.Var(budgetValue{p}, "max-deletes", "allow removing up to `N` profiles, environments and packages in this pass (default: gc.max_deletes)")
 }
 
+// budgetOption is the --max-deletes value as reconcile takes it: nil when unset (-1).
+func budgetOption(n int) *int {
+	if n < 0 {
+		return nil
+	}
+	return reconcile.Budget(n)
+}
+
 // budgetValue is a deletion budget flag: a number >= 0, or unset (-1, shown as no default).
 type budgetValue struct{ p *int }
 
