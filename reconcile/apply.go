@@ -162,7 +162,7 @@ func (x *executor) run(ctx context.Context, st *Step) error {
 
 // gcBatch is how many names one GC call gets: zfs's own program batch, so each call is one
 // channel program, and the failpoint after each is after each program.
-const gcBatch = 200
+const gcBatch = zfs.ProgramBatch
 
 // checkOwned accepts a dataset someone else created meanwhile only if it carries the local
 // managed marker.

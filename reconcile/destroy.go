@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
@@ -28,7 +29,7 @@ func notOurs(tree *zfs.Tree, name string) []string {
 			continue
 		}
 		if d.UserRefs > 0 {
-			out = append(out, fmt.Sprintf("%s has %s", d.Name, plural(int(d.UserRefs), "user hold")))
+			out = append(out, fmt.Sprintf("%s has %s", d.Name, english.Count(int(d.UserRefs), "user hold")))
 		}
 		for _, c := range d.Clones {
 			out = append(out, fmt.Sprintf("%s is the origin of %s", d.Name, c))

@@ -106,14 +106,6 @@ func actionFor(isNew bool) string {
 	return Change
 }
 
-// plural is "1 package", "2 packages".
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func describeProps(m map[string]string) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -276,7 +277,7 @@ func (d *envsDiff) realize(in *diffInput, se *spec.Environment, group string, k 
 	d.realizing[tag] = snaps
 	d.realizes = append(d.realizes, plannedRealize{env: se, k: k, order: order})
 	d.steps = append(d.steps, Step{Action: Add, Group: group, Target: in.l.Generation(se.Name, k),
-		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, plural(len(pkgs), "package")),
+		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, english.Count(len(pkgs), "package")),
 		Reason:  reason, Source: src,
 		Op: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
 			RealizeDigest: digest, Policy: string(se.ConflictPolicy), Packages: pkgs, AllowSetID: allowedSetID(sp)}})

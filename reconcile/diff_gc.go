@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
@@ -111,11 +112,11 @@ func (d *gcDiff) step(in *diffInput, gi gcInputs, cands []*store.Package) {
 	var summary string
 	switch {
 	case len(leaves) == 0:
-		summary = fmt.Sprintf("remove %s left empty", plural(len(parents), "parent dataset"))
+		summary = fmt.Sprintf("remove %s left empty", english.Count(len(parents), "parent dataset"))
 	default:
-		summary = fmt.Sprintf("collect %s: %s", plural(len(leaves), "package"), strings.Join(names, ", "))
+		summary = fmt.Sprintf("collect %s: %s", english.Count(len(leaves), "package"), strings.Join(names, ", "))
 		if len(parents) > 0 {
-			summary += fmt.Sprintf(" (and %s left empty)", plural(len(parents), "parent dataset"))
+			summary += fmt.Sprintf(" (and %s left empty)", english.Count(len(parents), "parent dataset"))
 		}
 	}
 	d.steps = append(d.steps, Step{Action: Remove, Group: "Garbage collection", Target: in.l.PkgRoot(),
@@ -200,7 +201,7 @@ func collectable(in *diffInput, gi gcInputs, pkg *store.Package, roots map[layou
 		released = 0
 	}
 	if held := int(pkg.Installed.UserRefs) - released; held > 0 {
-		return fmt.Sprintf("%s has %s", snap, plural(held, "user hold"))
+		return fmt.Sprintf("%s has %s", snap, english.Count(held, "user hold"))
 	}
 	if clones := pkg.Installed.Clones; len(clones) > 0 {
 		return fmt.Sprintf("%s is the origin of %s", snap, clones[0])

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 )
 
@@ -99,10 +100,10 @@ func (d *holdsDiff) step(in *diffInput, st *HoldsStep) {
 	}
 	var parts []string
 	if n := countTags(st.Hold); n > 0 {
-		parts = append(parts, "place "+plural(n, "hold")+" a generation is missing")
+		parts = append(parts, "place "+english.Count(n, "hold")+" a generation is missing")
 	}
 	if n := countTags(st.Release); n > 0 {
-		parts = append(parts, "release "+plural(n, "hold")+" of generations that do not exist")
+		parts = append(parts, "release "+english.Count(n, "hold")+" of generations that do not exist")
 		for _, snaps := range st.Release {
 			for _, s := range snaps {
 				d.released[s]++

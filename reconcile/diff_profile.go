@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -68,7 +69,7 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 			reason = "no " + layout.ProfileFile + " yet"
 		}
 		d.steps = append(d.steps, Step{Action: actionFor(ps == nil || !ps.hasYAML), Group: group,
-			Target: filepath.Join(dir, layout.ProfileFile), Summary: "write " + layout.ProfileFile + " (" + plural(len(want.Packages), "package") + ")",
+			Target: filepath.Join(dir, layout.ProfileFile), Summary: "write " + layout.ProfileFile + " (" + english.Count(len(want.Packages), "package") + ")",
 			Reason: reason, Source: posOf(sp.DeclRange), Op: &WriteStep{Path: filepath.Join(dir, layout.ProfileFile), Content: string(wantYAML)}})
 	}
 	have, reason := lockReason(in, sp)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 )
 
@@ -77,5 +78,5 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 	}
 	d.removed[es.ds.Name] = true
 	d.steps = append(d.steps, Step{Action: Remove, Group: "Environment " + es.name, Target: es.ds.Name,
-		Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, plural(len(es.gens), "generation")), Reason: "no longer declared", Op: st})
+		Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, english.Count(len(es.gens), "generation")), Reason: "no longer declared", Op: st})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -115,7 +116,7 @@ func diffStore(in *diffInput) storeDiff {
 	}
 	if files := in.s.obs.leftovers; len(files) > 0 {
 		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Root,
-			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", plural(len(files), "temporary file")),
+			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", english.Count(len(files), "temporary file")),
 			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Op: &CleanFilesStep{Files: slices.Sorted(slices.Values(files))}})
 	}
 	return d

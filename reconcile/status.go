@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -150,7 +151,7 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 		return st, nil
 	}
 	for _, step := range plan.Steps {
-		st.Pending = append(st.Pending, step.Action+" "+strings.TrimPrefix(step.Group, "")+": "+step.Summary)
+		st.Pending = append(st.Pending, step.Action+" "+step.Group+": "+step.Summary)
 	}
 	st.Notes = append(st.Notes, plan.Notes...)
 	st.Warnings = plan.Warnings
@@ -176,7 +177,7 @@ func (st *Status) WriteHuman(w io.Writer) {
 	for _, p := range st.Profiles {
 		lock := "no lock"
 		if p.LockDigest != "" {
-			lock = fmt.Sprintf("lock %s, %s", shortDigest(p.LockDigest), plural(p.Packages, "package"))
+			lock = fmt.Sprintf("lock %s, %s", shortDigest(p.LockDigest), english.Count(p.Packages, "package"))
 		}
 		fmt.Fprintf(w, "  %-20s %s%s\n", p.Name, lock, flags(p.Declared, p.Managed))
 	}
@@ -212,7 +213,7 @@ func (st *Status) WriteHuman(w io.Writer) {
 	case len(st.Pending) == 0:
 		fmt.Fprintf(w, "Drift: none; the tree matches the configuration.\n")
 	default:
-		fmt.Fprintf(w, "Drift: %s pending (see `axiom-reconcile plan`):\n", plural(len(st.Pending), "change"))
+		fmt.Fprintf(w, "Drift: %s pending (see `axiom-reconcile plan`):\n", english.Count(len(st.Pending), "change"))
 		for _, p := range st.Pending {
 			fmt.Fprintf(w, "  %s\n", p)
 		}

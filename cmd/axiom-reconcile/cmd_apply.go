@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
@@ -118,7 +119,7 @@ func reportApplied(g *globals, done *reconcile.Applied) {
 	if len(parts) > 0 {
 		what = strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(g.env.stdout, "\nApplied %d %s in %s (%s).\n", done.Steps, plural(done.Steps, "step", "steps"), done.Duration.Round(1e6), what)
+	fmt.Fprintf(g.env.stdout, "\nApplied %s in %s (%s).\n", english.Count(done.Steps, "step"), done.Duration.Round(1e6), what)
 	for _, n := range slices.Sorted(maps.Keys(done.Skipped)) {
 		why := done.Skipped[n] + " since the plan"
 		if done.Skipped[n] == "busy" {

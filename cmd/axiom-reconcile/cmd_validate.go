@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
@@ -99,18 +100,16 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 	}
 	if diags.HasErrors() {
 		n := len(diags.Errs())
-		fmt.Fprintf(e.stderr, "Configuration is invalid: %d %s.\n", n, plural(n, "error", "errors"))
+		fmt.Fprintf(e.stderr, "Configuration is invalid: %s.\n", english.Count(n, "error"))
 		return errReported
 	}
 	warnings := ""
 	if n := len(diags); n > 0 {
-		warnings = fmt.Sprintf(" (%d %s)", n, plural(n, "warning", "warnings"))
+		warnings = " (" + english.Count(n, "warning") + ")"
 	}
-	fmt.Fprintf(e.stdout, "Configuration is valid%s: %d %s, %d %s, %d %s, %d %s.\n", warnings,
-		len(cfg.Files), plural(len(cfg.Files), "file", "files"),
-		len(cfg.Sources), plural(len(cfg.Sources), "source", "sources"),
-		len(cfg.Profiles), plural(len(cfg.Profiles), "profile", "profiles"),
-		len(cfg.Environments), plural(len(cfg.Environments), "environment", "environments"))
+	fmt.Fprintf(e.stdout, "Configuration is valid%s: %s, %s, %s, %s.\n", warnings,
+		english.Count(len(cfg.Files), "file"), english.Count(len(cfg.Sources), "source"),
+		english.Count(len(cfg.Profiles), "profile"), english.Count(len(cfg.Environments), "environment"))
 	return nil
 }
 
@@ -146,11 +145,4 @@ func diagnosticOptions(e *env) spec.TextOptions {
 		return spec.TextOptions{}
 	}
 	return spec.TextOptions{Width: 100, Color: e.getenv == nil || e.getenv("NO_COLOR") == ""}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

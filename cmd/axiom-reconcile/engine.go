@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
@@ -25,7 +26,7 @@ func loadConfig(e *env, dir string) (*spec.Config, error) {
 			return nil, err
 		}
 		n := len(diags.Errs())
-		fmt.Fprintf(e.stderr, "Configuration is invalid: %d %s; nothing was planned or changed.\n", n, plural(n, "error", "errors"))
+		fmt.Fprintf(e.stderr, "Configuration is invalid: %s; nothing was planned or changed.\n", english.Count(n, "error"))
 		return nil, errReported
 	}
 	if len(diags) > 0 { // warnings only: shown, and the configuration is used

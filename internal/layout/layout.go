@@ -35,7 +35,6 @@ const (
 	// PropRealizeDigest identifies what a generation was built from: the lock and the conflict
 	// policy. Two generations with the same value have the same content.
 	PropRealizeDigest  = "axiom:realize-digest"
-	PropTempFor        = "axiom:temp-for"        // on a temporary dataset: what it will become
 	PropPreventDestroy = "axiom:prevent-destroy" // on an environment: "on" while declared so
 	PropPinned         = "axiom:pinned"          // on an environment after rollback: the generation K
 	PropPinnedFor      = "axiom:pinned-for"      // the realize digest the configuration wanted then
@@ -47,7 +46,7 @@ const (
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
-		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID}
+		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID}
 }
 
 // Kinds of managed datasets (PropKind).
@@ -57,7 +56,6 @@ const (
 	KindProfile    = "profile"
 	KindEnv        = "env"
 	KindGeneration = "generation"
-	KindTemp       = "temp"
 )
 
 // Snapshot names.

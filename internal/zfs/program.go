@@ -50,13 +50,14 @@ func (c *CLI) Program(ctx context.Context, pool, script string, readOnly bool, a
 //go:embed destroy_unused.lua
 var destroyUnusedLua string
 
-// programBatch bounds the datasets one channel program destroys: large destroys in one txg stall
+// ProgramBatch bounds the datasets one channel program destroys: large destroys in one txg stall
 // the pool, and the program's instruction and memory limits must never be reached half-way.
-const programBatch = 200
+// Callers batch by it too (reconcile's GC), so that each of their calls is one program.
+const ProgramBatch = 200
 
 // DestroyUnused implements Client. With channel programs, every candidate is unmounted (a
 // syscall, no process: a channel program cannot destroy a mounted filesystem) and a batch of at
-// most programBatch is re-checked and destroyed in one program, atomically with respect to every
+// most ProgramBatch is re-checked and destroyed in one program, atomically with respect to every
 // other ZFS administrative operation; a candidate the program skips is mounted again. Only
 // candidates that are not mounted any more go to the program: one that cannot be unmounted (a
 // process has its working directory or files open in it) is skipped as SkipBusy, since the
@@ -103,7 +104,7 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 	for _, p := range pools {
 		batch := byPool[p]
 		for len(batch) > 0 {
-			k := min(len(batch), programBatch)
+			k := min(len(batch), ProgramBatch)
 			if err := c.destroyProgram(ctx, tree, p, batch[:k], guard, gone, &rep); err != nil {
 				return rep, err
 			}
