@@ -3,8 +3,6 @@ package reconcile
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -347,32 +345,15 @@ func (x *executor) activate(ctx context.Context, st *ActivateStep) error {
 	return nil
 }
 
-// linkTempBytes is the size of the random part of SwitchLink's temporary name.
+// linkTempBytes is the size of the random part of the temporary names SwitchLink used before it
+// used atomicfile.Symlink: a host may still have one a killed pass left, and it is still garbage.
 const linkTempBytes = 6
 
-// SwitchLink points dir/name at target atomically: a new symlink under a temporary name,
-// renamed over the old one, and the directory fsynced.
+// SwitchLink points dir/name at target atomically (atomicfile.Symlink), unless it already does.
 func SwitchLink(dir, name, target string) error {
 	if cur, err := os.Readlink(filepath.Join(dir, name)); err == nil && cur == target {
 		return nil
 	}
-	var b [linkTempBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, "."+name+"."+hex.EncodeToString(b[:]))
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	failpoint.Hit(failpoint.LinkTemp) // a leftover is removed by the next plan (clean-files)
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	// A leftover temporary link is removed by the next plan (clean-files).
+	return atomicfile.Symlink(target, filepath.Join(dir, name), func() { failpoint.Hit(failpoint.LinkTemp) })
 }

@@ -166,9 +166,9 @@ func (o *observation) readFile(d *zfs.Dataset, path string) {
 }
 
 // leftoverName reports whether name, in a directory holding the files bases, is the temporary
-// file of a write that was killed before its rename: atomicfile's ".<base>.<digits>.tmp"
-// (os.CreateTemp's random part is decimal) or SwitchLink's ".<base>.<12 hex digits>". Nothing
-// else is ever taken for one.
+// file of a write that was killed before its rename: atomicfile's ".<base>.<digits>.tmp" (for
+// files and links alike), or the ".<base>.<12 hex digits>" SwitchLink made before it used
+// atomicfile. Nothing else is ever taken for one.
 func leftoverName(name string, bases ...string) bool {
 	for _, b := range bases {
 		rest, ok := strings.CutPrefix(name, "."+b+".")
