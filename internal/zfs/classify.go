@@ -11,6 +11,10 @@ import "strings"
 // Only the reason of the first failure counts: zfs often lists datasets after it ("use '-r' to
 // destroy the following datasets:" and the names), and a dataset name may contain any of the
 // phrases below.
+// Classify maps a zfs or zpool command's stderr to one of the errors above (nil when none
+// fits), for the few zpool calls made outside the exec seam (zfstest's throwaway pools).
+func Classify(stderr string) error { return classify(stderr) }
+
 func classify(stderr string) error {
 	s := strings.ToLower(stderr)
 	// Create and Clone: the dataset was made; the mount that followed failed (its own "cannot

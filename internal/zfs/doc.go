@@ -6,7 +6,8 @@
 // a cancelled pass stops, and must turn stderr into conditions callers can test with errors.Is.
 // github.com/mistifyio/go-zfs/v3 does none of those: it has no context, no holds, no user
 // property listing, and it re-lists the dataset after every mutation (one more process each time).
-// It is used where it does do the job, see pool.go.
+// It is used where it does do the job and none of that matters: the throwaway pools of tests
+// (zfstest.CreateFilePool; see pool.go).
 //
 // Names are validated before any process starts (name.go). Every process goes through one seam
 // (exec.go) that logs it once and counts it, so tests can prove how many processes an operation

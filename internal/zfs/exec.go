@@ -19,6 +19,7 @@ import (
 type CLI struct {
 	log      zerolog.Logger
 	zfsBin   string
+	zpoolBin string
 	props    []string // user properties Observe reads; nil: all of them (a slower second process)
 	procs    atomic.Int64
 	mutating atomic.Int64
@@ -44,7 +45,7 @@ func WithProps(props ...string) Option {
 
 // NewCLI returns a client that runs `zfs` from PATH and logs every process once, at debug level.
 func NewCLI(log zerolog.Logger, opts ...Option) *CLI {
-	c := &CLI{log: log, zfsBin: "zfs"}
+	c := &CLI{log: log, zfsBin: "zfs", zpoolBin: "zpool"}
 	for _, o := range opts {
 		o(c)
 	}
@@ -83,16 +84,26 @@ func configure(cmd *exec.Cmd) {
 	cmd.WaitDelay = waitDelay
 }
 
-// run is the one place a zfs process starts. op and name describe the request for errors.
+// run runs zfs with args. op and name describe the request for errors.
 func (c *CLI) run(ctx context.Context, op, name string, mutating bool, args ...string) ([]byte, error) {
-	return c.runIn(ctx, op, name, mutating, nil, args...)
+	return c.runBin(ctx, c.zfsBin, op, name, mutating, nil, args...)
 }
 
+// runIn runs zfs with args and stdin.
 func (c *CLI) runIn(ctx context.Context, op, name string, mutating bool, stdin []byte, args ...string) ([]byte, error) {
+	return c.runBin(ctx, c.zfsBin, op, name, mutating, stdin, args...)
+}
+
+// runBin is the one place a zfs or zpool process starts.
+func (c *CLI) runBin(ctx context.Context, bin, op, name string, mutating bool, stdin []byte, args ...string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, Name: name, ExitCode: -1, Err: err}
 	}
-	argv := append([]string{c.zfsBin}, args...)
+	argv := append([]string{bin}, args...)
+	command := "zfs" // the log line's message
+	if bin == c.zpoolBin {
+		command = "zpool"
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	configure(cmd)
 	var stdout, stderr bytes.Buffer
@@ -112,7 +123,7 @@ func (c *CLI) runIn(ctx context.Context, op, name string, mutating bool, stdin [
 	} else if err != nil {
 		code = -1
 	}
-	c.log.Debug().Strs("argv", argv).Float64("took_seconds", time.Since(start).Seconds()).Int("exit", code).Msg("zfs")
+	c.log.Debug().Strs("argv", argv).Float64("took_seconds", time.Since(start).Seconds()).Int("exit", code).Msg(command)
 	if err == nil {
 		return stdout.Bytes(), nil
 	}

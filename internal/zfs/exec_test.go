@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	gozfs "github.com/mistifyio/go-zfs/v3"
 	"github.com/rs/zerolog"
 )
 
@@ -140,19 +138,5 @@ func TestProgramEndsOptions(t *testing.T) {
 	}
 	if got, want := string(out), `"program -j -- tp /dev/stdin -n --x"`; got != want {
 		t.Fatalf("zfs ran as %s, want %s", got, want)
-	}
-}
-
-// TestGoZFSErrorExitStatus: errors from go-zfs (pool.go) carry the status zpool exited with.
-func TestGoZFSErrorExitStatus(t *testing.T) {
-	exitErr := exec.Command("sh", "-c", "exit 2").Run()
-	err := fromGoZFS("pool", "tp", &gozfs.Error{Err: exitErr, Debug: "/sbin/zpool get all tp", Stderr: "cannot open 'tp': no such pool\n"})
-	var e *Error
-	if !errors.As(err, &e) || e.ExitCode != 2 || !errors.Is(err, ErrNotExist) || !slices.Equal(e.Argv, []string{"/sbin/zpool", "get", "all", "tp"}) {
-		t.Fatalf("got %#v, want exit 2, ErrNotExist and the command", err)
-	}
-	err = fromGoZFS("pool", "tp", &gozfs.Error{Err: exec.ErrNotFound, Debug: "zpool get all tp"})
-	if !errors.As(err, &e) || e.ExitCode != -1 {
-		t.Fatalf("a zpool that did not start: %#v, want exit -1", err)
 	}
 }

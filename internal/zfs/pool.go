@@ -2,17 +2,16 @@ package zfs
 
 import (
 	"context"
-	"errors"
-	"os/exec"
+	"fmt"
+	"strconv"
 	"strings"
-
-	gozfs "github.com/mistifyio/go-zfs/v3"
 )
 
-// Pool-level reads and writes go through github.com/mistifyio/go-zfs/v3, which does this job
-// well: one `zpool get -Hp` for a pool's health and space, `zpool create`/`destroy` for the
-// throwaway pools tests make. None of it is on a reconcile pass's hot path, so its lack of a
-// context (checked before the call instead) and its own process accounting do not matter here.
+// Pool-level reads go through the exec seam like every other process the reconciler starts: a
+// process group of its own, the context, the debug log line and the process count. go-zfs
+// (github.com/mistifyio/go-zfs/v3) reads a pool with one `zpool get` too, but runs it with
+// exec.Command: no context, no process group, not logged or counted here. It is kept where none
+// of that matters: zfstest makes and destroys the throwaway pools of tests with it.
 
 // PoolInfo is a pool's health and space.
 type PoolInfo struct {
@@ -22,60 +21,57 @@ type PoolInfo struct {
 	ReadOnly              bool
 }
 
+// poolProps are the pool properties Pool reads, in one `zpool get`.
+const poolProps = "health,size,allocated,free,readonly"
+
 // Pool reports the health and space of the pool that holds dataset (any dataset name works).
 func (c *CLI) Pool(ctx context.Context, dataset string) (PoolInfo, error) {
 	if err := ValidateName(dataset); err != nil {
 		return PoolInfo{}, err
 	}
 	name, _, _ := strings.Cut(dataset, "/")
-	if err := ctx.Err(); err != nil {
-		return PoolInfo{}, &Error{Op: "pool", Name: name, ExitCode: -1, Err: err}
-	}
-	c.procs.Add(1)
-	z, err := gozfs.GetZpool(name)
+	out, err := c.runBin(ctx, c.zpoolBin, "pool", name, false, nil, "get", "-Hp", "-o", "property,value", poolProps, name)
 	if err != nil {
-		return PoolInfo{}, fromGoZFS("pool", name, err)
+		return PoolInfo{}, err
 	}
-	return PoolInfo{Name: z.Name, Health: z.Health, Size: z.Size, Allocated: z.Allocated, Free: z.Free, ReadOnly: z.ReadOnly}, nil
+	return parsePoolGet(name, string(out))
 }
 
-// CreateFilePool creates a pool on the given files (a throwaway pool for tests and demos) with
-// the given pool properties, using go-zfs.
-func CreateFilePool(ctx context.Context, name string, props map[string]string, files ...string) error {
-	if err := ValidateComponent(name); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	_, err := gozfs.CreateZpool(name, props, append([]string{"-f"}, files...)...)
-	return fromGoZFS("create pool", name, err)
-}
-
-// DestroyPool destroys a pool made by CreateFilePool.
-func DestroyPool(ctx context.Context, name string) error {
-	if err := ValidateComponent(name); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return fromGoZFS("destroy pool", name, (&gozfs.Zpool{Name: name}).Destroy())
-}
-
-// fromGoZFS turns go-zfs' error into ours, classified the same way.
-func fromGoZFS(op, name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *gozfs.Error
-	if errors.As(err, &ge) {
-		code := -1 // did not start, or killed by a signal
-		var ee *exec.ExitError
-		if errors.As(ge.Err, &ee) {
-			code = ee.ExitCode()
+// parsePoolGet reads `zpool get -Hp -o property,value` output: one "property<TAB>value" line per
+// property of poolProps, each exactly once.
+func parsePoolGet(name, text string) (PoolInfo, error) {
+	info := PoolInfo{Name: name}
+	seen := map[string]bool{}
+	for _, line := range splitLines(text) {
+		prop, value, ok := strings.Cut(line, "\t")
+		if !ok || seen[prop] {
+			return PoolInfo{}, fmt.Errorf("zpool get %s: unexpected line %q", name, line)
 		}
-		return &Error{Op: op, Name: name, Argv: strings.Fields(ge.Debug), ExitCode: code, Stderr: strings.TrimSpace(ge.Stderr), Err: classify(ge.Stderr)}
+		seen[prop] = true
+		var err error
+		switch prop {
+		case "health":
+			info.Health = value
+		case "size":
+			info.Size, err = strconv.ParseUint(value, 10, 64)
+		case "allocated":
+			info.Allocated, err = strconv.ParseUint(value, 10, 64)
+		case "free":
+			info.Free, err = strconv.ParseUint(value, 10, 64)
+		case "readonly":
+			info.ReadOnly, err = value == "on", nil
+			if value != "on" && value != "off" {
+				err = fmt.Errorf("want on or off")
+			}
+		default:
+			err = fmt.Errorf("not asked for")
+		}
+		if err != nil {
+			return PoolInfo{}, fmt.Errorf("zpool get %s: %s = %q: %v", name, prop, value, err)
+		}
 	}
-	return &Error{Op: op, Name: name, ExitCode: -1, Err: err}
+	if len(seen) != strings.Count(poolProps, ",")+1 {
+		return PoolInfo{}, fmt.Errorf("zpool get %s: %d of the properties %s", name, len(seen), poolProps)
+	}
+	return info, nil
 }

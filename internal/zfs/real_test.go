@@ -229,7 +229,8 @@ func TestObserveProcessCountReal(t *testing.T) {
 	}
 }
 
-// TestFilePoolReal makes and destroys a pool of its own with go-zfs, as tests and demos do.
+// TestFilePoolReal makes and destroys a pool of its own with go-zfs (zfstest), as tests do, and
+// reads it through the exec seam (CLI.Pool).
 func TestFilePoolReal(t *testing.T) {
 	ctx := context.Background()
 	img := filepath.Join(t.TempDir(), "pool.img")
@@ -240,22 +241,22 @@ func TestFilePoolReal(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := fmt.Sprintf("axfp%d", os.Getpid())
-	if err := zfs.CreateFilePool(ctx, name, map[string]string{"ashift": "12"}, img); err != nil {
+	if err := zfstest.CreateFilePool(ctx, name, map[string]string{"ashift": "12"}, img); err != nil {
 		t.Fatal(err)
 	}
 	c := zfs.NewCLI(zerolog.Nop())
 	info, err := c.Pool(ctx, name+"/anything")
 	if err != nil {
-		zfs.DestroyPool(ctx, name)
+		zfstest.DestroyPool(ctx, name)
 		t.Fatal(err)
 	}
 	if info.Name != name || info.Health != "ONLINE" || info.Size == 0 || info.Free == 0 {
 		t.Errorf("pool info %+v", info)
 	}
-	if err := zfs.CreateFilePool(ctx, name, nil, img); err == nil {
+	if err := zfstest.CreateFilePool(ctx, name, nil, img); err == nil {
 		t.Error("creating the pool twice succeeded")
 	}
-	if err := zfs.DestroyPool(ctx, name); err != nil {
+	if err := zfstest.DestroyPool(ctx, name); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Pool(ctx, name); !errors.Is(err, zfs.ErrNotExist) {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+
+	gozfs "github.com/mistifyio/go-zfs/v3"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -81,4 +85,49 @@ func Cleanup(t testing.TB, c zfs.Client, root string) {
 // Benchmarks time it beside an observation of the same tree, as the baseline.
 func BareList(ctx context.Context, root string) error {
 	return exec.CommandContext(ctx, "zfs", "list", "-H", "-r", "-t", "all", "-o", "name", root).Run()
+}
+
+// Throwaway pools are made and destroyed with go-zfs (github.com/mistifyio/go-zfs/v3), which
+// does this job well: `zpool create` and `zpool destroy` with no context to pass and no process
+// to account for. Only tests and demos make pools; the reconciler never does, and everything it
+// runs goes through zfs.CLI's exec seam.
+
+// CreateFilePool creates a pool on the given files with the given pool properties.
+func CreateFilePool(ctx context.Context, name string, props map[string]string, files ...string) error {
+	if err := zfs.ValidateComponent(name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := gozfs.CreateZpool(name, props, append([]string{"-f"}, files...)...)
+	return fromGoZFS("create pool", name, err)
+}
+
+// DestroyPool destroys a pool made by CreateFilePool.
+func DestroyPool(ctx context.Context, name string) error {
+	if err := zfs.ValidateComponent(name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fromGoZFS("destroy pool", name, (&gozfs.Zpool{Name: name}).Destroy())
+}
+
+// fromGoZFS turns go-zfs' error into a *zfs.Error with its command, exit status and stderr.
+func fromGoZFS(op, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gozfs.Error
+	if errors.As(err, &ge) {
+		code := -1 // did not start, or killed by a signal
+		var ee *exec.ExitError
+		if errors.As(ge.Err, &ee) {
+			code = ee.ExitCode()
+		}
+		return &zfs.Error{Op: op, Name: name, Argv: strings.Fields(ge.Debug), ExitCode: code, Stderr: strings.TrimSpace(ge.Stderr), Err: zfs.Classify(ge.Stderr)}
+	}
+	return &zfs.Error{Op: op, Name: name, ExitCode: -1, Err: err}
 }
