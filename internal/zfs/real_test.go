@@ -131,6 +131,36 @@ func TestForeignNamesReal(t *testing.T) {
 	}
 }
 
+// TestForgedRecordRefusedReal: on a ZFS without JSON output, a user property whose value holds
+// a line reading as a record (here one claiming a foreign dataset is managed) makes observation
+// fail with ErrAmbiguous instead of forging the property.
+func TestForgedRecordRefusedReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	for name, c := range realClients(t) {
+		t.Run(name, func(t *testing.T) {
+			root := zfstest.NewRoot(t, c, pool)
+			zfsCmd(t, "create", root+"/foreign")
+			// A real newline and real tabs in the value, as `zfs get -H` prints them unescaped.
+			zfsCmd(t, "set", "user:note=x\n"+root+"/foreign\taxiom:managed-by\tlocal\taxiom-reconcile", root+"/foreign")
+			tree, err := c.Observe(ctx, root)
+			if strings.HasSuffix(name, "legacy") {
+				if !errors.Is(err, zfs.ErrAmbiguous) {
+					t.Fatalf("observe with a forged record in a value: %v, want ErrAmbiguous", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := tree.Get(root + "/foreign")
+			if v, ok := d.Local("axiom:managed-by"); ok {
+				t.Fatalf("JSON observation forged axiom:managed-by=%q", v)
+			}
+		})
+	}
+}
+
 // TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
 func TestErrorDetailsReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
