@@ -43,7 +43,7 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 	walk := archive.WalkDir
 	if !fi.IsDir() {
 		if !archive.Supported(origin) {
-			return nil, invalid(origin, "", "neither a directory nor an archive (.tar, .tar.gz, .tgz, .tar.zst)")
+			return nil, invalid(origin, "", "neither a directory nor an archive (%s)", archive.Suffixes)
 		}
 		walk = archive.Walk
 	}
@@ -146,23 +146,6 @@ func parseMeta(origin string, meta map[string][]byte) (parsed, error) {
 	return p, nil
 }
 
-// checkRootLinks holds the symlinks under root/ to root/: a package's files are merged into
-// environments without the rest of the package, so a link out of root/ would point outside.
-func checkRootLinks(origin string, files []File) error {
-	entries := make([]archive.Entry, len(files))
-	for i, f := range files {
-		entries[i] = archive.Entry{Path: f.Path, Type: f.Type, Mode: f.Mode, Size: f.Size, Target: f.Target}
-	}
-	err := archive.CheckLinks(entries)
-	var ae *archive.Error
-	if errors.As(err, &ae) {
-		ae.Archive, ae.Entry = origin, rootDir+"/"+ae.Entry
-		ae.Reason += " (symlinks must stay inside root/)"
-		return &Error{Origin: origin, Entry: ae.Entry, Err: ae}
-	}
-	return err
-}
-
 // load reads the package at origin into a Package.
 func load(ctx context.Context, origin string, lim archive.Limits) (*Package, error) {
 	c, err := readOrigin(ctx, origin, lim, nil)
@@ -171,9 +154,6 @@ func load(ctx context.Context, origin string, lim archive.Limits) (*Package, err
 	}
 	meta, err := parseMeta(origin, c.meta)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkRootLinks(origin, c.files); err != nil {
 		return nil, err
 	}
 	files := slices.Clone(c.files)
