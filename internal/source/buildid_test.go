@@ -241,6 +241,48 @@ func TestBuildIDSpec(t *testing.T) {
 	}
 }
 
+// TestBuildIDSpecLinksAndSetID follows the documented encoding for what real packages add: a
+// setuid file (mode 0o4755), a hard link (type 4, its target's path as payload) and an absolute
+// symlink target.
+func TestBuildIDSpecLinksAndSetID(t *testing.T) {
+	m, err := pkgmeta.ParseManifest([]byte(manifest("su", "1.0.0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := sha256.Sum256([]byte("su\n"))
+	files := []source.File{
+		{Path: "bin/su2", Type: source.Regular, Mode: 0o755 | fs.ModeSetuid, Size: 3, SHA256: content, Link: "bin/su"},
+		{Path: "bin/su", Type: source.Regular, Mode: 0o755 | fs.ModeSetuid, Size: 3, SHA256: content},
+		{Path: "cert.pem", Type: source.Symlink, Mode: 0o777, Target: "/etc/ssl/cert.pem"},
+	}
+	var enc []byte
+	u64 := func(n int) { enc = binary.BigEndian.AppendUint64(enc, uint64(n)) }
+	str := func(s []byte) { u64(len(s)); enc = append(enc, s...) }
+	str([]byte("axiom-build-id/v1"))
+	str(m.Marshal())
+	str(pkgmeta.Deps{}.Marshal())
+	u64(3)
+	for _, e := range []struct {
+		typ     byte
+		mode    uint32
+		path    string
+		payload []byte
+	}{
+		{1, 0o4755, "bin/su", content[:]},
+		{4, 0o4755, "bin/su2", []byte("bin/su")},
+		{3, 0o777, "cert.pem", []byte("/etc/ssl/cert.pem")},
+	} {
+		enc = append(enc, e.typ)
+		enc = binary.BigEndian.AppendUint32(enc, e.mode)
+		str([]byte(e.path))
+		str(e.payload)
+	}
+	sum := sha256.Sum256(enc)
+	if got, want := source.BuildID(m, pkgmeta.Deps{}, files), hex.EncodeToString(sum[:])[:24]; got != want {
+		t.Fatalf("BuildID = %s; the documented encoding gives %s", got, want)
+	}
+}
+
 // TestBuildIDSpecialBits: setuid and setgid on a file are part of the package; sticky is not.
 func TestBuildIDSpecialBits(t *testing.T) {
 	m, _ := pkgmeta.ParseManifest([]byte(manifest("x", "1")))
