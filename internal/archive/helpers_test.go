@@ -97,7 +97,9 @@ func zstdOf(t testing.TB, b []byte) []byte {
 func xzOf(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	xw, err := xz.NewWriter(&buf)
+	// A small dictionary: the default 8 MiB costs the encoder (and every decoder, which
+	// allocates what the header asks) more than the fuzzer's whole run of an input.
+	xw, err := xz.WriterConfig{DictCap: 64 << 10}.NewWriter(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
