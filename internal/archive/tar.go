@@ -95,8 +95,8 @@ const (
 // called in a second pass over the file. The single top-level folder, if any, is stripped;
 // directories the archive implies without listing are reported (mode 0755) just before the
 // first entry under them; hard links to an earlier regular file are reported as regular files
-// with that file's content (which is why the second pass may spool such content to an
-// unlinked temporary file). The tar stream must be POSIX (ustar, pax or GNU, as every current
+// with that file's content and mode, and [Entry.Link] naming it (the second pass may spool such
+// content to an unlinked temporary file). The tar stream must be POSIX (ustar, pax or GNU, as every current
 // tar writes): a pre-POSIX archive, which carries no magic, is [ErrFormat]. Trailing bytes
 // after the end-of-archive marker beyond 1 MiB are [ErrFormat] too.
 //
