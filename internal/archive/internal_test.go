@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -144,6 +145,25 @@ func TestNormMode(t *testing.T) {
 	for _, tc := range cases {
 		if got := normMode(tc.typ, tc.in); got != tc.want {
 			t.Errorf("normMode(%v, %v) = %v; want %v", tc.typ, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestCheckTarget: a symlink target is data; only what no file system can store, or what is
+// over the limit, is refused.
+func TestCheckTarget(t *testing.T) {
+	for target, ok := range map[string]bool{
+		"/etc/ssl/certs/ca-certificates.crt": true,
+		"../../etc/x":                        true,
+		`a\b%2e%2e`:                          true,
+		"..":                                 true,
+		"":                                   false,
+		"a\x00b":                             false,
+		strings.Repeat("x", 65):              false,
+		strings.Repeat("x", 64):              true,
+	} {
+		if err := checkTarget(target, 64); (err == nil) != ok {
+			t.Errorf("checkTarget(%q) = %v; want ok=%v", target, err, ok)
 		}
 	}
 }
