@@ -220,3 +220,33 @@ func TestImportRefusesLongNames(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRealShapedModel: a package with a setuid program, absolute and escaping symlinks
+// and a hard link imports as shipped, into a dataset created setuid=off, so that the store
+// itself never runs anything with the program's privileges.
+func TestImportRealShapedModel(t *testing.T) {
+	ctx := context.Background()
+	_, im := modelStore(t)
+	rec := &createRecorder{Client: im.ZFS}
+	im.ZFS = rec
+	pkg := writeRealPackage(t)
+	res, err := im.Import(ctx, pkg, nil)
+	must(t, err)
+	if !res.Imported {
+		t.Fatal("nothing imported")
+	}
+	n := 0
+	for name, props := range rec.props {
+		if props[layout.PropKind] != layout.KindPackage {
+			continue
+		}
+		n++
+		if props["setuid"] != "off" {
+			t.Errorf("package dataset %s created with setuid=%q; want off", name, props["setuid"])
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d package datasets created; want 1", n)
+	}
+	checkRealPackage(t, im.Layout.Path(res.Dataset))
+}
