@@ -93,7 +93,9 @@ func TestKeygenSignVerify(t *testing.T) {
 		out    string
 	}{
 		{"unchanged", func(string) error { return nil }, 0, "OK: 4 files signed by key"},
-		{"content changed", func(d string) error { return os.WriteFile(filepath.Join(d, "root/usr/bin/hello"), []byte("evil"), 0o644) }, 1, "root/usr/bin/hello: file does not match its signed hash"},
+		{"content changed", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "root/usr/bin/hello"), []byte("evil"), 0o644)
+		}, 1, "root/usr/bin/hello: file does not match its signed hash"},
 		{"file added", func(d string) error { return os.WriteFile(filepath.Join(d, "root/usr/bin/evil"), nil, 0o755) }, 1, "not covered"},
 		{"file removed", func(d string) error { return os.Remove(filepath.Join(d, "deps.yaml")) }, 1, "deps.yaml: signed file is missing"},
 		{"unsigned", func(d string) error { return os.Remove(filepath.Join(d, "manifest.sig")) }, 1, "not signed"},
