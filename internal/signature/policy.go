@@ -88,9 +88,10 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }
 
-// Judge returns what the effective policy p does with err, the error [TrustStore.Verify]
-// returned (nil when the package verified). An error that is not one of this package's is
-// refused under every policy but Off.
+// Judge returns what policy p does with err, the error [TrustStore.Verify] returned (nil when
+// the package verified). p should be resolved by [Policy.Effective] first; PolicyDefault judges
+// as Require. An error that is not one of this package's is refused under every policy but
+// Off.
 func (p Policy) Judge(err error) Outcome {
 	var se *Error
 	switch {
