@@ -70,10 +70,11 @@ func TestScan(t *testing.T) {
 				archiveOf(t, src, "f.txz", "ff", "1.0.0")
 				archiveOf(t, src, "g.tar.bz2", "gg", "1.0.0")
 				archiveOf(t, src, "h.tbz2", "hh", "1.0.0")
-				write(t, filepath.Join(src, "i.tar.lz"), "not a supported suffix: ignored")
+				write(t, filepath.Join(src, "i.tar.lz"), "not a supported suffix: refused, not ignored")
 			},
 			want: []string{"aa 1.0.0 a.tar", "bb 1.0.0 b.tar.gz", "cc 1.0.0 c.tgz", "dd 1.0.0 d.tar.zst",
 				"ee 1.0.0 e.tar.xz", "ff 1.0.0 f.txz", "gg 1.0.0 g.tar.bz2", "hh 1.0.0 h.tbz2"},
+			errs: []wantErr{{"i.tar.lz", "", source.ErrInvalid}},
 		},
 		{
 			name: "a bad archive among good ones",

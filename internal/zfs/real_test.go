@@ -141,8 +141,11 @@ func TestForgedRecordRefusedReal(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := zfstest.NewRoot(t, c, pool)
 			zfsCmd(t, "create", root+"/foreign")
-			// A real newline and real tabs in the value, as `zfs get -H` prints them unescaped.
-			zfsCmd(t, "set", "user:note=x\n"+root+"/foreign\taxiom:managed-by\tlocal\taxiom-reconcile", root+"/foreign")
+			zfsCmd(t, "create", root+"/other")
+			// A property every client reads, whose value holds a real newline and real tabs, as
+			// `zfs get -H` prints them unescaped: it reads as a record making foreign managed.
+			zfsCmd(t, "set", "axiom:managed-by=x\n"+root+"/foreign\taxiom:managed-by\tlocal\taxiom-reconcile", root+"/other")
+			t.Cleanup(func() { zfsCmd(t, "inherit", "axiom:managed-by", root+"/other") })
 			tree, err := c.Observe(ctx, root)
 			if strings.HasSuffix(name, "legacy") {
 				if !errors.Is(err, zfs.ErrAmbiguous) {
