@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
@@ -28,8 +29,10 @@ import (
 // names those packages).
 func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (deferred []string, err error) {
 	inputs := make([]merge.Input, 0, len(order))
+	sp, _ := p.cfg.Profile(se.Profile)
+	allowed := allowedSetID(sp)
 	for _, id := range order {
-		in := merge.Input{Name: id.Name, Label: id.String()}
+		in := merge.Input{Name: id.Name, Label: id.String(), AllowSetID: slices.Contains(allowed, id.Name)}
 		pkg, inStore := p.s.index.Get(id)
 		inStore = inStore && pkg.Managed && pkg.Complete
 		sp, inSource := p.sources[id]
@@ -122,7 +125,7 @@ func storeEntries(root string) ([]merge.Entry, error) {
 		if err != nil {
 			return err
 		}
-		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode().Perm(), Size: info.Size()}
+		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid), Size: info.Size()}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			e.Type = merge.Symlink
@@ -265,7 +268,7 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", id, err)
 		}
-		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries})
+		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries, AllowSetID: slices.Contains(st.AllowSetID, id.Name)})
 		roots = append(roots, root)
 	}
 	if err := checkReserved(inputs); err != nil {
