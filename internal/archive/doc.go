@@ -36,7 +36,8 @@
 //     a "__MACOSX" folder (or under any such name) are skipped in archives and directories alike,
 //     so a package packed or browsed on a Mac is the same package, and a single top-level folder
 //     with AppleDouble siblings is still stripped. Their names are still checked and special
-//     files among them still rejected; nothing else about them is (they are never handed out).
+//     files among them still rejected, and their content counts against [Limits] (it is still
+//     decompressed); nothing else about them is checked (they are never handed out).
 //   - Names are relative, at most [Limits.MaxPathLen] bytes, free of NUL, control characters,
 //     backslashes and percent-encoded '.', '/', '\' or control characters (such as %2e, %2f, %5c,
 //     %00), and have no ".." component. Leading "./" and repeated or trailing slashes are

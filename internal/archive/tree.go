@@ -49,6 +49,18 @@ func (t *tree) countEntry(name string) *Error {
 	return nil
 }
 
+// countContent counts a regular file's size against the per-file and total limits.
+func (t *tree) countContent(name string, size int64) *Error {
+	if size > t.lim.MaxFileSize {
+		return reject(ErrTooLarge, name, "file is %d bytes; at most %d are allowed", size, t.lim.MaxFileSize)
+	}
+	t.total += size
+	if t.total > t.lim.MaxTotalSize {
+		return reject(ErrTooLarge, name, "content exceeds %d bytes in total", t.lim.MaxTotalSize)
+	}
+	return nil
+}
+
 // addSkipped records an input entry that yields nothing (such as a pax global header).
 func (t *tree) addSkipped(r raw) *Error {
 	if err := t.countEntry(r.name); err != nil {
@@ -75,6 +87,13 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
 		return nil
 	}
+	// Content counts against the limits even where it is skipped: macOS metadata is still
+	// decompressed and read past, so a bomb hidden in "._x" is as costly as one anywhere else.
+	if typ == Regular {
+		if err := t.countContent(r.name, size); err != nil {
+			return err
+		}
+	}
 	if ignored(p) {
 		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
 		return nil
@@ -85,13 +104,6 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 	e := Entry{Path: p, Type: typ, Mode: normMode(typ, perm)}
 	switch typ {
 	case Regular:
-		if size > t.lim.MaxFileSize {
-			return reject(ErrTooLarge, r.name, "file is %d bytes; at most %d are allowed", size, t.lim.MaxFileSize)
-		}
-		t.total += size
-		if t.total > t.lim.MaxTotalSize {
-			return reject(ErrTooLarge, r.name, "content exceeds %d bytes in total", t.lim.MaxTotalSize)
-		}
 		e.Size = size
 	case Symlink:
 		if err := checkTarget(target, t.lim.MaxPathLen); err != nil {
