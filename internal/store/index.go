@@ -39,7 +39,8 @@ type Index struct {
 }
 
 // NewIndex finds the packages in an observed tree: the filesystems exactly four levels below
-// store/pkg whose names parse as name/X.Y.Z/rev/build. Nothing is read from mounted directories.
+// store/pkg whose names parse as a package's dataset path (layout.ParsePackageDataset, which maps
+// the first component back to the package's real name). Nothing is read from mounted directories.
 func NewIndex(tree *zfs.Tree, l layout.Layout) *Index {
 	ix := &Index{byID: map[layout.PackageID]*Package{}}
 	prefix := l.PkgRoot() + "/"
@@ -48,7 +49,7 @@ func NewIndex(tree *zfs.Tree, l layout.Layout) *Index {
 		if d.Type != zfs.Filesystem || !strings.HasPrefix(d.Name, prefix) {
 			continue
 		}
-		id, ok := layout.ParsePackagePath(strings.TrimPrefix(d.Name, prefix))
+		id, ok := layout.ParsePackageDataset(strings.TrimPrefix(d.Name, prefix))
 		if !ok {
 			continue
 		}
