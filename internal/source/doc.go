@@ -35,7 +35,7 @@
 // what they skip — macOS metadata: AppleDouble "._" files, .DS_Store, __MACOSX/ — is not part
 // of the package. In addition, symlinks under root/ must stay inside root/, and manifest.yaml,
 // deps.yaml and provenance.yaml must be regular files of at most 1 MiB. The manifest's name must
-// pass axiomname.Check.
+// pass axiomname.CheckPackage (so it may contain '+', as in libstdc++6).
 //
 // Modes are read as internal/archive normalises them: directories 0755, regular files 0755 if
 // any execute bit is set and 0644 otherwise, symlinks 0777. Git records only the execute bit,
