@@ -102,6 +102,16 @@ func (l Layout) Containers() []string {
 // Package returns the dataset of a package: PkgRoot/DatasetPath.
 func (l Layout) Package(id PackageID) string { return l.PkgRoot() + "/" + id.DatasetPath() }
 
+// PackageAt reverses Package: the package whose dataset ds is (ParsePackageDataset below
+// PkgRoot); ok is false for any other name.
+func (l Layout) PackageAt(ds string) (PackageID, bool) {
+	rel, ok := strings.CutPrefix(ds, l.PkgRoot()+"/")
+	if !ok {
+		return PackageID{}, false
+	}
+	return ParsePackageDataset(rel)
+}
+
 // ---- package names in dataset names ----------------------------------------------------------
 //
 // Package names may contain '+' (libstdc++6, g++-12; axiomname.CheckPackage), which ZFS does not

@@ -68,6 +68,25 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestPackageAt(t *testing.T) {
+	l := Layout{Root: "zroot/axiom"}
+	id := PackageID{Name: "g++-12", Version: version.MustParse("12.2.0"), Revision: 14, BuildID: "3f2a9c1b0d4e5f60718293a4"}
+	if got, ok := l.PackageAt(l.Package(id)); !ok || got != id {
+		t.Errorf("PackageAt(%q) = %+v, %v; want %+v", l.Package(id), got, ok, id)
+	}
+	for _, ds := range []string{
+		"zroot/axiom/store/pkg/g++-12/12.2.0/14/x", // not a dataset name: '+' is never in one
+		"zroot/axiom/store/pkg/g::-12/12.2.0/14",
+		"zroot/axiom/store/pkgx/g::-12/12.2.0/14/x",
+		"zroot/other/store/pkg/g::-12/12.2.0/14/x",
+		"zroot/axiom/env/g::-12/12.2.0/14/x",
+	} {
+		if got, ok := l.PackageAt(ds); ok {
+			t.Errorf("PackageAt(%q) = %+v, want no package", ds, got)
+		}
+	}
+}
+
 func TestPackageComponent(t *testing.T) {
 	for name, want := range map[string]string{"bash": "bash", "libstdc++6": "libstdc::6", "g++-12": "g::-12", "dvd+rw-tools": "dvd:rw-tools", "+": ":"} {
 		c := PackageComponent(name)
