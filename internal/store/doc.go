@@ -12,4 +12,8 @@
 // failed too). A killed importer leaves only a temporary dataset, which is garbage by its
 // location. A package whose dataset names would exceed ZFS's 255-byte limit is refused
 // (ErrNameTooLong) before anything is created.
+//
+// <name> is the package's name as a dataset component (layout.PackageComponent: '+', which ZFS
+// refuses, as ':'); the index maps it back, so a Package's ID, and every message, carries the
+// real name (libstdc++6), and only Dataset the stored spelling (libstdc::6).
 package store
