@@ -588,14 +588,14 @@ func (p *planner) buildUniverse() ([]resolve.Package, error) {
 			if _, ok := p.sources[pkg.ID]; !ok {
 				p.planMount(pkg, "")
 				p.unreadable[pkg.ID] = fmt.Errorf("%s is not mounted (zfs mount %s)", pkg.Dataset, pkg.Dataset)
-				p.warn("store package %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.Dataset)
+				p.warn("store package %s in %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.ID, pkg.Dataset)
 			}
 			continue
 		}
 		m, err := p.e.meta.Read(pkg)
 		if err != nil {
 			p.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, err)
-			p.warn("store package %s is left out of dependency resolution: %v", pkg.Dataset, err)
+			p.warn("store package %s in %s is left out of dependency resolution: %v", pkg.ID, pkg.Dataset, err)
 			continue
 		}
 		seen[pkg.ID] = true
@@ -870,7 +870,7 @@ func (p *planner) planMount(pkg *store.Package, env string) {
 		reason = "not mounted, so dependency resolution cannot read it"
 	}
 	p.mountSteps = append(p.mountSteps, Step{Kind: KindMount, Action: Change, Group: "Store " + p.l.Root, Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset, Reason: reason, Mount: pkg.Dataset})
+		Summary: "mount " + pkg.Dataset + ", package " + pkg.ID.String(), Reason: reason, Mount: pkg.Dataset})
 }
 
 // priorityOrder orders a lock's packages for merging: the profile's packages in declaration
@@ -1087,7 +1087,8 @@ func (p *planner) planHolds() {
 				users = append(users, tag)
 			}
 			slices.Sort(users)
-			p.fail("a generation that stays uses %s, which does not exist (holds expected: %s)", snap, strings.Join(users, ", "))
+			id, _ := p.l.PackageAt(strings.TrimSuffix(snap, "@"+layout.SnapInstalled))
+			p.fail("a generation that stays uses package %s, but %s does not exist (holds expected: %s)", id, snap, strings.Join(users, ", "))
 		}
 	}
 	checking := map[string]bool{}

@@ -40,14 +40,14 @@ func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (de
 		case inStore && pkg.Installed != nil && p.unmounted(pkg):
 			p.planMount(pkg, se.Name)
 			if !inSource {
-				deferred = append(deferred, pkg.Dataset)
+				deferred = append(deferred, fmt.Sprintf("%s (%s)", pkg.Dataset, id))
 				continue
 			}
 			in.Entries = sourceEntries(sp)
 		case inStore:
 			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
 			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", pkg.Dataset, err)
+				return nil, fmt.Errorf("reading %s (%s): %w", id, pkg.Dataset, err)
 			}
 			in.Entries = entries
 		case inSource:
@@ -191,6 +191,15 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
+	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
+	snaps := make([]string, 0, len(st.Packages))
+	for _, p := range st.Packages {
+		id, ok := layout.ParsePackagePath(p)
+		if !ok {
+			return fmt.Errorf("bad package %q in the plan", p)
+		}
+		snaps = append(snaps, l.Package(id)+"@"+layout.SnapInstalled)
+	}
 	props := zfs.Props{
 		layout.PropManagedBy:     layout.ManagedBy,
 		layout.PropKind:          layout.KindGeneration,
@@ -208,10 +217,6 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 	}
 	failpoint.Hit(failpoint.RealizeTempCreated)
 	held := false
-	snaps := make([]string, 0, len(st.Packages))
-	for _, p := range st.Packages {
-		snaps = append(snaps, l.PkgRoot()+"/"+p+"@"+layout.SnapInstalled)
-	}
 	tag := layout.HoldTag(st.Env, st.Generation)
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)

@@ -37,7 +37,7 @@
 // of at most 1 MiB. Symlinks are data: a link under root/ may point anywhere (real packages ship
 // usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt); its target is recorded, hashed
 // and written as shipped and never followed. The manifest's name must
-// pass axiomname.Check.
+// pass axiomname.CheckPackage (so it may contain '+', as in libstdc++6).
 //
 // Modes are read as internal/archive normalises them: directories 0755, regular files 0755 if
 // any execute bit is set and 0644 otherwise, symlinks 0777; a regular file keeps its setuid and

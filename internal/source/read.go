@@ -167,7 +167,7 @@ func parseMeta(origin string, meta map[string][]byte) (parsed, error) {
 	if p.manifest, err = pkgmeta.ParseManifest(mb); err != nil {
 		return p, bad(manifestFile, err)
 	}
-	if err := axiomname.Check(p.manifest.Name); err != nil {
+	if err := axiomname.CheckPackage(p.manifest.Name); err != nil {
 		return p, bad(manifestFile, err)
 	}
 	if b, ok := meta[depsFile]; ok {

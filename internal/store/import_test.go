@@ -72,6 +72,35 @@ func TestImportModel(t *testing.T) {
 	}
 }
 
+// TestImportPlusNameModel: a package named with '+' is stored under its dataset component
+// ('+' as ':'), and read back from the tree with its real name, which its manifest agrees with.
+func TestImportPlusNameModel(t *testing.T) {
+	ctx := context.Background()
+	m, im := modelStore(t)
+	pkg := writePackage(t, "libstdc++6", "12.2.0", map[string]string{"lib/libstdc++.so.6": "elf"})
+	res, err := im.Import(ctx, pkg, nil)
+	must(t, err)
+	want := im.Layout.PkgRoot() + "/libstdc::6/12.2.0/1/" + ID(pkg).BuildID
+	if !res.Imported || res.Dataset != want {
+		t.Fatalf("result %+v, want dataset %s", res, want)
+	}
+	tree, err := m.Observe(ctx, im.Layout.Root)
+	must(t, err)
+	d, _ := tree.Get(want)
+	if v, _ := d.Local(layout.PropPackage); v != "libstdc++6/12.2.0/1/"+ID(pkg).BuildID {
+		t.Errorf("%s = %q, want the real name", layout.PropPackage, v)
+	}
+	ix := NewIndex(tree, im.Layout)
+	p, ok := ix.Get(ID(pkg))
+	if !ok || !p.Complete || p.ID.Name != "libstdc++6" || p.Dataset != want {
+		t.Fatalf("index: %+v (found %v)\n%s", p, ok, m)
+	}
+	var meta MetaCache
+	if md, err := meta.Read(p); err != nil || md.Manifest.Name != "libstdc++6" {
+		t.Fatalf("metadata: %+v, %v", md.Manifest, err)
+	}
+}
+
 func TestImportConcurrentModel(t *testing.T) {
 	ctx := context.Background()
 	m, im := modelStore(t)

@@ -164,6 +164,23 @@ func TestForgedRecordRefusedReal(t *testing.T) {
 	}
 }
 
+// TestNameCharactersReal: the validator's character rule is libzfs's. zfs itself, run
+// directly, creates exactly the components the validator accepts: ':' anywhere (package
+// datasets use it for '+'), and never '+' (which is why they must). Names beginning with '-' are
+// left out: ZFS allows them, the validator refuses them on purpose (TestForeignNamesReal).
+func TestNameCharactersReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool)
+	for _, n := range []string{"libstdc::6", ":x", "x:", "a.b_c-d", "a b", "g++-12", "+", "a+b", "a$b", "a=b", "a,b", "a~b", "é"} {
+		out, err := exec.Command("zfs", "create", root+"/"+n).CombinedOutput()
+		valid := zfs.ValidateComponent(n) == nil
+		if (err == nil) != valid {
+			t.Errorf("component %q: zfs create: %v %s; the validator says valid=%v", n, err, out, valid)
+		}
+	}
+}
+
 // TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
 func TestErrorDetailsReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
