@@ -29,7 +29,7 @@ import (
 // a tree changed underneath cannot lead the walk outside dir.
 func WalkDir(ctx context.Context, dir string, lim Limits, fn WalkFunc) error {
 	lim = lim.withDefaults()
-	root, err := os.OpenRoot(dir)
+	root, err := OpenRoot(dir)
 	if err != nil {
 		return &Error{Archive: dir, Err: err, Reason: "cannot open directory"}
 	}
@@ -62,7 +62,9 @@ func scanDir(ctx context.Context, root *os.Root, rel string, t *tree) error {
 	if name == "" {
 		name = "."
 	}
-	d, err := root.Open(name)
+	// O_DIRECTORY|O_NOFOLLOW|O_NONBLOCK: a directory swapped for a FIFO or a symlink since its
+	// Lstat fails here instead of hanging or leading elsewhere.
+	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return &Error{Entry: rel, Err: err, Reason: "cannot open directory"}
 	}

@@ -132,7 +132,7 @@ func looksLikePackage(dir string) (bool, error) {
 }
 
 func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := archive.OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
