@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -55,8 +56,10 @@ func checkRealizes(in *diffInput, realizes []plannedRealize) realizeCheck {
 // names those packages).
 func checkMerge(in *diffInput, se *spec.Environment, order []layout.PackageID) (deferred []string, mounts []Step, err error) {
 	inputs := make([]merge.Input, 0, len(order))
+	sp, _ := in.cfg.Profile(se.Profile)
+	allowed := allowedSetID(sp)
 	for _, id := range order {
-		mi := merge.Input{Name: id.Name, Label: id.String()}
+		mi := merge.Input{Name: id.Name, Label: id.String(), AllowSetID: slices.Contains(allowed, id.Name)}
 		pkg, inStore := in.s.index.Get(id)
 		inStore = inStore && pkg.Managed && pkg.Complete
 		sp, inSource := in.sources[id]
@@ -64,14 +67,14 @@ func checkMerge(in *diffInput, se *spec.Environment, order []layout.PackageID) (
 		case inStore && pkg.Installed != nil && unmounted(in.s, pkg):
 			mounts = append(mounts, mountStep(in.l, pkg, se.Name))
 			if !inSource {
-				deferred = append(deferred, pkg.Dataset)
+				deferred = append(deferred, fmt.Sprintf("%s (%s)", pkg.Dataset, id))
 				continue
 			}
 			mi.Entries = sourceEntries(sp)
 		case inStore:
 			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
 			if err != nil {
-				return nil, mounts, fmt.Errorf("reading %s: %w", pkg.Dataset, err)
+				return nil, mounts, fmt.Errorf("reading %s (%s): %w", id, pkg.Dataset, err)
 			}
 			mi.Entries = entries
 		case inSource:
@@ -105,5 +108,5 @@ func mountStep(l layout.Layout, pkg *store.Package, env string) Step {
 		reason = "not mounted, so dependency resolution cannot read it"
 	}
 	return Step{Action: Change, Group: storeGroup(l), Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset, Reason: reason, Op: &MountStep{Dataset: pkg.Dataset}}
+		Summary: "mount " + pkg.Dataset + ", package " + pkg.ID.String(), Reason: reason, Op: &MountStep{Dataset: pkg.Dataset}}
 }

@@ -51,7 +51,8 @@ func diffHolds(in *diffInput, retained []*genState, realizing map[string][]strin
 	for _, snap := range slices.Sorted(maps.Keys(expected)) {
 		if _, ok := in.s.obs.tree.Get(snap); !ok {
 			users := slices.Sorted(maps.Keys(expected[snap]))
-			d.fail("a generation that stays uses %s, which does not exist (holds expected: %s)", snap, strings.Join(users, ", "))
+			id, _ := in.l.PackageAt(strings.TrimSuffix(snap, "@"+layout.SnapInstalled))
+			d.fail("a generation that stays uses package %s, but %s does not exist (holds expected: %s)", id, snap, strings.Join(users, ", "))
 		}
 	}
 	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
@@ -73,7 +74,7 @@ func storeEntries(root string) ([]merge.Entry, error) {
 		if err != nil {
 			return err
 		}
-		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode().Perm(), Size: info.Size()}
+		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid), Size: info.Size()}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			e.Type = merge.Symlink
@@ -139,6 +140,15 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
+	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
+	snaps := make([]string, 0, len(st.Packages))
+	for _, p := range st.Packages {
+		id, ok := layout.ParsePackagePath(p)
+		if !ok {
+			return fmt.Errorf("bad package %q in the plan", p)
+		}
+		snaps = append(snaps, l.Installed(id))
+	}
 	props := zfs.Props{
 		layout.PropManagedBy:     layout.ManagedBy,
 		layout.PropKind:          layout.KindGeneration,
@@ -156,10 +166,6 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 	}
 	failpoint.Hit(failpoint.RealizeTempCreated)
 	held := false
-	snaps := make([]string, 0, len(st.Packages))
-	for _, p := range st.Packages {
-		snaps = append(snaps, l.PkgRoot()+"/"+p+"@"+layout.SnapInstalled)
-	}
 	tag := layout.HoldTag(st.Env, st.Generation)
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)
@@ -216,7 +222,7 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", id, err)
 		}
-		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries})
+		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries, AllowSetID: slices.Contains(st.AllowSetID, id.Name)})
 		roots = append(roots, root)
 	}
 	if err := checkReserved(inputs); err != nil {

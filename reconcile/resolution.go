@@ -137,14 +137,14 @@ func (r *resolutions) buildUniverse(in *diffInput) []resolve.Package {
 			if _, ok := in.sources[pkg.ID]; !ok {
 				r.mounts = append(r.mounts, pkg)
 				r.unreadable[pkg.ID] = fmt.Errorf("%s is not mounted (zfs mount %s)", pkg.Dataset, pkg.Dataset)
-				r.warnings = append(r.warnings, fmt.Sprintf("store package %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.Dataset))
+				r.warnings = append(r.warnings, fmt.Sprintf("store package %s in %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.ID, pkg.Dataset))
 			}
 			continue
 		}
 		mr := in.s.obs.meta[pkg.ID]
 		if mr.err != nil {
 			r.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, mr.err)
-			r.warnings = append(r.warnings, fmt.Sprintf("store package %s is left out of dependency resolution: %v", pkg.Dataset, mr.err))
+			r.warnings = append(r.warnings, fmt.Sprintf("store package %s in %s is left out of dependency resolution: %v", pkg.ID, pkg.Dataset, mr.err))
 			continue
 		}
 		seen[pkg.ID] = true

@@ -3,6 +3,9 @@ package reconcile
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -38,8 +41,19 @@ environment "e" {
 }
 `
 	}
-	w := newWorld(t, "", config("true"))
+	src := samplePackages(t)
+	must(t, os.Chmod(filepath.Join(src, "make-4.4.1", "root", "bin", "make"), fs.ModeSetuid|0o755))
+	w := newWorld(t, src, config("true"))
 	p := w.apply(defaults)
+	mode := func(gen string) fs.FileMode {
+		t.Helper()
+		fi, err := os.Lstat(filepath.Join(w.mp, "env", "e", gen, "bin", "make"))
+		must(t, err)
+		return fi.Mode()
+	}
+	if m := mode("gen-1"); m&fs.ModeSetuid == 0 {
+		t.Errorf("gen-1 bin/make is %v; allow_setuid should keep its set-uid bit", m)
+	}
 	var realize *RealizeStep
 	for _, s := range p.Steps {
 		if is[*RealizeStep](s) {
@@ -64,6 +78,9 @@ environment "e" {
 	p = w.apply(defaults)
 	if !strings.Contains(planText(p), "realize gen-2") || !strings.Contains(planText(p), "allow_setuid changed since gen-1 was built") {
 		t.Errorf("switching allow_setuid off does not realize gen-2 saying why:\n%s", planText(p))
+	}
+	if m := mode("gen-2"); m&(fs.ModeSetuid|fs.ModeSetgid) != 0 || m.Perm() != 0o755 {
+		t.Errorf("gen-2 bin/make is %v; without allow_setuid it must be 0755 with no set-id bit", m)
 	}
 	tree, err = w.m.Observe(bg, testRoot)
 	must(t, err)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -72,6 +73,38 @@ func (c *Cache) load(ctx context.Context, origin string, lim archive.Limits) (*P
 // copied in. A symbolic link at path is followed; links below it are not.
 func Stamp(path string) (string, error) { return stamp(path) }
 
+// stampDir adds what is below the directory origin/rel, depth first in byte order of names. It
+// lists each directory through archive.OpenDir, so a directory swapped for a FIFO since it was
+// seen fails the stamp instead of hanging it.
+func stampDir(origin, rel string, add func(string, fs.FileInfo) error) error {
+	d, err := archive.OpenDir(filepath.Join(origin, rel))
+	if err != nil {
+		return err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		r := filepath.Join(rel, n)
+		info, err := os.Lstat(filepath.Join(origin, r))
+		if err != nil {
+			return err
+		}
+		if err := add(r, info); err != nil {
+			return err
+		}
+		if info.IsDir() {
+			if err := stampDir(origin, r, add); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // stamp summarises the metadata of origin and, for a directory, of everything below it.
 func stamp(origin string) (string, error) {
 	h := sha256.New()
@@ -92,18 +125,7 @@ func stamp(origin string) (string, error) {
 		return "", err
 	}
 	if fi.IsDir() {
-		err = filepath.WalkDir(origin, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || p == origin {
-				return err
-			}
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(origin, p)
-			return add(rel, info)
-		})
-		if err != nil {
+		if err := stampDir(origin, "", add); err != nil {
 			return "", err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
@@ -76,5 +77,38 @@ func TestDirErrorsAreNotRefusals(t *testing.T) {
 	d := source.DirErrors(err)
 	if len(d) != 1 || !errors.Is(d[0], os.ErrNotExist) {
 		t.Errorf("DirErrors: got %v, want the missing directory", d)
+	}
+}
+
+// A source directory that is a FIFO (say, swapped in) fails the scan at once instead of hanging
+// it under the global lock; so does a package whose manifest is one when it is named.
+func TestScanNeverBlocksOnAFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "src")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(syscall.Mkfifo(fifo, 0o644))
+	pkgDir := filepath.Join(dir, "pkgs", "x-1.0.0")
+	must(os.MkdirAll(filepath.Join(pkgDir, "root"), 0o755))
+	must(syscall.Mkfifo(filepath.Join(pkgDir, "manifest.yaml"), 0o644))
+	done := make(chan error, 1)
+	go func() {
+		_, err := source.Scan(context.Background(), []string{fifo, filepath.Join(dir, "pkgs")}, archive.Limits{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if len(source.DirErrors(err)) != 1 {
+			t.Errorf("the FIFO source directory is not reported: %v", err)
+		}
+		if r := source.Refusals(err); len(r) != 1 || r[0].Package != "x" {
+			t.Errorf("the package with a FIFO manifest is not refused by its file name: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Scan blocked on a FIFO")
 	}
 }

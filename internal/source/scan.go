@@ -110,7 +110,7 @@ func candidates(dir string) ([]string, []error) {
 		case archive.Supported(name):
 			out = append(out, p)
 		case unsupportedArchive(name):
-			errs = append(errs, refused(p, invalid(p, "", "not a supported archive (.tar, .tar.gz, .tgz, .tar.zst)")))
+			errs = append(errs, refused(p, invalid(p, "", "not a supported archive (%s)", archive.Suffixes)))
 		}
 	}
 	return out, errs
@@ -132,7 +132,7 @@ func looksLikePackage(dir string) (bool, error) {
 }
 
 func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := archive.OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,4 @@
+package archive
+
+// fdDir names the process's open files by number.
+const fdDir = "/proc/self/fd"

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package archive
+
+// fdDir names the process's open files by number (fdescfs on FreeBSD).
+const fdDir = "/dev/fd"
