@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
@@ -109,6 +110,16 @@ type RemoveEnvStep struct {
 	Release map[string][]string `json:"release,omitempty"`
 }
 
+// RollbackStep switches an environment's `current` to generation K and pins it there (PinFor:
+// the realize digest the configuration wanted when the rollback happened), or drops its pin
+// (Unpin: K is what the configuration wants).
+type RollbackStep struct {
+	Env        string `json:"env"`
+	Generation int    `json:"generation"`
+	PinFor     string `json:"pin_for,omitempty"`
+	Unpin      bool   `json:"unpin,omitempty"`
+}
+
 // GCStep destroys unreferenced packages, then the parents they leave empty.
 type GCStep struct {
 	Packages []string `json:"packages"`
@@ -130,6 +141,7 @@ func (*PruneStep) Kind() Kind         { return KindPrune }
 func (*RemoveEnvStep) Kind() Kind     { return KindRemoveEnv }
 func (*RemoveProfileStep) Kind() Kind { return KindRemoveProfile }
 func (*GCStep) Kind() Kind            { return KindGC }
+func (*RollbackStep) Kind() Kind      { return KindRollback }
 
 func (op *CreateStep) run(ctx context.Context, x *executor) error {
 	err := x.e.ZFS.Create(ctx, op.Dataset, zfs.CreateOptions{Props: op.Props})
@@ -296,4 +308,24 @@ func (op *GCStep) run(ctx context.Context, x *executor) error {
 		names = names[n:]
 	}
 	return nil
+}
+
+// run sets (or clears) the pin first and switches after: killed in between, the environment is
+// pinned where `current` does not point yet, and the next plan activates the pinned generation.
+func (op *RollbackStep) run(ctx context.Context, x *executor) error {
+	envDS := x.l.Env(op.Env)
+	switch {
+	case op.PinFor != "":
+		if err := x.e.ZFS.SetProps(ctx, envDS, zfs.Props{layout.PropPinned: strconv.Itoa(op.Generation), layout.PropPinnedFor: op.PinFor}); err != nil {
+			return err
+		}
+	case op.Unpin:
+		for _, p := range []string{layout.PropPinned, layout.PropPinnedFor} {
+			if err := x.e.ZFS.InheritProp(ctx, envDS, p); err != nil {
+				return err
+			}
+		}
+	}
+	failpoint.Hit(failpoint.RollbackPinned)
+	return SwitchLink(x.l.Path(envDS), layout.CurrentLink, layout.GenerationName(op.Generation))
 }

@@ -39,6 +39,7 @@ const (
 	KindRemoveEnv     Kind = "remove-environment" // an environment no longer declared
 	KindRemoveProfile Kind = "remove-profile"     // a profile no longer declared
 	KindGC            Kind = "gc"                 // unreferenced packages past the grace period
+	KindRollback      Kind = "rollback"           // pin an environment at a generation (`rollback`)
 )
 
 // Action markers, as plans print them.
@@ -108,6 +109,7 @@ type stepJSON struct {
 	Prune    *PruneStep     `json:"prune,omitempty"`
 	Remove   *RemoveEnvStep `json:"remove,omitempty"`
 	GC       *GCStep        `json:"gc,omitempty"`
+	Rollback *RollbackStep  `json:"rollback,omitempty"`
 }
 
 // MarshalJSON writes the step as stepJSON.
@@ -144,6 +146,8 @@ func (s Step) MarshalJSON() ([]byte, error) {
 		j.Remove = &RemoveEnvStep{Dataset: op.Dataset}
 	case *GCStep:
 		j.GC = op
+	case *RollbackStep:
+		j.Rollback = op
 	case nil:
 	default:
 		return nil, fmt.Errorf("step %q: unknown operation %T", s.Summary, s.Op)
@@ -170,7 +174,8 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 func opOf(j stepJSON) (Op, int) {
 	n := 0
 	for _, set := range []bool{j.Create != nil, j.Temps != nil, j.Files != nil, j.Mount != "", j.Holds != nil, j.Import != nil,
-		j.Write != nil, j.Props != nil, j.Realize != nil, j.Activate != nil, j.Prune != nil, j.Remove != nil, j.GC != nil} {
+		j.Write != nil, j.Props != nil, j.Realize != nil, j.Activate != nil, j.Prune != nil, j.Remove != nil, j.GC != nil,
+		j.Rollback != nil} {
 		if set {
 			n++
 		}
@@ -207,6 +212,8 @@ func opOf(j stepJSON) (Op, int) {
 		op = &RemoveProfileStep{Dataset: j.Remove.Dataset}
 	case j.Kind == KindGC && j.GC != nil:
 		op = j.GC
+	case j.Kind == KindRollback && j.Rollback != nil:
+		op = j.Rollback
 	}
 	return op, n
 }

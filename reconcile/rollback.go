@@ -3,16 +3,14 @@ package reconcile
 import (
 	"context"
 	"fmt"
-	"strconv"
 
-	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
 // Rollback switches an environment's `current` to generation `to` (0: the newest complete
-// generation older than the current one) and pins it there.
+// generation older than the current one) and pins it there. Like a pass, it observes, decides
+// (rollbackPlan, from the observed state only) and applies the plan it made.
 //
 // The rule, so that a rollback is neither silently undone nor silently permanent: the pin
 // records what the environment was built from when the rollback happened. While the
@@ -25,19 +23,29 @@ func (e *Engine) Rollback(ctx context.Context, cfg *spec.Config, env string, to 
 	if err != nil {
 		return 0, 0, err
 	}
-	s := interpret(obs)
+	plan, from, dest, err := rollbackPlan(interpret(obs), env, to)
+	if err != nil || plan.Empty() {
+		return from, dest, err
+	}
+	plan.CreatedAt, plan.ConfigDir = e.now().UTC(), cfg.Dir
+	_, err = e.apply(ctx, plan, obs)
+	return from, dest, err
+}
+
+// rollbackPlan decides a rollback of environment env to generation to (0: the newest complete
+// one older than the current one): the plan (empty when `current` is there already), and the
+// generations it switches from and to.
+func rollbackPlan(s *state, env string, to int) (*Plan, int, int, error) {
 	es := s.envs[env]
-	if es == nil {
-		return 0, 0, fmt.Errorf("environment %q does not exist in %s", env, s.layout.Envs())
+	switch {
+	case es == nil:
+		return nil, 0, 0, fmt.Errorf("environment %q does not exist in %s", env, s.layout.Envs())
+	case !es.managed:
+		return nil, 0, 0, fmt.Errorf("%s is %w", es.ds.Name, errUnmanagedInTheWay)
+	case es.current == 0:
+		return nil, 0, 0, fmt.Errorf("environment %q has no current generation to roll back from", env)
 	}
-	if !es.managed {
-		return 0, 0, fmt.Errorf("%s is %w", es.ds.Name, errUnmanagedInTheWay)
-	}
-	if es.current == 0 {
-		return 0, 0, fmt.Errorf("environment %q has no current generation to roll back from", env)
-	}
-	from = es.current
-	cur := es.gen(from)
+	from := es.current
 	if to == 0 {
 		for _, g := range es.gens {
 			if g.k < from && g.complete && g.managed {
@@ -45,39 +53,32 @@ func (e *Engine) Rollback(ctx context.Context, cfg *spec.Config, env string, to 
 			}
 		}
 		if to == 0 {
-			return from, 0, fmt.Errorf("environment %q has no generation older than gen-%d to roll back to", env, from)
+			return nil, from, 0, fmt.Errorf("environment %q has no generation older than %s to roll back to", env, layout.GenerationName(from))
 		}
 	}
 	target := es.gen(to)
 	if target == nil || !target.complete || !target.managed {
-		return from, 0, fmt.Errorf("environment %q has no complete generation %d; it has %s", env, to, genList(es))
+		return nil, from, 0, fmt.Errorf("environment %q has no complete generation %d; it has %s", env, to, genList(es))
 	}
-	envDS := s.layout.Env(env)
+	plan := &Plan{Format: PlanFormat, Store: s.layout.Root}
 	if to == from {
-		return from, to, nil
+		return plan, from, to, nil
 	}
 	// What the configuration wanted: recorded by an earlier rollback, else what was current. A
 	// rollback to a generation built from that is no rollback at all and drops the pin.
 	wanted := es.pinnedFor
-	if es.pinned == 0 && cur != nil {
+	if cur := es.gen(from); es.pinned == 0 && cur != nil {
 		wanted = cur.realizeDigest
 	}
+	op := &RollbackStep{Env: env, Generation: to}
 	if wanted != "" && wanted != target.realizeDigest {
-		if err := e.ZFS.SetProps(ctx, envDS, zfs.Props{layout.PropPinned: strconv.Itoa(to), layout.PropPinnedFor: wanted}); err != nil {
-			return from, to, err
-		}
-	} else if es.pinned != 0 {
-		for _, p := range []string{layout.PropPinned, layout.PropPinnedFor} {
-			if err := e.ZFS.InheritProp(ctx, envDS, p); err != nil {
-				return from, to, err
-			}
-		}
+		op.PinFor = wanted
+	} else {
+		op.Unpin = es.pinned != 0
 	}
-	failpoint.Hit(failpoint.RollbackPinned)
-	if err := SwitchLink(s.layout.Path(envDS), layout.CurrentLink, layout.GenerationName(to)); err != nil {
-		return from, to, err
-	}
-	return from, to, nil
+	plan.Steps = []Step{{Action: Change, Group: "Environment " + env, Target: s.layout.Env(env),
+		Summary: fmt.Sprintf("roll back from %s to %s", layout.GenerationName(from), layout.GenerationName(to)), Op: op}}
+	return plan, from, to, nil
 }
 
 func genList(es *envState) string {
