@@ -44,8 +44,11 @@ func (e *BusyError) Error() string {
 // Unwrap makes a BusyError match zfs.ErrBusy.
 func (e *BusyError) Unwrap() error { return zfs.ErrBusy }
 
-// Apply plans and applies in one pass (`apply -c DIR`). The caller holds the global lock.
-func (e *Engine) Apply(ctx context.Context, cfg *spec.Config, opt PlanOptions) (*Plan, *Applied, error) {
+// Reconcile is one pass: it observes, plans and applies that plan (`apply -c DIR`, and each pass
+// of the daemon). The caller holds the global lock. A *PlanError that is Terminal means the
+// configuration or the store's content is wrong, and another pass cannot succeed until one of
+// them changes; every other error may pass by itself (see watch.Terminal).
+func (e *Engine) Reconcile(ctx context.Context, cfg *spec.Config, opt PlanOptions) (*Plan, *Applied, error) {
 	obs, err := e.observe(ctx, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -19,7 +19,7 @@ func BenchmarkNoopApply(b *testing.B) { benchNoop(b, true) }
 func benchNoop(b *testing.B, apply bool) {
 	e, c, root, mp := realEngine(b)
 	cfg := loadConfig(b, filepath.Join("..", "examples", "buildhost"), root, mp)
-	if _, _, err := e.Apply(bg, cfg, PlanOptions{}); err != nil {
+	if _, _, err := e.Reconcile(bg, cfg, PlanOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	var ours, baseline time.Duration
@@ -28,7 +28,7 @@ func benchNoop(b *testing.B, apply bool) {
 	for b.Loop() {
 		t0 := time.Now()
 		if apply {
-			if _, done, err := e.Apply(bg, cfg, PlanOptions{}); err != nil || done.Steps != 0 {
+			if _, done, err := e.Reconcile(bg, cfg, PlanOptions{}); err != nil || done.Steps != 0 {
 				b.Fatalf("no-op apply: %v, %+v", err, done)
 			}
 		} else if plan, err := e.Plan(bg, cfg, PlanOptions{}); err != nil || !plan.Empty() {

@@ -12,7 +12,7 @@ import (
 func BenchmarkNoopPlanModel(b *testing.B) {
 	e, _, mp := modelEngine(b)
 	cfg := loadConfig(b, filepath.Join("..", "examples", "buildhost"), "tank/axiom", mp)
-	if _, _, err := e.Apply(bg, cfg, defaults); err != nil {
+	if _, _, err := e.Reconcile(bg, cfg, defaults); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -14,7 +14,7 @@ func TestExamplesConvergeOnModel(t *testing.T) {
 		t.Run(ex, func(t *testing.T) {
 			e, m, mp := modelEngine(t)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), "tank/axiom", mp)
-			plan, done, err := e.Apply(bg, cfg, PlanOptions{})
+			plan, done, err := e.Reconcile(bg, cfg, PlanOptions{})
 			if err != nil {
 				if plan != nil {
 					var b strings.Builder

@@ -106,7 +106,7 @@ func (w *world) mustPlan(opt PlanOptions) *Plan {
 // apply, plan reports no changes).
 func (w *world) apply(opt PlanOptions) *Plan {
 	w.t.Helper()
-	plan, _, err := w.e.Apply(bg, w.cfg(), opt)
+	plan, _, err := w.e.Reconcile(bg, w.cfg(), opt)
 	if err != nil {
 		if plan != nil {
 			w.t.Logf("plan:\n%s", humanPlan(plan))
@@ -298,7 +298,7 @@ func TestPlanRefusesUnmanagedDatasetInTheWay(t *testing.T) {
 			wantPlanError(t, err, append(tc.want, ds)...)
 
 			calls := w.m.Calls
-			plan, done, err := w.e.Apply(bg, w.cfg(), defaults)
+			plan, done, err := w.e.Reconcile(bg, w.cfg(), defaults)
 			wantPlanError(t, err, ds)
 			if plan != nil || done != nil || w.m.Calls != calls {
 				t.Fatalf("apply of a failed plan did something: plan %v, done %v, %d zfs calls", plan != nil, done, w.m.Calls-calls)
@@ -883,7 +883,7 @@ func TestGCNeverDestroysClonedPackage(t *testing.T) {
 	bash51 := w.pkgDataset("bash/5.1.16/1")
 	must(t, w.m.Clone(bg, bash51+"@installed", "tank/scratch", nil))
 	w.clk.t = w.clk.t.Add(2 * time.Hour)
-	_, done, err := w.e.Apply(bg, w.cfg(), defaults)
+	_, done, err := w.e.Reconcile(bg, w.cfg(), defaults)
 	must(t, err)
 	if !w.exists(bash51) || !w.exists(testRoot+"/store/pkg/bash/5.1.16/1") {
 		t.Fatal("a cloned package (or its parent) was destroyed")
@@ -979,7 +979,7 @@ func TestGCDeletionBudget(t *testing.T) {
 	// gc over the budget fails and collects nothing.
 	gcOnly := PlanOptions{GCOnly: true}
 	calls := w.m.Calls
-	_, _, err := w.e.Apply(bg, w.cfg(), gcOnly)
+	_, _, err := w.e.Reconcile(bg, w.cfg(), gcOnly)
 	wantPlanError(t, err, "gc would collect 2 unreferenced packages, more than the deletion budget of 1 (gc.max_deletes); nothing was collected. If that is intended, run again with --max-deletes 2")
 	if w.m.Calls != calls || !w.exists(zlib) || !w.exists(ncurses) {
 		t.Fatal("gc over the budget changed something")
@@ -989,7 +989,7 @@ func TestGCDeletionBudget(t *testing.T) {
 		t.Fatalf("explain: %s, %v", s, err)
 	}
 	// gc --max-deletes 2 collects both, oldest first.
-	plan, _, err = w.e.Apply(bg, w.cfg(), PlanOptions{MaxDeletes: Budget(2), GCOnly: true})
+	plan, _, err = w.e.Reconcile(bg, w.cfg(), PlanOptions{MaxDeletes: Budget(2), GCOnly: true})
 	must(t, err)
 	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{zlib, ncurses}) || w.exists(zlib) || w.exists(ncurses) {
 		t.Fatalf("gc --max-deletes 2:\n%s", humanPlan(plan))
@@ -1032,7 +1032,7 @@ func TestGCOnlyIgnoresRemovals(t *testing.T) {
 	if _, err := w.plan(defaults); err == nil || !strings.Contains(err.Error(), "remove 2 profiles and environments") {
 		t.Fatalf("the full plan should be over the budget: %v", err)
 	}
-	plan, _, err := w.e.Apply(bg, w.cfg(), PlanOptions{GCOnly: true})
+	plan, _, err := w.e.Reconcile(bg, w.cfg(), PlanOptions{GCOnly: true})
 	must(t, err)
 	if got := kinds(plan); !slices.Equal(got, []Kind{KindGC}) || !slices.Equal(plan.Steps[0].Op.(*GCStep).Packages, []string{zlib}) || w.exists(zlib) {
 		t.Fatalf("gc with 2 removals pending and a budget of 1:\n%s", humanPlan(plan))

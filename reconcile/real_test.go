@@ -95,7 +95,7 @@ func TestExamplesReal(t *testing.T) {
 			f := plantForeign(t, c, root, mp)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), root, mp)
 
-			plan, done, err := e.Apply(bg, cfg, PlanOptions{})
+			plan, done, err := e.Reconcile(bg, cfg, PlanOptions{})
 			if err != nil {
 				t.Fatalf("apply: %v\n%s", err, planText(plan))
 			}
@@ -110,7 +110,7 @@ func TestExamplesReal(t *testing.T) {
 
 			p0, m0 := c.Stats()
 			start := time.Now()
-			_, done, err = e.Apply(bg, cfg, PlanOptions{})
+			_, done, err = e.Reconcile(bg, cfg, PlanOptions{})
 			must(t, err)
 			p1, m1 := c.Stats()
 			t.Logf("no-op apply: %d zfs processes, %d mutating, %s", p1-p0, m1-m0, time.Since(start))
@@ -148,7 +148,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	apply := func(what string) *Plan {
 		t.Helper()
 		cfg := loadConfig(t, cfgDir, root, mp)
-		plan, _, err := e.Apply(bg, cfg, PlanOptions{})
+		plan, _, err := e.Reconcile(bg, cfg, PlanOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -330,7 +330,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	shell := exec.Command("sleep", "600")
 	shell.Dir = filepath.Join(mp, strings.TrimPrefix(python311, root+"/"), "root")
 	must(t, shell.Start())
-	_, done, err := e.Apply(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{})
+	_, done, err := e.Reconcile(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{})
 	_ = shell.Process.Kill()
 	_ = shell.Wait()
 	must(t, err)
@@ -363,7 +363,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	}
 	must(t, os.Remove(extra))
 	cfg = loadConfig(t, cfgDir, root, mp)
-	_, _, err = e.Apply(bg, cfg, PlanOptions{})
+	_, _, err = e.Reconcile(bg, cfg, PlanOptions{})
 	for _, n := range inside {
 		if err == nil || !strings.Contains(err.Error(), n+" is not managed by axiom-reconcile") {
 			t.Fatalf("removing what holds %s: %v", n, err)

@@ -96,7 +96,7 @@ func TestRecursiveDestroysSpareWhatIsNotOurs(t *testing.T) {
 			_, err := w.plan(defaults)
 			wantPlanError(t, err, tc.want, what, "nothing was destroyed")
 			calls := w.m.Calls
-			if _, _, err := w.e.Apply(bg, w.cfg(), defaults); err == nil || w.m.Calls != calls {
+			if _, _, err := w.e.Reconcile(bg, w.cfg(), defaults); err == nil || w.m.Calls != calls {
 				t.Fatalf("apply: %v, %d zfs calls", err, w.m.Calls-calls)
 			}
 			if after := w.m.String(); after != before {
@@ -164,7 +164,7 @@ func TestBusyGenerationIsSkipped(t *testing.T) {
 	w.write("main.hcl", profileHCL("p", "make")+envHCL("e", "p", "keep_generations = 1")+envHCL("f", "p", "keep_generations = 1")+gcHCL("0s", 100))
 	zlib := w.pkgDataset("zlib/1.3.1/1")
 
-	plan, done, err := w.e.Apply(bg, w.cfg(), defaults)
+	plan, done, err := w.e.Reconcile(bg, w.cfg(), defaults)
 	var be *BusyError
 	if !errors.As(err, &be) || !errors.Is(err, zfs.ErrBusy) || !slices.Equal(be.Datasets, []string{testRoot + "/env/e/gen-1"}) {
 		t.Fatalf("apply: %v", err)
@@ -370,7 +370,7 @@ func TestUnreadableLockBlocksOnlyItsOwnTag(t *testing.T) {
 	if !strings.Contains(strings.Join(plan.Warnings, "\n"), "garbage collection is skipped: the lock of generation "+testRoot+"/env/f/gen-1 cannot be read") {
 		t.Fatalf("warnings %q", plan.Warnings)
 	}
-	_, _, err := w.e.Apply(bg, w.cfg(), defaults)
+	_, _, err := w.e.Reconcile(bg, w.cfg(), defaults)
 	must(t, err)
 	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:f:1"}) {
 		t.Fatalf("holds after apply: %v", got)
@@ -520,7 +520,7 @@ func TestPlanRefusesOverlongNames(t *testing.T) {
 	calls := w.m.Calls
 	_, err := w.e.Plan(bg, cfg, defaults)
 	wantPlanError(t, err, `generation 1 of environment "`+long+`" would need the name`, "more than the 255 ZFS allows")
-	if _, _, err := w.e.Apply(bg, cfg, defaults); err == nil || w.m.Calls != calls {
+	if _, _, err := w.e.Reconcile(bg, cfg, defaults); err == nil || w.m.Calls != calls {
 		t.Fatalf("apply: %v, %d zfs calls", err, w.m.Calls-calls)
 	}
 }
@@ -578,7 +578,7 @@ func TestGCKeepsParentOfAnImport(t *testing.T) {
 	if len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{old}) || !slices.Equal(gc[0].Op.(*GCStep).Parents, []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
 		t.Fatalf("want make 4.4.1 and its version containers collected, not make/:\n%s", humanPlan(plan))
 	}
-	_, done, err := w.e.Apply(bg, w.cfg(), defaults)
+	_, done, err := w.e.Reconcile(bg, w.cfg(), defaults)
 	must(t, err)
 	if len(done.Skipped) != 0 || w.exists(old) || !w.exists(pkg+"make") {
 		t.Fatalf("skipped %v; make 4.4.1 exists %v", done.Skipped, w.exists(old))

@@ -78,7 +78,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions) error {
 		return err
 	}
 	return withExclusive(ctx, g, o.lock, "apply -c "+o.dir, func() error {
-		plan, done, err := g.engine().Apply(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
+		plan, done, err := g.engine().Reconcile(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
 		}

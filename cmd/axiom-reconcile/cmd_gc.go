@@ -69,7 +69,7 @@ func gcCommand() command {
 					})
 				}
 				return withExclusive(ctx, g, lf, "gc -c "+*dir, func() error {
-					plan, done, err := g.engine().Apply(ctx, cfg, opt)
+					plan, done, err := g.engine().Reconcile(ctx, cfg, opt)
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)
 					}

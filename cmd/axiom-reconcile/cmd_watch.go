@@ -146,7 +146,7 @@ func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassRes
 			return res, err
 		}
 		defer held.Release()
-		plan, done, err := eng.Apply(ctx, cfg, reconcile.PlanOptions{})
+		plan, done, err := eng.Reconcile(ctx, cfg, reconcile.PlanOptions{})
 		if plan != nil {
 			res.Planned = len(plan.Steps)
 			for _, r := range plan.Refused {
