@@ -96,55 +96,8 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 			st.Packages.Held++
 		}
 	}
-	names := map[string]bool{}
-	for _, p := range cfg.Profiles {
-		names[p.Name] = true
-	}
-	for n := range s.profiles {
-		names[n] = true
-	}
-	for _, n := range slices.Sorted(maps.Keys(names)) {
-		_, declared := cfg.Profile(n)
-		ps := ProfileStatus{Name: n, Declared: declared}
-		if p := s.profiles[n]; p != nil {
-			ps.Managed = p.managed
-			if p.lock != nil {
-				ps.LockDigest = p.lock.Digest()
-				ps.ProfileDigest = p.lock.ProfileDigest
-				ps.Packages = len(p.lock.Resolved)
-			}
-		}
-		st.Profiles = append(st.Profiles, ps)
-	}
-	names = map[string]bool{}
-	for _, en := range cfg.Environments {
-		names[en.Name] = true
-	}
-	for n := range s.envs {
-		names[n] = true
-	}
-	for _, n := range slices.Sorted(maps.Keys(names)) {
-		se, declared := cfg.Environment(n)
-		es := EnvStatus{Name: n, Declared: declared, Generations: []GenStatus{}}
-		if declared {
-			es.Profile = se.Profile
-		}
-		if env := s.envs[n]; env != nil {
-			es.Managed, es.Current, es.Pinned = env.managed, env.current, env.pinned
-			if !declared {
-				es.Profile, _ = env.ds.Local(layout.PropProfile)
-			}
-			for _, g := range env.gens {
-				gs := GenStatus{Generation: g.k, Dataset: g.ds.Name, Current: g.k == env.current, Complete: g.complete, Created: g.ds.Creation}
-				if g.lock != nil {
-					gs.LockDigest = g.lock.Digest()
-					gs.Packages = len(g.lock.Resolved)
-				}
-				es.Generations = append(es.Generations, gs)
-			}
-		}
-		st.Environments = append(st.Environments, es)
-	}
+	st.Profiles = profileStatuses(cfg, s)
+	st.Environments = envStatuses(cfg, s)
 	plan, err := e.plan(ctx, cfg, obs, PlanOptions{})
 	if err != nil {
 		st.PlanError = err.Error()
@@ -246,4 +199,65 @@ func shortDigest(d string) string {
 		d = d[:12]
 	}
 	return d
+}
+
+// profileStatuses reports every profile, declared or in the store.
+func profileStatuses(cfg *spec.Config, s *state) []ProfileStatus {
+	var out []ProfileStatus
+	names := map[string]bool{}
+	for _, p := range cfg.Profiles {
+		names[p.Name] = true
+	}
+	for n := range s.profiles {
+		names[n] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		_, declared := cfg.Profile(n)
+		ps := ProfileStatus{Name: n, Declared: declared}
+		if p := s.profiles[n]; p != nil {
+			ps.Managed = p.managed
+			if p.lock != nil {
+				ps.LockDigest = p.lock.Digest()
+				ps.ProfileDigest = p.lock.ProfileDigest
+				ps.Packages = len(p.lock.Resolved)
+			}
+		}
+		out = append(out, ps)
+	}
+	return out
+}
+
+// envStatuses reports every environment, declared or in the store, with its generations.
+func envStatuses(cfg *spec.Config, s *state) []EnvStatus {
+	var out []EnvStatus
+	names := map[string]bool{}
+	for _, en := range cfg.Environments {
+		names[en.Name] = true
+	}
+	for n := range s.envs {
+		names[n] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		se, declared := cfg.Environment(n)
+		es := EnvStatus{Name: n, Declared: declared, Generations: []GenStatus{}}
+		if declared {
+			es.Profile = se.Profile
+		}
+		if env := s.envs[n]; env != nil {
+			es.Managed, es.Current, es.Pinned = env.managed, env.current, env.pinned
+			if !declared {
+				es.Profile, _ = env.ds.Local(layout.PropProfile)
+			}
+			for _, g := range env.gens {
+				gs := GenStatus{Generation: g.k, Dataset: g.ds.Name, Current: g.k == env.current, Complete: g.complete, Created: g.ds.Creation}
+				if g.lock != nil {
+					gs.LockDigest = g.lock.Digest()
+					gs.Packages = len(g.lock.Resolved)
+				}
+				es.Generations = append(es.Generations, gs)
+			}
+		}
+		out = append(out, es)
+	}
+	return out
 }

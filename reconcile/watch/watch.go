@@ -320,29 +320,9 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	// Watches first, then the load: a save into a directory that was just recreated (or a
 	// symlink just flipped) lands either before the load, which reads it, or after the watch,
 	// which reports it.
-	d.w.sync(d.configDir, d.sources, settled)
-	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDir)
-	d.cfg.Metrics.setConfigValid(lerr == nil)
-	st.ConfigValid = lerr == nil
-	if lerr == nil {
-		d.last, d.haveValid = state, true
-		d.sources = d.absSources(dirs)
-		d.w.sync(d.configDir, d.sources, false)
-	} else {
-		st.ConfigError = lerr.Error()
-		// The diagnostics are the user's to read; the error level makes sure they are seen.
-		d.log.Error().Err(lerr).Str("config_dir", d.cfg.ConfigDir).Msg("configuration is invalid")
-		if t == TriggerFile || t == TriggerStartup || !d.haveValid {
-			// A save that broke the configuration asks for nothing to be applied.
-			if t == TriggerStartup || t == TriggerInterval {
-				d.arm(TriggerInterval, d.cfg.Interval) // look again later, in case no event comes
-			}
-			st.Result = ResultInvalidConfig
-			st.Duration = time.Since(start).Seconds()
-			d.finish(&st, PassResult{}, lerr, false)
-			return
-		}
-		state = d.last
+	state, ok := d.load(t, start, &st, settled)
+	if !ok {
+		return
 	}
 
 	d.seq++
@@ -381,6 +361,38 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	}
 	d.cfg.Metrics.observePass(t, res, err, cancelled, busy, wait, end)
 	d.finish(&st, res, err, true)
+}
+
+// load loads the configuration for an attempt started at start by trigger t. With an invalid
+// one it returns the last valid state to reconcile, or false when no pass runs (the attempt is
+// then finished and reported).
+func (d *daemon[S]) load(t Trigger, start time.Time, st *Status, settled bool) (S, bool) {
+	d.w.sync(d.configDir, d.sources, settled)
+	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDir)
+	d.cfg.Metrics.setConfigValid(lerr == nil)
+	st.ConfigValid = lerr == nil
+	if lerr == nil {
+		d.last, d.haveValid = state, true
+		d.sources = d.absSources(dirs)
+		d.w.sync(d.configDir, d.sources, false)
+	} else {
+		st.ConfigError = lerr.Error()
+		// The diagnostics are the user's to read; the error level makes sure they are seen.
+		d.log.Error().Err(lerr).Str("config_dir", d.cfg.ConfigDir).Msg("configuration is invalid")
+		if t == TriggerFile || t == TriggerStartup || !d.haveValid {
+			// A save that broke the configuration asks for nothing to be applied.
+			if t == TriggerStartup || t == TriggerInterval {
+				d.arm(TriggerInterval, d.cfg.Interval) // look again later, in case no event comes
+			}
+			st.Result = ResultInvalidConfig
+			st.Duration = time.Since(start).Seconds()
+			d.finish(st, PassResult{}, lerr, false)
+			var none S
+			return none, false
+		}
+		state = d.last
+	}
+	return state, true
 }
 
 // Terminal reports whether a pass's error is terminal: the configuration or the store's content
