@@ -15,7 +15,6 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
 // gcInputs are what the rest of the plan decided that GC depends on, as values.
@@ -232,7 +231,7 @@ func emptyParents(in *diffInput, imported map[layout.PackageID]bool, gone map[st
 		for i := range tree.Datasets {
 			d := &tree.Datasets[i]
 			rel, ok := strings.CutPrefix(d.Name, l.PkgRoot()+"/")
-			if !ok || d.Type != zfs.Filesystem || strings.Count(rel, "/") != depth-1 || !managed(d) {
+			if !ok || !filesystem(d) || strings.Count(rel, "/") != depth-1 || !managed(d) {
 				continue
 			}
 			if kind, _ := d.Local(layout.PropKind); kind != layout.KindContainer {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
 // storeDiff is what the store's own datasets want: its containers, and cleaning up what an
@@ -40,7 +39,7 @@ func checkTree(in *diffInput) findings {
 	// Every filesystem the reconciler reads files from must be mounted where the layout says.
 	for i := range tree.Datasets {
 		d := &tree.Datasets[i]
-		if d.Type != zfs.Filesystem || d.Name == root.Name || !managed(d) {
+		if !filesystem(d) || d.Name == root.Name || !managed(d) {
 			continue
 		}
 		if want := in.l.Path(d.Name); d.Mountpoint != want {
@@ -52,7 +51,7 @@ func checkTree(in *diffInput) findings {
 	// realize needs them (see mountStep).
 	for i := range tree.Datasets {
 		d := &tree.Datasets[i]
-		if d.Type != zfs.Filesystem || !d.Unmounted || !managed(d) || !readsFilesOf(in.l, d.Name) {
+		if !filesystem(d) || !d.Unmounted || !managed(d) || !readsFilesOf(in.l, d.Name) {
 			continue
 		}
 		f.fail("%s is not mounted: axiom-reconcile reads its files to plan; mount it (zfs mount %s)", d.Name, d.Name)

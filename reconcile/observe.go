@@ -325,6 +325,9 @@ func (s *envState) gen(k int) *genState {
 	return nil
 }
 
+// filesystem reports whether d is a filesystem (not a snapshot).
+func filesystem(d *zfs.Dataset) bool { return d.Type == zfs.Filesystem }
+
 func managed(d *zfs.Dataset) bool {
 	v, _ := d.Local(layout.PropManagedBy)
 	return v == layout.ManagedBy
