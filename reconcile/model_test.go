@@ -1,10 +1,14 @@
 package reconcile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
 // The planner's logic on the in-memory model: every example converges, and a second plan is
@@ -43,5 +47,60 @@ func TestExamplesConvergeOnModel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A saved plan is refused once the ZFS state or the configuration moved, and applies when
+// neither did. Logic only: it runs on the model (it ran on real ZFS before).
+func TestStalePlanRefusedOnModel(t *testing.T) {
+	e, c, mp := modelEngine(t)
+	root := "tank/axiom"
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("..", "examples"), dir)
+	cfgDir := filepath.Join(dir, "workstation")
+	cfg := loadConfig(t, cfgDir, root, mp)
+	plan, err := e.Plan(bg, cfg, PlanOptions{})
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "plan.json")
+	must(t, plan.Save(path))
+
+	// The state moves: the store's root appears meanwhile (another apply made it).
+	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp, layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}}))
+	saved, err := LoadPlan(path)
+	must(t, err)
+	_, err = e.ApplySaved(bg, cfg, saved)
+	var stale *StalePlanError
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "dataset "+root+" appeared") {
+		t.Fatalf("stale plan: %v", err)
+	}
+
+	// The configuration moves.
+	plan, err = e.Plan(bg, cfg, PlanOptions{})
+	must(t, err)
+	must(t, plan.Save(path))
+	must(t, os.WriteFile(filepath.Join(cfgDir, "extra.hcl"), []byte("# a new file\n"), 0o644))
+	cfg = loadConfig(t, cfgDir, root, mp)
+	saved, err = LoadPlan(path)
+	must(t, err)
+	_, err = e.ApplySaved(bg, cfg, saved)
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "config extra.hcl appeared") {
+		t.Fatalf("stale plan after a config change: %v", err)
+	}
+
+	// A fresh plan applies, and then there is nothing left to do.
+	plan, err = e.Plan(bg, cfg, PlanOptions{})
+	must(t, err)
+	must(t, plan.Save(path))
+	saved, err = LoadPlan(path)
+	must(t, err)
+	done, err := e.ApplySaved(bg, cfg, saved)
+	must(t, err)
+	if done.Steps != len(plan.Steps) {
+		t.Fatalf("applied %d of %d steps", done.Steps, len(plan.Steps))
+	}
+	again, err := e.Plan(bg, cfg, PlanOptions{})
+	must(t, err)
+	if !again.Empty() {
+		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))
 	}
 }

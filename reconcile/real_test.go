@@ -3,7 +3,6 @@
 package reconcile
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -386,61 +385,6 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 		t.Fatal("env/scratch survived its removal")
 	}
 	checkRetained()
-	f.check(t, c)
-}
-
-func TestStalePlanRefusedReal(t *testing.T) {
-	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
-	e, c, root, mp := realEngine(t)
-	f := plantForeign(t, c, root, mp)
-	dir := t.TempDir()
-	copyDir(t, filepath.Join("..", "examples"), dir)
-	cfgDir := filepath.Join(dir, "workstation")
-	cfg := loadConfig(t, cfgDir, root, mp)
-	plan, err := e.Plan(bg, cfg, PlanOptions{})
-	must(t, err)
-	path := filepath.Join(t.TempDir(), "plan.json")
-	must(t, plan.Save(path))
-
-	// The state moves: someone creates a dataset in the tree meanwhile.
-	must(t, c.Create(bg, root+"/env/someone", zfs.CreateOptions{}))
-	saved, err := LoadPlan(path)
-	must(t, err)
-	_, err = e.ApplySaved(bg, cfg, saved)
-	var stale *StalePlanError
-	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "dataset "+root+"/env/someone appeared") {
-		t.Fatalf("stale plan: %v", err)
-	}
-
-	// The configuration moves.
-	plan, err = e.Plan(bg, cfg, PlanOptions{})
-	must(t, err)
-	must(t, plan.Save(path))
-	must(t, os.WriteFile(filepath.Join(cfgDir, "extra.hcl"), []byte("# a new file\n"), 0o644))
-	cfg = loadConfig(t, cfgDir, root, mp)
-	saved, err = LoadPlan(path)
-	must(t, err)
-	_, err = e.ApplySaved(bg, cfg, saved)
-	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "config extra.hcl appeared") {
-		t.Fatalf("stale plan after a config change: %v", err)
-	}
-
-	// A fresh plan applies, and then there is nothing left to do.
-	plan, err = e.Plan(bg, cfg, PlanOptions{})
-	must(t, err)
-	must(t, plan.Save(path))
-	saved, err = LoadPlan(path)
-	must(t, err)
-	done, err := e.ApplySaved(bg, cfg, saved)
-	must(t, err)
-	if done.Steps != len(plan.Steps) {
-		t.Fatalf("applied %d of %d steps", done.Steps, len(plan.Steps))
-	}
-	again, err := e.Plan(bg, cfg, PlanOptions{})
-	must(t, err)
-	if !again.Empty() {
-		t.Fatalf("plan after applying a saved plan:\n%s", planText(again))
-	}
 	f.check(t, c)
 }
 
