@@ -86,8 +86,9 @@ func (d *diffs) mounts() []Step {
 	return out
 }
 
-// diff runs the stages between observe and order. Its warnings are logged here, once, whether
-// or not the plan fails (the daemon shows plans only in its log); they are also the plan's.
+// diff runs the stages between observe and order. Its warnings are returned, not logged: in
+// the plan, or with the *PlanError when it fails; whoever shows the plan or the error says them,
+// once (the command line with the plan or the error, the daemon in its log).
 func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, opt PlanOptions, explaining bool) (*diffs, error) {
 	in := newDiffInput(e, cfg, obs, opt)
 	d := &diffs{in: in}
@@ -127,13 +128,10 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 	return d, e.finish(d)
 }
 
-// finish logs the warnings and returns the problems, if any, as one *PlanError.
+// finish returns the problems, if any, as one *PlanError that carries the warnings too.
 func (e *Engine) finish(d *diffs) error {
-	for _, w := range d.all.warnings {
-		e.Log.Warn().Msg(w)
-	}
 	if len(d.all.errs) > 0 {
-		return &PlanError{Errs: d.all.errs}
+		return &PlanError{Errs: d.all.errs, Warnings: d.all.warnings}
 	}
 	return nil
 }
@@ -156,8 +154,24 @@ func newDiffInput(e *Engine, cfg *spec.Config, obs *observation, opt PlanOptions
 	return in
 }
 
-// PlanError lists every problem a plan found.
-type PlanError struct{ Errs []error }
+// PlanError lists every problem a plan found, and the warnings it had found besides.
+type PlanError struct {
+	Errs     []error
+	Warnings []string
+}
+
+// Warnings returns the warnings of a plan or of the *PlanError that stopped it: what a command
+// or a daemon pass says once.
+func Warnings(plan *Plan, err error) []string {
+	var pe *PlanError
+	switch {
+	case plan != nil:
+		return plan.Warnings
+	case errors.As(err, &pe):
+		return pe.Warnings
+	}
+	return nil
+}
 
 func (e *PlanError) Error() string {
 	if len(e.Errs) == 1 {

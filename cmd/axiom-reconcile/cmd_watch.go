@@ -147,6 +147,9 @@ func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassRes
 		}
 		defer held.Release()
 		plan, done, err := eng.Reconcile(ctx, cfg, reconcile.PlanOptions{})
+		for _, w := range reconcile.Warnings(plan, err) {
+			zerolog.Ctx(ctx).Warn().Msg(w) // the daemon's plans are seen in its log only
+		}
 		if plan != nil {
 			res.Planned = len(plan.Steps)
 			for _, r := range plan.Refused {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
+
+	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
 // Exit codes; the one place they are decided is exitCode.
@@ -210,6 +212,10 @@ func exitCode(e *env, c command, err error) int {
 		fmt.Fprintf(e.stderr, "axiom-reconcile %s: interrupted\n", c.name)
 		return exitCancelled
 	default:
+		// A plan that failed says its warnings here; one that was made shows them itself.
+		for _, w := range reconcile.Warnings(nil, err) {
+			fmt.Fprintf(e.stderr, "Warning: %s\n", w)
+		}
 		fmt.Fprintf(e.stderr, "axiom-reconcile %s: %v\n", c.name, err)
 		return exitFailure
 	}
