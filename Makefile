@@ -15,7 +15,7 @@ export GO
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
 
-.PHONY: all build test test-unit test-zfs lint fmt bench demo vm-image clean
+.PHONY: all build test test-unit test-zfs lint fmt bench demo vm-image fuzz clean
 
 all: build
 
@@ -54,6 +54,11 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x
+
+## fuzz: every fuzz target for FUZZTIME each (default 10m; CI runs a short form).
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## demo: a throwaway pool, the examples applied, status, and a second plan with no changes.
 demo: build
