@@ -57,7 +57,8 @@ type Package struct {
 	// Files is the root/ tree, sorted by Path (byte order).
 	Files []File
 
-	lim archive.Limits // the limits Scan read it with, for Materialize
+	lim  archive.Limits    // the limits Scan read it with, for Materialize
+	meta map[string][]byte // the metadata files as read, for a persistent Cache
 }
 
 // comparePackages orders packages by name, version, revision and build-id.

@@ -205,5 +205,6 @@ func load(ctx context.Context, origin string, lim archive.Limits) (*Package, err
 		BuildID:    BuildID(meta.manifest, meta.deps, files),
 		Files:      files,
 		lim:        lim,
+		meta:       c.meta,
 	}, nil
 }
