@@ -30,7 +30,9 @@ func cacheSource(t *testing.T) (src string, c *Cache) {
 	return src, settledCache()
 }
 
-func settledCache() *Cache { return &Cache{now: func() time.Time { return time.Now().Add(time.Minute) }} }
+func settledCache() *Cache {
+	return &Cache{now: func() time.Time { return time.Now().Add(time.Minute) }}
+}
 
 // A saved cache, loaded by another process, answers for unchanged sources without reading them;
 // and a cache that lies (its entry names other content under the same stamp) can make a plan
