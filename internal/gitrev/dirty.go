@@ -79,7 +79,10 @@ func (c *checker) entryDirty(e *indexEntry) (bool, error) {
 	if !c.leadingDirsReal(e.path) {
 		return true, nil // a parent became a file or a symlink: the file is gone
 	}
-	st, err := c.root.Lstat(e.path)
+	// Every directory on the way is a real directory (checked above), and Lstat does not follow
+	// the last component, so the plain path stays inside the work tree; it costs one system
+	// call where the os.Root equivalent costs one per component.
+	st, err := os.Lstat(filepath.Join(c.root.Name(), e.path))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return true, nil
 	}

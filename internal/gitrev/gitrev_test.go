@@ -3,10 +3,10 @@ package gitrev
 import (
 	"encoding/binary"
 	"errors"
-	"os/exec"
-	"strconv"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"

@@ -44,12 +44,12 @@ type indexEntry struct {
 	path                string
 }
 
-func (e *indexEntry) stage() int          { return int(e.flags&flagStageMask) >> 12 }
-func (e *indexEntry) assumeValid() bool   { return e.flags&flagAssumeValid != 0 }
-func (e *indexEntry) skipWorktree() bool  { return e.extFlags&extFlagSkipWorktree != 0 }
-func (e *indexEntry) intentToAdd() bool   { return e.extFlags&extFlagIntentToAdd != 0 }
-func (e *indexEntry) modeType() uint32    { return e.mode & modeTypeMask }
-func (e *indexEntry) executable() bool    { return e.mode&0o100 != 0 }
+func (e *indexEntry) stage() int         { return int(e.flags&flagStageMask) >> 12 }
+func (e *indexEntry) assumeValid() bool  { return e.flags&flagAssumeValid != 0 }
+func (e *indexEntry) skipWorktree() bool { return e.extFlags&extFlagSkipWorktree != 0 }
+func (e *indexEntry) intentToAdd() bool  { return e.extFlags&extFlagIntentToAdd != 0 }
+func (e *indexEntry) modeType() uint32   { return e.mode & modeTypeMask }
+func (e *indexEntry) executable() bool   { return e.mode&0o100 != 0 }
 
 // indexReader reads the index as a stream, hashing everything it reads for the trailing
 // checksum and counting bytes so that no length in the file can make it read past its end.
