@@ -49,6 +49,7 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/workstation
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/buildhost
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
+	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
 ## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
 bench:
