@@ -92,5 +92,8 @@ func TestRolloutPlaybook(t *testing.T) {
 		if !found {
 			t.Errorf("play %q does not run axiom_reconcile", p.Name)
 		}
+		if git := p.Tasks[0]; git["ansible.builtin.git"] == nil || git["check_mode"] != false {
+			t.Errorf("play %q: the first task must check the repository out, in check mode too", p.Name)
+		}
 	}
 }

@@ -95,8 +95,10 @@ applied:
   returned: always
   type: bool
 rc:
-  description: Exit status of the last command run.
-  returned: always
+  description:
+    - Exit status of the command that failed. Not returned on success, where Ansible would take
+      plan's exit status 2 (changes) for a failure; C(changed) says it.
+  returned: failure
   type: int
 stdout:
   description: Standard output of the last command run (the apply report when it ran).
@@ -193,7 +195,7 @@ def describe(plan):
 
 
 def run_plan(run, binary, params):
-    """Run plan; returns (plan dict, changed, rc, stdout, stderr, cmd)."""
+    """Run plan; returns (plan dict, changed, stdout, stderr, cmd)."""
     cmd = build_command(binary, "plan", params)
     rc, out, err = run(cmd)
     if rc not in (EXIT_OK, EXIT_CHANGES):
@@ -204,15 +206,15 @@ def run_plan(run, binary, params):
         raise CommandFailed("axiom-reconcile plan --json printed no JSON plan: %s" % e, cmd, rc, out, err)
     if not isinstance(plan, dict):
         raise CommandFailed("axiom-reconcile plan --json printed %s, not a plan" % type(plan).__name__, cmd, rc, out, err)
-    return plan, rc == EXIT_CHANGES, rc, out, err, cmd
+    return plan, rc == EXIT_CHANGES, out, err, cmd
 
 
 def reconcile(run, binary, params, check_mode):
     """Plan, and apply unless in check mode or there is nothing to do. Returns the result dict;
     raises CommandFailed. run(cmd) -> (rc, stdout, stderr) runs one command."""
-    plan, changed, rc, out, err, cmd = run_plan(run, binary, params)
+    plan, changed, out, err, cmd = run_plan(run, binary, params)
     result = dict(changed=changed, plan=plan, steps=count_steps(plan), applied=False,
-                  rc=rc, stdout=out, stderr=err, cmd=cmd)
+                  stdout=out, stderr=err, cmd=cmd)
     result["diff"] = dict(prepared=describe(plan))
     if check_mode or not changed:
         return result
@@ -220,7 +222,7 @@ def reconcile(run, binary, params, check_mode):
     rc, out, err = run(cmd)
     if rc != EXIT_OK:
         raise CommandFailed(failure_message("apply", rc, err), cmd, rc, out, err)
-    result.update(applied=True, rc=rc, stdout=out, stderr=err, cmd=cmd)
+    result.update(applied=True, stdout=out, stderr=err, cmd=cmd)
     return result
 
 

@@ -87,6 +87,10 @@ class FakeAnsibleModule(object):
         return p.returncode, p.stdout, p.stderr
 
     def exit_json(self, **kw):
+        # Ansible's task executor marks a result with a non-zero rc and no "failed" as failed.
+        if kw.get("rc", 0) not in (0, "0") and "failed" not in kw:
+            kw["failed"] = True
+            raise Failed(kw)
         raise Exited(kw)
 
     def fail_json(self, **kw):
