@@ -25,11 +25,13 @@
 // What it does not see: changes staged with `git add` whose work-tree files still match the
 // index (it would have to read the HEAD commit's tree from the object store, packs included),
 // and content git rewrites on check-in (clean filters, eol conversion): a file with a filter
-// may read as dirty. Both are rare in a configuration repository and both err towards the
-// conservative side only in the second case.
+// may read as dirty (the safe direction). The first is the one gap that can report a tree
+// clean when HEAD's commit is not what is on disk; `git commit` closes it.
 //
 // Every file is opened with O_NONBLOCK and must be a regular file (a FIFO put in the place of
 // HEAD cannot block a pass), every read is bounded (MaxIndexSize, maxSmallFile, the packed-refs
-// line length), and every path taken from the index is confined to the work tree (os.Root).
+// line length), and a path taken from the index must be relative, without "." or ".." or
+// ".git" components, and is looked at only below directories that are real directories (not
+// symlinks); files are opened through an os.Root of the work tree.
 // A repository that cannot be read as Git writes it is an *Error naming the file.
 package gitrev
