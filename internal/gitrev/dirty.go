@@ -47,10 +47,14 @@ func (r *repo) dirty(ctx context.Context, cfg config, commit string) (bool, erro
 		c.dirty = d
 		return err
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
+	var fileErr *Error
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	case errors.As(err, &fileErr):
+		return false, fileErr // a work-tree file that cannot be read, not a bad index
+	default:
 		return false, errorf(path, err, "corrupt index")
 	}
 	return c.dirty, nil
@@ -87,7 +91,7 @@ func (c *checker) entryDirty(e *indexEntry) (bool, error) {
 		return true, nil
 	}
 	if err != nil {
-		return false, err
+		return false, errorf(filepath.Join(c.root.Name(), e.path), err, "stat")
 	}
 	if changed := c.typeChanged(e, st); changed {
 		return true, nil
@@ -99,9 +103,9 @@ func (c *checker) entryDirty(e *indexEntry) (bool, error) {
 	if sys != nil && statMatches(e, sys) && !c.racy(e) {
 		return false, nil
 	}
-	sum, err := c.blobHash(e, st)
+	sum, err := c.blobHash(e)
 	if err != nil {
-		return false, err
+		return false, errorf(filepath.Join(c.root.Name(), e.path), err, "hashing")
 	}
 	return !bytes.Equal(sum, e.oid), nil
 }
@@ -151,7 +155,7 @@ func (c *checker) leadingDirsReal(path string) bool {
 
 // blobHash is the object name git gives the file's content: a symlink's target, or a regular
 // file's bytes, as "blob SIZE\0" + content.
-func (c *checker) blobHash(e *indexEntry, st fs.FileInfo) ([]byte, error) {
+func (c *checker) blobHash(e *indexEntry) ([]byte, error) {
 	h := c.cfg.format.newHash()
 	if e.modeType() == modeSymlink {
 		target, err := c.root.Readlink(e.path)
@@ -171,7 +175,7 @@ func (c *checker) blobHash(e *indexEntry, st fs.FileInfo) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: became a %s while being read", e.path, fi.Mode().Type())
+		return nil, fmt.Errorf("became a %s while being read", fi.Mode().Type())
 	}
 	h.Write([]byte("blob " + strconv.FormatInt(fi.Size(), 10) + "\x00"))
 	n, err := io.Copy(h, io.LimitReader(f, fi.Size()))
@@ -179,7 +183,7 @@ func (c *checker) blobHash(e *indexEntry, st fs.FileInfo) ([]byte, error) {
 		return nil, err
 	}
 	if n != fi.Size() {
-		return nil, fmt.Errorf("%s: shrank while being read", e.path)
+		return nil, errors.New("shrank while being read")
 	}
 	return h.Sum(nil), nil
 }

@@ -132,3 +132,16 @@ func TestReadCancelled(t *testing.T) {
 		t.Fatalf("Read with a cancelled context = %v, want context.Canceled", err)
 	}
 }
+
+// A FIFO in place of a tracked file is a change of type: dirty, and never opened (which would
+// block).
+func TestReadFIFOInPlaceOfATrackedFile(t *testing.T) {
+	r := newRepo(t)
+	p := filepath.Join(r, "store.hcl")
+	must(t, os.Remove(p))
+	must(t, syscall.Mkfifo(p, 0o644))
+	rev, err := Read(t.Context(), r)
+	if err != nil || !rev.Dirty {
+		t.Fatalf("Read = %+v, %v; want dirty", rev, err)
+	}
+}
