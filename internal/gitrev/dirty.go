@@ -33,6 +33,7 @@ func (r *repo) dirty(ctx context.Context, cfg config, commit string) (bool, erro
 	}
 	defer root.Close()
 	c := &checker{root: root, cfg: cfg, indexTime: fi.ModTime()}
+	tree := newTreeBuilder(cfg.format)
 	n := 0
 	_, err = parseIndex(f, fi.Size(), cfg.format, func(e *indexEntry) error {
 		if n++; n%256 == 0 {
@@ -40,6 +41,7 @@ func (r *repo) dirty(ctx context.Context, cfg config, commit string) (bool, erro
 				return err
 			}
 		}
+		tree.add(e.path, e.mode, e.oid)
 		if c.dirty {
 			return nil // keep parsing: a corrupt index is still an error
 		}
@@ -57,7 +59,28 @@ func (r *repo) dirty(ctx context.Context, cfg config, commit string) (bool, erro
 	default:
 		return false, errorf(path, err, "corrupt index")
 	}
-	return c.dirty, nil
+	if c.dirty || commit == None {
+		return c.dirty, nil
+	}
+	return r.staged(cfg.format, commit, tree.root())
+}
+
+// staged says whether the index's tree differs from the commit's: a change added to the index
+// and not committed, whatever the work tree says.
+func (r *repo) staged(f objectFormat, commit string, indexTree []byte) (bool, error) {
+	store, err := newObjectStore(r.common, f)
+	if err != nil {
+		return false, err
+	}
+	headTree, err := store.commitTree(commit)
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return false, e
+	case err != nil:
+		return false, errorf(filepath.Join(r.common, "objects"), err, "reading HEAD's commit")
+	}
+	return !bytes.Equal(headTree, indexTree), nil
 }
 
 // checker compares index entries with the work tree.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -86,5 +87,43 @@ func FuzzSmallFiles(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// FuzzObjects covers what is read from the object store: a loose object's header, a pack
+// entry's header and delta offset, and a delta applied to a base.
+func FuzzObjects(f *testing.F) {
+	f.Add([]byte("commit 5\x00tree "), []byte("base"), []byte{4, 6, 0x90, 4, 2, 'x', 'y'})
+	f.Add([]byte("blob 99999999999\x00"), []byte{}, []byte{0, 1, 0})
+	f.Add([]byte{0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, []byte("abc"), []byte{3, 3, 0x91, 0, 3})
+	f.Fuzz(func(t *testing.T, raw, base, delta []byte) {
+		if _, data, err := parseLoose(bytes.NewReader(raw)); err == nil && len(data) > maxObjectSize {
+			t.Fatalf("parseLoose returned %d bytes", len(data))
+		}
+		if _, size, err := packObjectHeader(bytes.NewReader(raw)); err == nil && size < 0 {
+			t.Fatalf("negative size %d", size)
+		}
+		if off, err := ofsDeltaOffset(bytes.NewReader(raw)); err == nil && off < 0 {
+			t.Fatalf("negative offset %d", off)
+		}
+		if out, err := applyDelta(base, delta); err == nil && len(out) > maxObjectSize {
+			t.Fatalf("delta made %d bytes", len(out))
+		}
+	})
+}
+
+// FuzzTreeBuilder: any sequence of paths, even ones the index would refuse, hashes without
+// panicking.
+func FuzzTreeBuilder(f *testing.F) {
+	f.Add("a\x00a.txt\x00a/b\x00a0\x00dir/\x00x/y/z")
+	f.Add("//\x00/\x00a//b")
+	f.Fuzz(func(t *testing.T, paths string) {
+		b := newTreeBuilder(sha1Format)
+		for _, p := range strings.Split(paths, "\x00") {
+			b.add(p, 0o100644, make([]byte, 20))
+		}
+		if got := b.root(); len(got) != 20 {
+			t.Fatalf("root of %d bytes", len(got))
+		}
 	})
 }

@@ -3,6 +3,7 @@ package gitrev
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,6 +137,46 @@ func TestReadMatchesGit(t *testing.T) {
 			git(t, r, "config", "core.filemode", "false")
 			must(t, os.Chmod(filepath.Join(r, "run.sh"), 0o644))
 			return r, r
+		}, false, "main"},
+		{"staged change", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			write(t, filepath.Join(r, "store.hcl"), "staged, not committed\n")
+			git(t, r, "add", "store.hcl")
+			return r, r
+		}, true, "main"},
+		{"staged new file", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			write(t, filepath.Join(r, "new.hcl"), "x")
+			git(t, r, "add", "new.hcl")
+			return r, r
+		}, true, "main"},
+		{"staged removal, file still there", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			git(t, r, "rm", "-q", "--cached", "store.hcl")
+			return r, r
+		}, true, "main"},
+		{"objects packed", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			git(t, r, "gc", "-q")
+			return r, r
+		}, false, "main"},
+		{"objects packed, staged change", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			git(t, r, "gc", "-q")
+			write(t, filepath.Join(r, "profiles", "dev.hcl"), "staged\n")
+			git(t, r, "add", "-A")
+			return r, r
+		}, true, "main"},
+		{"deltified commit", func(t *testing.T) (string, string) { return deltifiedCommit(t, false) }, false, ""},
+		{"deltified commit, staged change", func(t *testing.T) (string, string) { return deltifiedCommit(t, true) }, true, ""},
+		{"objects through alternates", func(t *testing.T) (string, string) {
+			r := newRepo(t)
+			clone := filepath.Join(t.TempDir(), "clone")
+			git(t, r, "clone", "-q", "--shared", r, clone)
+			if _, err := os.Stat(filepath.Join(clone, ".git", "objects", "info", "alternates")); err != nil {
+				t.Fatal(err)
+			}
+			return clone, clone
 		}, false, "main"},
 		{"unborn branch", func(t *testing.T) (string, string) {
 			r := t.TempDir()
@@ -284,4 +325,36 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// deltifiedCommit repacks many similar commits so that git stores some commits as deltas, and
+// checks out one of them (detached).
+func deltifiedCommit(t *testing.T, staged bool) (string, string) {
+	r := newRepo(t)
+	for i := range 12 {
+		write(t, filepath.Join(r, "store.hcl"), fmt.Sprintf("store {}\n# %d\n", i))
+		git(t, r, "commit", "-q", "-am", strings.Repeat("a long message, the same every time, so that deltas pay\n", 40)+strconv.Itoa(i))
+	}
+	git(t, r, "repack", "-adfq", "--depth=50", "--window=250")
+	idx, err := filepath.Glob(filepath.Join(r, ".git", "objects", "pack", "*.idx"))
+	must(t, err)
+	if len(idx) != 1 {
+		t.Fatalf("%d pack indexes", len(idx))
+	}
+	var delta string
+	for _, line := range strings.Split(git(t, r, "verify-pack", "-v", idx[0]), "\n") {
+		if f := strings.Fields(line); len(f) == 7 && f[1] == "commit" {
+			delta = f[0]
+			break
+		}
+	}
+	if delta == "" {
+		t.Fatal("git stored no commit as a delta")
+	}
+	git(t, r, "checkout", "-q", "--detach", delta)
+	if staged {
+		write(t, filepath.Join(r, "run.sh"), "#!/bin/sh\n# staged\n")
+		git(t, r, "add", "run.sh")
+	}
+	return r, r
 }

@@ -11,9 +11,10 @@ import (
 )
 
 const (
-	// MaxIndexSize bounds the index file. It is read as a stream (one entry at a time), so the
-	// bound is on time, not memory; git's own index for a million files is ~100 MiB.
-	MaxIndexSize = 1 << 30
+	// MaxIndexSize bounds the index file. It is read as a stream; what stays in memory is the
+	// content of the trees being hashed, at most about the index's size. An index of a million
+	// files is about 100 MiB; a configuration repository's is a few hundred KiB.
+	MaxIndexSize = 128 << 20
 	// maxIndexPath bounds one entry's path.
 	maxIndexPath = 1 << 16
 
