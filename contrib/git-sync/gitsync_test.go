@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -242,4 +243,33 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// The service runs the script with flags it accepts, as a oneshot with the settings file, and
+// the timer (same name, so it starts that service) fires repeatedly.
+func TestUnitFiles(t *testing.T) {
+	unit, err := os.ReadFile("axiom-config-sync.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^ExecStart=/usr/local/bin/axiom-config-sync(.*)$`).FindSubmatch(unit)
+	if m == nil {
+		t.Fatal("the service does not run /usr/local/bin/axiom-config-sync")
+	}
+	args := append(strings.Fields(string(m[1])), "--help")
+	if out, err := exec.CommandContext(t.Context(), "./axiom-config-sync", args...).CombinedOutput(); err != nil || !strings.Contains(string(out), "usage:") {
+		t.Fatalf("axiom-config-sync %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	for _, want := range []string{"Type=oneshot", "EnvironmentFile=/etc/default/axiom-config-sync"} {
+		if !strings.Contains(string(unit), "\n"+want+"\n") {
+			t.Errorf("the service lacks %q", want)
+		}
+	}
+	timer, err := os.ReadFile("axiom-config-sync.timer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^OnUnit(In)?[Aa]ctiveSec=`).Match(timer) || !strings.Contains(string(timer), "WantedBy=timers.target") {
+		t.Errorf("the timer does not fire repeatedly or is not installable:\n%s", timer)
+	}
 }
