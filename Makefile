@@ -28,6 +28,7 @@ test: test-unit test-zfs
 ## test-unit runs under the race detector, which needs cgo and so a C compiler (ensure-cc.sh).
 test-unit:
 	scripts/ensure-cc.sh
+	scripts/ensure-test-tools.sh
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 	@echo "== the ZFS conformance suite against the in-memory model:"
 	@$(GO) test -count=1 -v -run 'TestConformanceModel' ./internal/zfs/zfstest | grep -E '^(---|    ---|ok|FAIL)'
@@ -49,6 +50,7 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/workstation
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/buildhost
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
+	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
 ## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
 bench:
