@@ -352,7 +352,6 @@ func (w *writer) finishDir(d Placed) error {
 	return f.Close()
 }
 
-
 // describe names a file's type for messages.
 func describe(fi fs.FileInfo) string {
 	switch m := fi.Mode(); {
