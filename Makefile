@@ -25,9 +25,9 @@ build:
 ## test: unit tests (no root, no ZFS), then the real-OpenZFS tests (native pool or qemu guest).
 test: test-unit test-zfs
 
-## test-unit runs under the race detector, which needs cgo and so a C compiler (ensure-cc.sh).
+## test-unit runs under the race detector, which needs cgo and so a C compiler
+## (ensure-test-tools.sh installs it where missing, with the other tools tests run).
 test-unit:
-	scripts/ensure-cc.sh
 	scripts/ensure-test-tools.sh
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 	@echo "== the ZFS conformance suite against the in-memory model:"
