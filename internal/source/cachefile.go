@@ -35,6 +35,7 @@ type cacheEntry struct {
 	Lim     archive.Limits
 	Meta    map[string][]byte
 	Files   []File
+	Extra   []File
 	BuildID string
 }
 
@@ -86,7 +87,7 @@ func (e cacheEntry) pkg() (*Package, bool) {
 		return nil, false
 	}
 	return &Package{Manifest: meta.manifest, Deps: meta.deps, Provenance: meta.provenance,
-		Origin: e.Origin, BuildID: e.BuildID, Files: e.Files, lim: e.Lim, meta: e.Meta}, true
+		Origin: e.Origin, BuildID: e.BuildID, Files: e.Files, lim: e.Lim, meta: e.Meta, extra: e.Extra}, true
 }
 
 // Save writes the cache to path atomically: the entries looked up since Load (or since the
@@ -99,7 +100,7 @@ func (c *Cache) Save(path string) error {
 			continue
 		}
 		entries = append(entries, cacheEntry{Origin: origin, Stamp: e.stamp, Lim: e.lim, Meta: e.pkg.meta,
-			Files: e.pkg.Files, BuildID: e.pkg.BuildID})
+			Files: e.pkg.Files, Extra: e.pkg.extra, BuildID: e.pkg.BuildID})
 	}
 	c.mu.Unlock()
 	slices.SortFunc(entries, func(a, b cacheEntry) int { return strings.Compare(a.Origin, b.Origin) })
