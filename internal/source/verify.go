@@ -37,7 +37,7 @@ func VerifySignatures(pkgs []*Package, trust Trust, now time.Time) (kept []*Pack
 			warnings = append(warnings, fmt.Sprintf("package %q (%s) is used although its signature does not verify (signature policy warn): %v",
 				p.Manifest.Name, p.Origin, err))
 		default:
-			refused = append(refused, &Error{Origin: p.Origin, Entry: signatureFile, Package: p.Manifest.Name, Err: err})
+			refused = append(refused, &Error{Origin: p.Origin, Package: p.Manifest.Name, Err: err}) // err names the file
 		}
 	}
 	return kept, refused, warnings
