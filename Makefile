@@ -15,7 +15,7 @@ export GO
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
 
-.PHONY: all build test test-unit test-zfs lint fmt bench demo vm-image clean
+.PHONY: all build test test-unit test-zfs lint fmt bench demo vm-image fuzz clean
 
 all: build
 
@@ -25,9 +25,10 @@ build:
 ## test: unit tests (no root, no ZFS), then the real-OpenZFS tests (native pool or qemu guest).
 test: test-unit test-zfs
 
-## test-unit runs under the race detector, which needs cgo and so a C compiler (ensure-cc.sh).
+## test-unit runs under the race detector, which needs cgo and so a C compiler
+## (ensure-test-tools.sh installs it where missing, with the other tools tests run).
 test-unit:
-	scripts/ensure-cc.sh
+	scripts/ensure-test-tools.sh
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 	@echo "== the ZFS conformance suite against the in-memory model:"
 	@$(GO) test -count=1 -v -run 'TestConformanceModel' ./internal/zfs/zfstest | grep -E '^(---|    ---|ok|FAIL)'
@@ -49,11 +50,17 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/workstation
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/buildhost
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
+	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
 ## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x
+
+## fuzz: every fuzz target for FUZZTIME each (default 10m; CI runs a short form).
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## demo: a throwaway pool, the examples applied, status, and a second plan with no changes.
 demo: build

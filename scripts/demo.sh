@@ -12,7 +12,7 @@ out=.build/demo
 rm -rf "$out"
 mkdir -p "$out"
 cp -r examples "$out/examples"
-examples=$(cd examples && ls -d */ | tr -d / | grep -v "^packages$" | tr "\n" " ")
+examples=$(cd examples && ls -d */ | tr -d / | grep -v -e "^packages$" -e "^fleet$" | tr "\n" " ")
 pool=axdemo
 
 # Point each example at its own root in the demo pool (examples/ name zroot/axiom, as a real

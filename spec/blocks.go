@@ -79,7 +79,7 @@ func (d *decoder) checkMountpoint(a *hcl.Attribute, mp string) {
 }
 
 func (d *decoder) source(b *hcl.Block, fileDir string) Source {
-	s := Source{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0]}
+	s := Source{Name: b.Labels[0], DeclRange: b.DefRange, NameRange: b.LabelRanges[0], SignaturesRange: b.DefRange}
 	d.checkName("source", b)
 	content, diags := b.Body.Content(sourceSchema())
 	d.diags = append(d.diags, diags...)
@@ -97,6 +97,7 @@ func (d *decoder) source(b *hcl.Block, fileDir string) Source {
 			}
 		}
 	}
+	d.trust(&s, content, fileDir)
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/version"
 )
 
@@ -48,6 +49,19 @@ type Source struct {
 	DeclRange hcl.Range
 	NameRange hcl.Range // the block label
 	PathRange hcl.Range
+	// TrustedKeys are the public keys packages of this source may be signed with: those of the
+	// key files named by trusted_keys (read when the configuration is loaded) and the inline
+	// ones of trusted_key_data.
+	TrustedKeys []signature.PublicKey
+	// Signatures is the signature policy (signatures = "require" | "warn" | "off"); unset, it
+	// is require once keys are configured and off otherwise (signature.Policy.Effective).
+	Signatures      signature.Policy
+	SignaturesRange hcl.Range // DeclRange when signatures is not set
+}
+
+// Trust is the source's signature policy in effect and its trusted keys.
+func (s Source) Trust() (signature.Policy, *signature.TrustStore) {
+	return s.Signatures.Effective(len(s.TrustedKeys) > 0), signature.NewTrustStore(s.TrustedKeys...)
 }
 
 // Profile is a profile block: the packages an environment is built from.

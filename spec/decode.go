@@ -29,7 +29,9 @@ func storeSchema() *hcl.BodySchema {
 }
 
 func sourceSchema() *hcl.BodySchema {
-	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}}}
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "path", Required: true}, {Name: "trusted_keys"}, {Name: "trusted_key_data"}, {Name: "signatures"},
+	}}
 }
 
 func profileSchema() *hcl.BodySchema {

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
@@ -110,6 +113,15 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 	fmt.Fprintf(e.stdout, "Configuration is valid%s: %s, %s, %s, %s.\n", warnings,
 		english.Count(len(cfg.Files), "file"), english.Count(len(cfg.Sources), "source"),
 		english.Count(len(cfg.Profiles), "profile"), english.Count(len(cfg.Environments), "environment"))
+	for _, src := range cfg.Sources {
+		if policy, keys := src.Trust(); keys.Len() > 0 || policy != signature.Off {
+			var ids []string
+			for _, k := range keys.Keys() {
+				ids = append(ids, k.ID)
+			}
+			fmt.Fprintf(e.stdout, "Source %s: signatures %s, trusted keys %s.\n", src.Name, policy, strings.Join(ids, ", "))
+		}
+	}
 	return nil
 }
 
@@ -120,8 +132,14 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 func sourceDiagnostics(ctx context.Context, cfg *spec.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, src := range cfg.Sources {
-		_, err := source.Scan(ctx, []string{src.Path}, archive.Limits{})
-		for _, r := range source.Refusals(err) {
+		pkgs, err := source.Scan(ctx, []string{src.Path}, archive.Limits{})
+		policy, keys := src.Trust()
+		_, refused, warnings := source.VerifySignatures(pkgs, source.Trust{Keys: keys, Policy: policy}, time.Now())
+		for _, w := range warnings {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: src.PathRange.Ptr(),
+				Summary: "Package signature does not verify", Detail: w + "."})
+		}
+		for _, r := range append(source.Refusals(err), refused...) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: src.PathRange.Ptr(),
 				Summary: fmt.Sprintf("Package %q is refused", r.Package),
 				Detail:  fmt.Sprintf("%v. It is left out of every plan, and a profile that needs it fails to resolve.", r)})

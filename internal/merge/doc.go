@@ -116,10 +116,11 @@
 //
 // [Write] creates, under dest (an existing empty directory, not a symlink): every directory
 // (mode 0700 while it works); every file, created with O_CREATE|O_EXCL, filled from the
-// caller's open function, checked to hold exactly Size bytes, set to its mode and fsynced;
-// every symlink, last, so that nothing is ever written through one; then each directory's
-// recorded mode, deepest first (so a read-only directory did not block its children), with an
-// fsync of each directory and finally of dest. Every path is reached one directory at a time
+// caller's open function (a few at once), checked to hold exactly Size bytes and set to its
+// mode; every symlink, last, so that nothing is ever written through one; then each directory's
+// recorded mode, deepest first (so a read-only directory did not block its children). Nothing
+// is fsynced: the caller's commit point makes the tree durable (realize's ZFS snapshot holds
+// every write made before it). Every path is reached one directory at a time
 // from dest through an [os.Root], each directory checked with Lstat to be the one Write made:
 // Write never writes through a symlink, and never leaves dest. A file or symlink whose name is
 // taken fails with an error matching [fs.ErrExist]; a directory replaced behind Write's back,

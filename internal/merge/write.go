@@ -8,15 +8,19 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Write materialises res in dest, which must be an existing, empty directory (not a symlink).
 // open returns the content of the file at path inside input (the [Placed] Input and From).
 //
 // It creates, in this order: every directory (mode 0700 while writing); every file, with
-// O_CREATE|O_EXCL, copied from open, checked to be exactly Size bytes, set to its mode and
-// fsynced; every symlink; then, deepest first, each directory's recorded mode, followed by an
-// fsync of the directory, and finally an fsync of dest. Symlinks come last so nothing is ever
+// O_CREATE|O_EXCL, copied from open (several at once, so open must be safe for concurrent
+// use), checked to be exactly Size bytes and set to its mode; every symlink; then, deepest
+// first, each directory's recorded mode. Nothing is fsynced: durability is the caller's commit
+// point, which must include every write before it (realize snapshots the generation, and a ZFS
+// snapshot holds all that was written before it was taken; one sync of the whole dataset
+// instead of one per file is what makes a large generation cheap). Symlinks come last so nothing is ever
 // written through one, and modes come after content so a read-only directory does not block
 // its children. Every path is reached one directory at a time from dest, and a directory
 // that is not the one Write created (a symlink, say) fails the write with
@@ -81,13 +85,8 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 			return fmt.Errorf("creating directory %s: %w", d.Path, err)
 		}
 	}
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := w.writeFile(f, open); err != nil {
-			return fmt.Errorf("writing %s: %w", f.Path, err)
-		}
+	if err := writeFiles(ctx, root, files, w.chown, open); err != nil {
+		return err
 	}
 	for _, l := range links {
 		if err := ctx.Err(); err != nil {
@@ -112,7 +111,7 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 			return fmt.Errorf("finishing directory %s: %w", d.Path, err)
 		}
 	}
-	return syncRoot(root)
+	return nil
 }
 
 // openDest opens dest as a root and checks that it is an empty directory, not a symlink.
@@ -290,10 +289,46 @@ func (w *writer) writeFile(f Placed, open func(input int, path string) (io.ReadC
 	if err := out.Chmod(f.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid)); err != nil {
 		return err
 	}
-	return out.Sync()
+	return nil
 }
 
-// finishDir gives a directory its recorded mode and fsyncs it.
+// writeWorkers is how many files Write copies at once. With block cloning a copy is mostly
+// metadata work in the kernel, so a few streams keep it busy while one waits; more than a few
+// only contend for the same dataset's locks. Each takes at least minShare files: a small tree
+// is written by one, in tree order.
+const (
+	writeWorkers = 4
+	minShare     = 64
+)
+
+// writeFiles writes files (in tree order) with writeWorkers writers, each taking a contiguous
+// share so that it enters each of its directories once. The first error stops the others.
+func writeFiles(ctx context.Context, root *os.Root, files []Placed, chown bool, open func(input int, path string) (io.ReadCloser, error)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	share := max(minShare, (len(files)+writeWorkers-1)/writeWorkers)
+	for start := 0; start < len(files); start += share {
+		part := files[start:min(start+share, len(files))]
+		wg.Go(func() {
+			w := &writer{stack: []openDir{{path: "", root: root}}, chown: chown}
+			defer w.close()
+			for _, f := range part {
+				if ctx.Err() != nil {
+					return
+				}
+				if err := w.writeFile(f, open); err != nil {
+					cancel(fmt.Errorf("writing %s: %w", f.Path, err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// finishDir gives a directory its recorded mode.
 func (w *writer) finishDir(d Placed) error {
 	h, err := w.enter(parent(d.Path))
 	if err != nil {
@@ -314,22 +349,7 @@ func (w *writer) finishDir(d Placed) error {
 	if err := f.Chmod(d.Mode.Perm()); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
 	return f.Close()
-}
-
-func syncRoot(root *os.Root) error {
-	d, err := root.Open(".")
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", root.Name(), err)
-	}
-	return d.Close()
 }
 
 // describe names a file's type for messages.

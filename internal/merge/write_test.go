@@ -424,3 +424,35 @@ func symlink(t *testing.T, target, p string) {
 		t.Fatal(err)
 	}
 }
+
+// A tree large enough to be written by several writers at once comes out exactly as one writer
+// would write it, under the race detector too.
+func TestWriteManyFilesAtOnce(t *testing.T) {
+	var ents []ent
+	for i := range 600 {
+		ents = append(ents, file(fmt.Sprintf("d%02d/f%03d", i%23, i), fmt.Sprintf("content %d", i), 0o644))
+	}
+	res := mustMerge(t, merge.PolicyError, pkg("a", ents...))
+	dest := t.TempDir()
+	if err := merge.Write(context.Background(), dest, res, opener(ents)); err != nil {
+		t.Fatal(err)
+	}
+	got := listTree(t, dest)
+	for i := range 600 {
+		p := fmt.Sprintf("d%02d/f%03d", i%23, i)
+		if want := fmt.Sprintf("f0644 content %d", i); got[p] != want {
+			t.Fatalf("%s: %q, want %q", p, got[p], want)
+		}
+	}
+	// The first error stops the writers and is the one reported.
+	failing := func(input int, p string) (io.ReadCloser, error) {
+		if p == "d05/f005" {
+			return nil, errors.New("injected")
+		}
+		return opener(ents)(input, p)
+	}
+	err := merge.Write(context.Background(), t.TempDir(), res, failing)
+	if err == nil || !strings.Contains(err.Error(), "writing d05/f005: injected") {
+		t.Fatalf("Write with a failing open: %v", err)
+	}
+}

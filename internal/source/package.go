@@ -57,7 +57,13 @@ type Package struct {
 	// Files is the root/ tree, sorted by Path (byte order).
 	Files []File
 
-	lim archive.Limits // the limits Scan read it with, for Materialize
+	// SignedBy is the key id of the trusted key whose signature the package carries, once
+	// [VerifySignatures] has checked it; empty otherwise.
+	SignedBy string
+
+	lim   archive.Limits    // the limits Scan read it with, for Materialize
+	meta  map[string][]byte // the metadata files (manifest.sig too) as read, for a persistent Cache
+	extra []File            // the package's regular files outside root/ and its metadata
 }
 
 // comparePackages orders packages by name, version, revision and build-id.

@@ -13,6 +13,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/axiomname"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 )
 
 // Names of a package's parts.
@@ -20,13 +21,17 @@ const (
 	manifestFile   = "manifest.yaml"
 	depsFile       = "deps.yaml"
 	provenanceFile = "provenance.yaml"
+	signatureFile  = "manifest.sig"
 	rootDir        = "root"
 )
 
 // contents is what one read of a package's origin found.
 type contents struct {
-	meta  map[string][]byte // manifestFile, depsFile, provenanceFile → bytes, when present
+	meta  map[string][]byte // manifestFile, depsFile, provenanceFile, signatureFile → bytes, when present
 	files []File            // the root/ tree, in walk order
+	// extra are the other regular files of the package (a README), by path from its top, with
+	// their hashes: a signature covers them too.
+	extra []File
 }
 
 // visitFunc is called for each entry under root/ while a package is read. For a regular file,
@@ -85,6 +90,16 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 				return err
 			}
 			c.meta[e.Path] = b
+		case e.Path == signatureFile:
+			return c.readSignature(origin, e, r)
+		case e.Type == archive.Regular:
+			f := File{Path: e.Path, Type: e.Type, Mode: e.Mode, Size: e.Size}
+			h := sha256.New()
+			if _, err := io.CopyBuffer(h, r, buf); err != nil {
+				return err
+			}
+			h.Sum(f.SHA256[:0])
+			c.extra = append(c.extra, f)
 		}
 		return nil
 	})
@@ -129,6 +144,22 @@ func canonLinks(files []File) {
 		}
 		files[first].Link = ""
 	}
+}
+
+// readSignature keeps a package's manifest.sig, for verification against the trusted keys.
+func (c *contents) readSignature(origin string, e archive.Entry, r io.Reader) error {
+	if e.Type != archive.Regular {
+		return invalid(origin, e.Path, "is a %v, not a regular file", e.Type)
+	}
+	if e.Size > signature.MaxManifestSize {
+		return invalid(origin, e.Path, "is %d bytes; at most %d are allowed", e.Size, signature.MaxManifestSize)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	c.meta[e.Path] = b
+	return nil
 }
 
 // wrapWalkError gives an error from a walk of origin the form *Error.
@@ -205,5 +236,7 @@ func load(ctx context.Context, origin string, lim archive.Limits) (*Package, err
 		BuildID:    BuildID(meta.manifest, meta.deps, files),
 		Files:      files,
 		lim:        lim,
+		meta:       c.meta,
+		extra:      c.extra,
 	}, nil
 }

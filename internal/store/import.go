@@ -59,7 +59,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		}
 		known = t
 	}
-	if err := completeAt(known, final); err == nil {
+	if err := completeAt(known, final, id); err == nil {
 		return res, nil
 	} else if !errors.Is(err, errAbsent) {
 		return res, err
@@ -83,8 +83,8 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		if oerr != nil {
 			return res, errors.Join(fmt.Errorf("import %s: %w", id, oerr), im.discard(ctx, tmp))
 		}
-		if cerr := completeAt(t, final); cerr != nil {
-			return res, errors.Join(fmt.Errorf("import %s: %s exists but %w", id, final, cerr), im.discard(ctx, tmp))
+		if cerr := completeAt(t, final, id); cerr != nil {
+			return res, errors.Join(fmt.Errorf("import %s: another dataset won the rename: %w", id, cerr), im.discard(ctx, tmp))
 		}
 		if derr := im.discard(ctx, tmp); derr != nil {
 			im.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove temporary dataset; the next pass will")
@@ -237,11 +237,25 @@ const discardTimeout = time.Minute
 
 var errAbsent = errors.New("absent")
 
-// completeAt checks that name is a committed package in tree: read-only with @installed.
-func completeAt(tree *zfs.Tree, name string) error {
+// ErrNotOurs: a dataset stands at a package's name but is not that package as this reconciler
+// made it (no local axiom:managed-by=axiom-reconcile, or another kind or package). It is never
+// taken for the package, used, held or destroyed.
+var ErrNotOurs = errors.New("is not a package this reconciler made")
+
+// completeAt checks that name is a committed package in tree, made by this reconciler for id:
+// managed (a local property), of kind package for id, read-only, with @installed. Whoever put
+// a dataset there, only such a one counts as the package already imported.
+func completeAt(tree *zfs.Tree, name string, id layout.PackageID) error {
 	d, ok := tree.Get(name)
 	if !ok {
 		return errAbsent
+	}
+	managed, _ := d.Local(layout.PropManagedBy)
+	kind, _ := d.Local(layout.PropKind)
+	pkg, _ := d.Local(layout.PropPackage)
+	if managed != layout.ManagedBy || kind != layout.KindPackage || pkg != id.Path() {
+		return fmt.Errorf("%s %w (%s=%q, %s=%q, %s=%q); remove or rename it", name, ErrNotOurs,
+			layout.PropManagedBy, managed, layout.PropKind, kind, layout.PropPackage, pkg)
 	}
 	if ro, _ := d.Local("readonly"); ro != "on" {
 		return fmt.Errorf("%s is not read-only: not a complete package", name)

@@ -279,3 +279,57 @@ func TestImportRealShapedModel(t *testing.T) {
 	}
 	checkRealPackage(t, im.Layout.Path(res.Dataset))
 }
+
+// squatter is a client on which, just before the import's rename, someone else puts an
+// unmanaged dataset (read-only, with @installed) at the package's final name.
+type squatter struct {
+	*zfstest.Model
+	final string
+}
+
+func (s *squatter) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {
+	if to == s.final {
+		if err := Ensure(ctx, s.Model, parentChain(layout.Layout{Root: "tank/axiom"}, to)...); err != nil {
+			return err
+		}
+		if err := s.Model.Create(ctx, to, zfs.CreateOptions{Props: zfs.Props{"readonly": "on"}}); err != nil {
+			return err
+		}
+		if err := s.Model.Snapshot(ctx, to+"@"+layout.SnapInstalled); err != nil {
+			return err
+		}
+	}
+	return s.Model.Rename(ctx, from, to, opt)
+}
+
+// An unmanaged dataset at a package's final name is never taken for the package: not when it is
+// there before the import, and not when it wins the rename (the losing-rename path checks
+// ownership the way creating does).
+func TestImportRefusesUnmanagedAtFinalName(t *testing.T) {
+	ctx := context.Background()
+	pkg := writePackage(t, "zlib", "1.3.1", map[string]string{"lib/libz.so.1": "z"})
+
+	m, im := modelStore(t)
+	final := im.Layout.Package(ID(pkg))
+	im.ZFS = &squatter{Model: m, final: final}
+	_, err := im.Import(ctx, pkg, nil)
+	if !errors.Is(err, ErrNotOurs) {
+		t.Fatalf("an unmanaged dataset won the rename: Import returned %v, want ErrNotOurs", err)
+	}
+	tree, oerr := m.Observe(ctx, "tank/axiom")
+	must(t, oerr)
+	for _, d := range tree.Datasets {
+		if strings.Contains(d.Name, "/tmp/") {
+			t.Errorf("the temporary dataset %s was left behind", d.Name)
+		}
+	}
+
+	// Now it is there before the import starts.
+	im.ZFS = m
+	if _, err := im.Import(ctx, pkg, nil); !errors.Is(err, ErrNotOurs) {
+		t.Fatalf("with an unmanaged dataset at the final name, Import returned %v, want ErrNotOurs", err)
+	}
+	if d, _ := tree.Get(final); d == nil {
+		t.Fatalf("the unmanaged dataset %s is gone", final)
+	}
+}

@@ -15,3 +15,11 @@ func LegacyForTest(c *CLI) error {
 	c.setCaps(caps)
 	return nil
 }
+
+// DestroyStaleForTest runs DestroyUnused's channel program on names as decided from tree, an
+// observation the caller made earlier: what changed since must be caught by the program itself.
+func DestroyStaleForTest(ctx context.Context, c *CLI, tree *Tree, pool string, names []string, guard Guard) (DestroyReport, error) {
+	rep := DestroyReport{Skipped: map[string]string{}}
+	err := c.destroyProgram(ctx, tree, pool, names, guard, map[string]bool{}, &rep)
+	return rep, err
+}

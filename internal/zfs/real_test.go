@@ -181,6 +181,51 @@ func TestNameCharactersReal(t *testing.T) {
 	}
 }
 
+// TestProgramRefusesStaleObservationReal: DestroyUnused decides from an observation, and the
+// state may move before its channel program runs. The program checks again, atomically: a
+// snapshot held, a snapshot cloned, or the guard property removed since the observation each
+// keeps the dataset.
+func TestProgramRefusesStaleObservationReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool)
+	guard := zfs.Guard{Prop: "axiom:managed-by", Value: "test"}
+	names := []string{root + "/held", root + "/cloned", root + "/disowned"}
+	for _, n := range names {
+		if err := c.Create(ctx, n, zfs.CreateOptions{Props: zfs.Props{guard.Prop: guard.Value}}); err != nil {
+			t.Fatal(err)
+		}
+		zfsCmd(t, "snapshot", n+"@installed")
+	}
+	tree, err := c.Observe(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zfsCmd(t, "hold", "someone", root+"/held@installed")
+	t.Cleanup(func() { zfsCmd(t, "release", "someone", root+"/held@installed") })
+	zfsCmd(t, "clone", root+"/cloned@installed", root+"/clone")
+	t.Cleanup(func() { zfsCmd(t, "destroy", root+"/clone") })
+	zfsCmd(t, "inherit", guard.Prop, root+"/disowned")
+	rep, err := zfs.DestroyStaleForTest(ctx, c, tree, pool, names, guard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{names[0]: zfs.SkipHeld, names[1]: zfs.SkipCloned, names[2]: zfs.SkipUnmanaged}
+	if len(rep.Destroyed) != 0 || !maps.Equal(rep.Skipped, want) {
+		t.Fatalf("program on a stale observation: destroyed %v, skipped %v; want none destroyed, skipped %v", rep.Destroyed, rep.Skipped, want)
+	}
+	after, err := c.Observe(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if _, ok := after.Get(n + "@installed"); !ok {
+			t.Errorf("%s@installed is gone", n)
+		}
+	}
+}
+
 // TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
 func TestErrorDetailsReal(t *testing.T) {
 	pool := zfstest.RealPool(t)
