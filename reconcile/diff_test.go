@@ -115,7 +115,7 @@ func (b *stateBuilder) env(env string, ks ...int) *stateBuilder {
 	for _, k := range ks {
 		g := tLayout.Generation(env, k)
 		b.fs(g, managedProps(layout.KindGeneration, "readonly", "on"))
-		b.snap(g + "@" + layout.SnapRealized)
+		b.snap(layout.Snapshot(g, layout.SnapRealized))
 		b.obs.files[filepath.Join(tLayout.Path(g), layout.GenerationLock)] = testLock("p").Marshal()
 	}
 	if len(ks) > 0 {

@@ -1,6 +1,15 @@
 // Package reconcile turns a desired state (a *spec.Config) and an observation of ZFS into an
 // ordered plan of typed, idempotent steps, and applies them under a global lock.
 //
+// A plan is made in stages, each in files of its own, so that what decides is separate from
+// what reads and what writes: observe.go reads everything once (the ZFS tree, hold tags, the
+// reconciler's files, package metadata, the configuration files, the sources); resolution.go
+// resolves the profiles whose locks need it; diff*.go decide, per resource, from values only (no
+// zfs command, no file, no context); check.go merges the generations the plan would build, from
+// their packages' files; order.go runs the stages and orders their steps. ops.go says what each
+// kind of step is and does; apply.go runs a plan. Reconcile is one pass (apply, and each pass of
+// the daemon); rollback and gc are plans too.
+//
 // A pass is level-based: it re-observes everything (one zfs process, see zfs.CLI.Observe, plus
 // reads of the few files the reconciler keeps: profile.yaml, profile.lock.yaml, each generation's
 // lock copy and each environment's `current` link) and never acts on what it was told changed.

@@ -363,7 +363,7 @@ func interpret(o *observation) *state {
 			}
 			g := &genState{env: env.name, k: k, ds: gd, managed: managed(gd)}
 			ro, _ := gd.Local("readonly")
-			_, snap := o.tree.Get(gd.Name + "@" + layout.SnapRealized)
+			_, snap := o.tree.Get(layout.Snapshot(gd.Name, layout.SnapRealized))
 			g.complete = ro == "on" && snap
 			g.realizeDigest, _ = gd.Local(layout.PropRealizeDigest)
 			lockPath := filepath.Join(l.Path(gd.Name), layout.GenerationLock)

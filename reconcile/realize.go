@@ -198,7 +198,7 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeReadonly)
-	if err := e.ZFS.Snapshot(ctx, tmp+"@"+layout.SnapRealized); err != nil {
+	if err := e.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapRealized)); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeSnapshot)
