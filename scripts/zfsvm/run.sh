@@ -40,14 +40,13 @@ timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" &
 qemu=$!
 # Stream the console while the guest runs: after the marker, without carriage returns.
-tail -n +1 -f "$log" --pid="$qemu" | awk -v m="$marker" 'on { sub(/\r$/, ""); print; fflush(); next } index($0, m) { on = 1 }' &
+tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | awk -v m="$marker" 'on { sub(/\r$/, ""); print; fflush(); next } index($0, m) { on = 1 }' &
 tailer=$!
 set +e
 wait "$qemu"
 status=$?
 set -e
-sleep 0.5
-kill "$tailer" 2>/dev/null || true
+# tail ends by itself once qemu is gone and it has read the rest of the log; awk then.
 wait "$tailer" 2>/dev/null || true
 
 if [ ! -f "$share/$rundir/rc" ]; then
