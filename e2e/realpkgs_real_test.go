@@ -200,13 +200,15 @@ func TestRealPackagesReal(t *testing.T) {
 }
 
 // runIn runs the program at rel inside the generation gen with the generation's own libraries
-// and returns its standard output.
+// and returns its standard output. It is started through the generation's dynamic loader, not
+// the guest's: ld.so and libc must come from one glibc build, and the guest image and the corpus
+// are cached separately, so the guest's glibc may be another update than the set's.
 func runIn(t *testing.T, gen, rel string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(gen, rel), args...)
-	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+strings.Join([]string{
-		gen + "/usr/lib/x86_64-linux-gnu", gen + "/lib/x86_64-linux-gnu",
-	}, ":"), "GIT_EXEC_PATH="+gen+"/usr/lib/git-core")
+	libs := gen + "/usr/lib/x86_64-linux-gnu:" + gen + "/lib/x86_64-linux-gnu"
+	cmd := exec.Command(filepath.Join(gen, "lib", "x86_64-linux-gnu", "ld-linux-x86-64.so.2"),
+		append([]string{"--library-path", libs, filepath.Join(gen, rel)}, args...)...)
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+libs, "GIT_EXEC_PATH="+gen+"/usr/lib/git-core")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
