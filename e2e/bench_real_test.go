@@ -24,7 +24,10 @@ import (
 // into one environment) beside a baseline of `cp -a` of the same package roots into one fresh
 // dataset each, and reports the ratio. Each iteration starts from an empty tree.
 func BenchmarkColdApplyLarge(b *testing.B) {
-	pkgs := corpus(b, "large")
+	pool := zfstest.RealPool(b)
+	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...))
+	e := &reconcile.Engine{ZFS: c, Log: zerolog.Nop()}
+	pkgs := corpus(b, c, zfstest.NewRoot(b, c, pool), "large")
 	dirs := packageDirs(b, pkgs)
 	names := make([]string, 0, len(dirs))
 	for n := range dirs {
@@ -41,9 +44,6 @@ func BenchmarkColdApplyLarge(b *testing.B) {
 	}
 	hcl.WriteString("}\nenvironment \"large\" {\n  profile = \"large\"\n}\n")
 
-	pool := zfstest.RealPool(b)
-	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...))
-	e := &reconcile.Engine{ZFS: c, Log: zerolog.Nop()}
 	// Trees are made and destroyed per iteration (not by zfstest.NewRoot, which destroys at the
 	// end), so that the pool holds one copy of the set at a time.
 	tree := func(name string) string {

@@ -6,10 +6,12 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -20,36 +22,46 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
-// CorpusEnv names the directory holding the converted real sets (small/, large/), which
-// scripts/test-realzfs.sh fetches on the host (scripts/realpkgs/fetch.sh) and copies into the
-// repository's .build/, the only place the test VM sees.
+// CorpusEnv names the directory holding the converted real sets as tar files (small.tar,
+// large.tar), which scripts/test-realzfs.sh fetches on the host (scripts/realpkgs/fetch.sh) and
+// packs into the repository's .build/, the only place the test VM sees.
 const CorpusEnv = "AXIOM_REALPKGS"
 
 var bg = context.Background()
 
-// corpus returns the converted packages of set, failing (never skipping) when they are missing.
-func corpus(t testing.TB, set string) string {
+// corpus unpacks the converted packages of set into a new filesystem tree/corpus-SET and returns
+// its mountpoint, failing (never skipping) when the set is missing. Unpacking once beats reading
+// the packages over the VM's 9p share: every plan stats every file of every source, and a 9p
+// round trip under emulation costs milliseconds.
+func corpus(t testing.TB, c *zfs.CLI, tree, set string) string {
 	t.Helper()
 	dir := os.Getenv(CorpusEnv)
 	if dir == "" {
 		t.Fatalf("%s is not set: the real-package tests need the converted Debian sets; run them with scripts/test-realzfs.sh (make test), which fetches them", CorpusEnv)
 	}
-	dir = filepath.Join(dir, set)
-	ents, err := os.ReadDir(dir)
-	if err != nil || len(ents) == 0 {
-		t.Fatalf("the real set %q is missing at %s (%v): scripts/test-realzfs.sh fetches it with scripts/realpkgs/fetch.sh %s", set, dir, err, set)
+	tarball := filepath.Join(dir, set+".tar")
+	if _, err := os.Stat(tarball); err != nil {
+		t.Fatalf("the real set %q is missing (%v): scripts/test-realzfs.sh makes it with scripts/realpkgs/fetch.sh %s", set, err, set)
 	}
-	return dir
+	ds := tree + "/corpus-" + set
+	must(t, c.Create(bg, ds, zfs.CreateOptions{}))
+	start := time.Now()
+	if out, err := exec.Command("tar", "-xpf", tarball, "--numeric-owner", "-C", "/"+ds).CombinedOutput(); err != nil {
+		t.Fatalf("unpacking %s: %v\n%s", tarball, err, out)
+	}
+	t.Logf("unpacked the real set %s in %s", set, time.Since(start).Round(time.Millisecond))
+	return "/" + ds
 }
 
 // realEngine gives a test an engine on real ZFS (built as the command builds it) and a fresh
-// Axiom root below the test pool.
-func realEngine(t testing.TB) (*reconcile.Engine, *zfs.CLI, string, string) {
+// tree below the test pool (destroyed when the test ends), in which tree/axiom is the Axiom root.
+func realEngine(t testing.TB) (e *reconcile.Engine, c *zfs.CLI, tree, root, mp string) {
 	t.Helper()
 	pool := zfstest.RealPool(t)
-	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...))
-	root := zfstest.NewRoot(t, c, pool) + "/axiom"
-	return &reconcile.Engine{ZFS: c, Log: zerolog.Nop()}, c, root, "/" + root
+	c = zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...))
+	tree = zfstest.NewRoot(t, c, pool)
+	root = tree + "/axiom"
+	return &reconcile.Engine{ZFS: c, Log: zerolog.Nop()}, c, tree, root, "/" + root
 }
 
 // writeConfig writes main.hcl into dir (replacing what was there) and loads it.

@@ -55,8 +55,8 @@ environment "cxx" {
 // ones.
 func TestRealPackagesReal(t *testing.T) {
 	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
-	pkgs := corpus(t, "small")
-	e, c, root, mp := realEngine(t)
+	e, c, top, root, mp := realEngine(t)
+	pkgs := corpus(t, c, top, "small")
 	cfgDir, extra := t.TempDir(), t.TempDir()
 	config := func(sources []string, profiles ...string) *spec.Config {
 		t.Helper()
