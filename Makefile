@@ -25,8 +25,10 @@ build:
 ## test: unit tests (no root, no ZFS), then the real-OpenZFS tests (native pool or qemu guest).
 test: test-unit test-zfs
 
+## test-unit runs under the race detector, which needs cgo and so a C compiler (ensure-cc.sh).
 test-unit:
-	$(GO) test -count=1 $(PKGS)
+	scripts/ensure-cc.sh
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 	@echo "== the ZFS conformance suite against the in-memory model:"
 	@$(GO) test -count=1 -v -run 'TestConformanceModel' ./internal/zfs/zfstest | grep -E '^(---|    ---|ok|FAIL)'
 

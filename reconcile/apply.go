@@ -281,7 +281,11 @@ func (x *executor) run(ctx context.Context, st *Step) error {
 			for name, why := range rep.Skipped {
 				if why != zfs.SkipGone {
 					x.done.Skipped[name] = why
-					x.e.Log.Warn().Str("dataset", name).Str("reason", why).Msg("not collected: it changed since the plan, or is in use")
+					log := x.e.Log.Warn().Str("dataset", name).Str("reason", why)
+					if id, ok := x.l.PackageAt(name); ok {
+						log = log.Str("package", id.String())
+					}
+					log.Msg("not collected: it changed since the plan, or is in use")
 				}
 			}
 			if err != nil {

@@ -33,6 +33,9 @@ type observation struct {
 	// and environments (see leftoverName).
 	leftovers []string
 	sources   []*source.Package
+	// refused are the source packages that could not be read or were refused: left out of the
+	// universe with a warning, never blocking the rest.
+	refused []*source.Error
 }
 
 // observe reads ZFS (one process, see zfs.CLI.Observe), the reconciler's files and the
@@ -64,9 +67,10 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 		dirs = append(dirs, s.Path)
 	}
 	o.sources, err = e.scans.Scan(ctx, dirs, e.Archive)
-	if err != nil {
-		return nil, fmt.Errorf("reading sources: %w", err)
+	if errs := source.DirErrors(err); len(errs) > 0 {
+		return nil, fmt.Errorf("reading sources: %w", errors.Join(errs...))
 	}
+	o.refused = source.Refusals(err)
 	return o, nil
 }
 

@@ -131,6 +131,9 @@ type RealizeStep struct {
 	RealizeDigest string   `json:"realize_digest"`
 	Policy        string   `json:"policy"`
 	Packages      []string `json:"packages"` // in priority order
+	// AllowSetID names the packages whose set-user-ID and set-group-ID bits the generation
+	// keeps (allow_setuid); every other package's are dropped.
+	AllowSetID []string `json:"allow_setid,omitempty"`
 }
 
 // ActivateStep points `current` at generation K and writes the activate script.
@@ -188,6 +191,16 @@ type Plan struct {
 	// Warnings are things the plan cannot do and someone should look at: collectable packages
 	// beyond the deletion budget, a lock GC cannot read, a store package it cannot read.
 	Warnings []string `json:"warnings,omitempty"`
+	// Refused are the source packages left out of this plan because they could not be read or
+	// were refused; each is also a warning.
+	Refused []Refusal `json:"refused,omitempty"`
+}
+
+// Refusal is a source package a plan left out.
+type Refusal struct {
+	Package string `json:"package"`
+	Origin  string `json:"origin"`
+	Reason  string `json:"reason"`
 }
 
 // Empty reports whether the plan changes nothing.
@@ -289,6 +302,9 @@ func (p *Plan) WriteHuman(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", g)
 		for _, s := range groups[g] {
 			fmt.Fprintf(w, "  %s %s\n", s.Action, s.Summary)
+			if s.Realize != nil && len(s.Realize.AllowSetID) > 0 {
+				fmt.Fprintf(w, "      keeps set-uid/set-gid bits of %s (allow_setuid)\n", strings.Join(s.Realize.AllowSetID, ", "))
+			}
 			var why []string
 			if s.Reason != "" {
 				why = append(why, s.Reason)

@@ -64,6 +64,8 @@ type planner struct {
 	mounts map[string]bool
 	// unreadable are store packages whose metadata cannot be read (they cannot be chosen).
 	unreadable map[layout.PackageID]error
+	// refused are the source packages left out of the universe (see observation.refused).
+	refused []*source.Error
 	// tagged caches the hold tags of every held package snapshot (see heldBy).
 	tagged    map[string][]string
 	taggedErr error
@@ -127,6 +129,11 @@ func (e *Engine) runPlanner(ctx context.Context, cfg *spec.Config, obs *observat
 	p.plan.MaxDeletes = p.budget
 	for _, sp := range obs.sources {
 		p.sources[store.ID(sp)] = sp
+	}
+	p.refused = obs.refused
+	for _, r := range obs.refused {
+		p.warn("%s", refusalWarning(r))
+		p.plan.Refused = append(p.plan.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}
 	p.checkTree()
 	if len(p.errs) == 0 {
@@ -366,7 +373,7 @@ func (p *planner) planProfile(sp *spec.Profile) {
 	if reason != "" {
 		resolved, err := p.resolve(sp, digest)
 		if err != nil {
-			p.fail("profile %q (%s): %w", sp.Name, resolveErrorPos(sp, err), p.unreadableHint(err))
+			p.fail("profile %q (%s): %w", sp.Name, resolveErrorPos(sp, err), p.unreadableHint(refusalHint(err, p.refused)))
 			return
 		}
 		lock = resolved
@@ -581,14 +588,14 @@ func (p *planner) buildUniverse() ([]resolve.Package, error) {
 			if _, ok := p.sources[pkg.ID]; !ok {
 				p.planMount(pkg, "")
 				p.unreadable[pkg.ID] = fmt.Errorf("%s is not mounted (zfs mount %s)", pkg.Dataset, pkg.Dataset)
-				p.warn("store package %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.Dataset)
+				p.warn("store package %s in %s is left out of dependency resolution this pass: it is not mounted (this apply mounts it)", pkg.ID, pkg.Dataset)
 			}
 			continue
 		}
 		m, err := p.e.meta.Read(pkg)
 		if err != nil {
 			p.unreadable[pkg.ID] = fmt.Errorf("%s: %w", pkg.Dataset, err)
-			p.warn("store package %s is left out of dependency resolution: %v", pkg.Dataset, err)
+			p.warn("store package %s in %s is left out of dependency resolution: %v", pkg.ID, pkg.Dataset, err)
 			continue
 		}
 		seen[pkg.ID] = true
@@ -620,10 +627,31 @@ func toResolve(id layout.PackageID, m pkgmeta.Manifest, d pkgmeta.Deps) resolve.
 
 // ---- environments ---------------------------------------------------------------------------
 
-// realizeDigest names what a generation is built from: the lock and the conflict policy.
-func realizeDigest(lockDigest string, policy spec.ConflictPolicy) string {
-	h := sha256.Sum256([]byte("axiom-realize/v1\x00" + lockDigest + "\x00" + string(policy)))
+// realizeDigest names what a generation is built from: the lock, the conflict policy and the
+// packages whose set-id bits it keeps. With none kept it is what it was before allow_setuid
+// existed, so that no generation is rebuilt for the option's arrival.
+func realizeDigest(lockDigest string, policy spec.ConflictPolicy, allowSetID []string) string {
+	in := "axiom-realize/v1\x00" + lockDigest + "\x00" + string(policy)
+	if len(allowSetID) > 0 {
+		in += "\x00allow-setid\x00" + strings.Join(allowSetID, ",")
+	}
+	h := sha256.Sum256([]byte(in))
 	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// allowedSetID lists, sorted, the packages of a profile whose set-id bits are kept.
+func allowedSetID(sp *spec.Profile) []string {
+	var names []string
+	if sp == nil {
+		return nil
+	}
+	for _, pkg := range sp.Packages {
+		if pkg.AllowSetID {
+			names = append(names, pkg.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func envProps(se *spec.Environment) map[string]string {
@@ -647,7 +675,8 @@ func (p *planner) planEnv(se *spec.Environment) {
 		return // the profile failed; its error is reported
 	}
 	lockDigest := lock.Digest()
-	want := realizeDigest(lockDigest, se.ConflictPolicy)
+	sp, _ := p.cfg.Profile(se.Profile)
+	want := realizeDigest(lockDigest, se.ConflictPolicy, allowedSetID(sp))
 	props := envProps(se)
 	if es == nil {
 		if !p.checkLen(fmt.Sprintf("environment %q", se.Name), []string{ds}, posOf(se.DeclRange)) {
@@ -709,7 +738,7 @@ func (p *planner) planEnv(se *spec.Environment) {
 		} else {
 			target = maxK + 1
 			newLock = lock
-			p.planRealize(se, group, target, lock, want, realizeReason(es, gens, lockDigest, se))
+			p.planRealize(se, group, target, lock, want, realizeReason(es, gens, lockDigest, se, allowedSetID(sp)))
 		}
 	}
 
@@ -769,7 +798,7 @@ func describeProps(m map[string]string) string {
 }
 
 // realizeReason says why an environment needs a new generation.
-func realizeReason(es *envState, gens []*genState, lockDigest string, se *spec.Environment) string {
+func realizeReason(es *envState, gens []*genState, lockDigest string, se *spec.Environment, allowSetID []string) string {
 	var complete []*genState
 	for _, g := range gens {
 		if g.complete {
@@ -792,6 +821,9 @@ func realizeReason(es *envState, gens []*genState, lockDigest string, se *spec.E
 	have, _ := cur.ds.Local(layout.PropLockDigest)
 	if have != lockDigest {
 		return fmt.Sprintf("the lock of profile %s changed since %s was built", se.Profile, cur.name())
+	}
+	if allow, _ := cur.ds.Local(layout.PropAllowSetID); allow != strings.Join(allowSetID, ",") {
+		return fmt.Sprintf("allow_setuid changed since %s was built", cur.name())
 	}
 	return fmt.Sprintf("conflict_policy changed to %q since %s was built", se.ConflictPolicy, cur.name())
 }
@@ -823,7 +855,7 @@ func (p *planner) planRealize(se *spec.Environment, group string, k int, lock *p
 		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, plural(len(pkgs), "package")),
 		Reason:  reason, Source: src,
 		Realize: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
-			RealizeDigest: digest, Policy: string(se.ConflictPolicy), Packages: pkgs}})
+			RealizeDigest: digest, Policy: string(se.ConflictPolicy), Packages: pkgs, AllowSetID: allowedSetID(sp)}})
 }
 
 // planMount plans mounting a package a realize needs that is not mounted (an interrupted GC
@@ -838,7 +870,7 @@ func (p *planner) planMount(pkg *store.Package, env string) {
 		reason = "not mounted, so dependency resolution cannot read it"
 	}
 	p.mountSteps = append(p.mountSteps, Step{Kind: KindMount, Action: Change, Group: "Store " + p.l.Root, Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset, Reason: reason, Mount: pkg.Dataset})
+		Summary: "mount " + pkg.Dataset + ", package " + pkg.ID.String(), Reason: reason, Mount: pkg.Dataset})
 }
 
 // priorityOrder orders a lock's packages for merging: the profile's packages in declaration
@@ -1055,7 +1087,8 @@ func (p *planner) planHolds() {
 				users = append(users, tag)
 			}
 			slices.Sort(users)
-			p.fail("a generation that stays uses %s, which does not exist (holds expected: %s)", snap, strings.Join(users, ", "))
+			id, _ := p.l.PackageAt(strings.TrimSuffix(snap, "@"+layout.SnapInstalled))
+			p.fail("a generation that stays uses package %s, but %s does not exist (holds expected: %s)", id, snap, strings.Join(users, ", "))
 		}
 	}
 	checking := map[string]bool{}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
@@ -28,8 +29,10 @@ import (
 // names those packages).
 func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (deferred []string, err error) {
 	inputs := make([]merge.Input, 0, len(order))
+	sp, _ := p.cfg.Profile(se.Profile)
+	allowed := allowedSetID(sp)
 	for _, id := range order {
-		in := merge.Input{Name: id.Name, Label: id.String()}
+		in := merge.Input{Name: id.Name, Label: id.String(), AllowSetID: slices.Contains(allowed, id.Name)}
 		pkg, inStore := p.s.index.Get(id)
 		inStore = inStore && pkg.Managed && pkg.Complete
 		sp, inSource := p.sources[id]
@@ -37,14 +40,14 @@ func (p *planner) checkMerge(se *spec.Environment, order []layout.PackageID) (de
 		case inStore && pkg.Installed != nil && p.unmounted(pkg):
 			p.planMount(pkg, se.Name)
 			if !inSource {
-				deferred = append(deferred, pkg.Dataset)
+				deferred = append(deferred, fmt.Sprintf("%s (%s)", pkg.Dataset, id))
 				continue
 			}
 			in.Entries = sourceEntries(sp)
 		case inStore:
 			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
 			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", pkg.Dataset, err)
+				return nil, fmt.Errorf("reading %s (%s): %w", id, pkg.Dataset, err)
 			}
 			in.Entries = entries
 		case inSource:
@@ -122,7 +125,7 @@ func storeEntries(root string) ([]merge.Entry, error) {
 		if err != nil {
 			return err
 		}
-		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode().Perm(), Size: info.Size()}
+		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid), Size: info.Size()}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			e.Type = merge.Symlink
@@ -188,23 +191,32 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
-	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), zfs.Props{
+	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
+	snaps := make([]string, 0, len(st.Packages))
+	for _, p := range st.Packages {
+		id, ok := layout.ParsePackagePath(p)
+		if !ok {
+			return fmt.Errorf("bad package %q in the plan", p)
+		}
+		snaps = append(snaps, l.Package(id)+"@"+layout.SnapInstalled)
+	}
+	props := zfs.Props{
 		layout.PropManagedBy:     layout.ManagedBy,
 		layout.PropKind:          layout.KindGeneration,
 		layout.PropProfile:       st.Profile,
 		layout.PropGeneration:    fmt.Sprint(st.Generation),
 		layout.PropLockDigest:    st.LockDigest,
 		layout.PropRealizeDigest: st.RealizeDigest,
-	})
+	}
+	if len(st.AllowSetID) > 0 {
+		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
+	}
+	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), props)
 	if err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.RealizeTempCreated)
 	held := false
-	snaps := make([]string, 0, len(st.Packages))
-	for _, p := range st.Packages {
-		snaps = append(snaps, l.PkgRoot()+"/"+p+"@"+layout.SnapInstalled)
-	}
 	tag := layout.HoldTag(st.Env, st.Generation)
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)
@@ -261,7 +273,7 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", id, err)
 		}
-		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries})
+		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries, AllowSetID: slices.Contains(st.AllowSetID, id.Name)})
 		roots = append(roots, root)
 	}
 	if err := checkReserved(inputs); err != nil {

@@ -130,7 +130,8 @@ func (d *decoder) profile(b *hcl.Block) Profile {
 }
 
 func (d *decoder) pkg(b *hcl.Block, profile string) Package {
-	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, NameRange: b.LabelRanges[0], ConstraintRange: b.DefRange}
+	p := Package{Name: b.Labels[0], Constraint: version.AnyVersion, DeclRange: b.DefRange, NameRange: b.LabelRanges[0],
+		ConstraintRange: b.DefRange, AllowSetIDRange: b.DefRange}
 	d.checkName("package", b)
 	content, diags := b.Body.Content(packageSchema())
 	d.diags = append(d.diags, diags...)
@@ -151,6 +152,12 @@ func (d *decoder) pkg(b *hcl.Block, profile string) Package {
 						s, canonical, profile, p.Name))
 			}
 			p.Constraint = c
+		}
+	}
+	if a, ok := content.Attributes["allow_setuid"]; ok {
+		p.AllowSetIDRange = a.Expr.Range()
+		if v, ok := d.boolAttr(a); ok {
+			p.AllowSetID = v
 		}
 	}
 	return p
@@ -270,13 +277,26 @@ func durationHint(v cty.Value, src string) string {
 	return "A duration is a string with units, such as \"30m\", \"24h\" or \"7d\"."
 }
 
-// checkName checks a block's name label with Axiom's rule for names.
+// checkName checks a block's name label with Axiom's rule for names of its kind: package names
+// may contain '+' as well (axiomname.CheckPackage).
 func (d *decoder) checkName(kind string, b *hcl.Block) {
-	if err := axiomname.Check(b.Labels[0]); err != nil {
+	if err := checkNameOf(kind, b.Labels[0]); err != nil {
+		chars := "letters, digits, '.', '_' and '-'"
+		if kind == "package" {
+			chars = "letters, digits, '.', '_', '+' and '-'"
+		}
 		d.errorAt(b.LabelRanges[0], nil, fmt.Sprintf("Invalid %s name", kind),
-			fmt.Sprintf("%s. Names may use letters, digits, '.', '_' and '-', are 1 to %d bytes long, do not begin with a dot and are not one of %s.",
-				upperFirst(err.Error()), axiomname.MaxLen, quotedList(axiomname.Reserved)))
+			fmt.Sprintf("%s. %s names may use %s, are 1 to %d bytes long, do not begin with a dot or '-' and are not one of %s.",
+				upperFirst(err.Error()), upperFirst(kind), chars, axiomname.MaxLen, quotedList(axiomname.Reserved)))
 	}
+}
+
+// checkNameOf checks name as a name of the given kind of block.
+func checkNameOf(kind, name string) error {
+	if kind == "package" {
+		return axiomname.CheckPackage(name)
+	}
+	return axiomname.Check(name)
 }
 
 // where formats a range's start as file:line:column, as diagnostics print their own location.

@@ -32,6 +32,8 @@ func TestWrongTypeDetails(t *testing.T) {
 		{"environment", "keep_generations", `"three"`, `a number is required, not string.`},
 		{"environment", "prevent_destroy", `"true"`, `Inappropriate value for argument "prevent_destroy": a bool (true or false) is required, not string. Did you mean true, without quotes?`},
 		{"environment", "prevent_destroy", `1`, `a bool (true or false) is required, not number.`},
+		{"package", "allow_setuid", `"true"`, `Inappropriate value for argument "allow_setuid": a bool (true or false) is required, not string. Did you mean true, without quotes?`},
+		{"package", "allow_setuid", `"yes"`, `a bool (true or false) is required, not string.`},
 		{"gc", "max_deletes", `"7"`, `a number is required, not string. Did you mean 7, without quotes?`},
 		{"gc", "grace_period", `3600`, `a string is required, not number. A duration is a string with units, such as "3600s", "24h" or "7d".`},
 		{"gc", "grace_period", `1.5`, `a string is required, not number. A duration is a string with units, such as "30m", "24h" or "7d".`},

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/axiom-reconcile/axiom-reconcile/internal/axiomname"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -131,7 +130,7 @@ var packageAllowance = func() string {
 // checkDerived reports name, of the given kind and declared at at, if the longest of the names
 // derived from it is too long. how explains the worst case counted, for the message.
 func (d *decoder) checkDerived(store, kind, name string, at hcl.Range, derive func(string) []string, how string) {
-	if axiomname.Check(name) != nil {
+	if checkNameOf(kind, name) != nil {
 		return // reported already
 	}
 	var e *layout.NameTooLongError

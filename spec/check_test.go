@@ -16,22 +16,25 @@ import (
 //	<store>/store/pkg/<package>/<32>/<10>/<24 build-id>@installed     store + 90 + name
 //
 // against ZFS's 255 bytes. One byte more is an error at the name, saying how long the derived
-// name would be.
+// name would be. A package name with '+' counts the same: its dataset component (with ':' for
+// '+') is as long as the name.
 func TestNameLengthLimits(t *testing.T) {
 	for _, store := range []string{"p", "zroot/axiom", "tank/" + strings.Repeat("s", 90)} {
 		for _, tc := range []struct {
 			kind  string
 			fixed int
 			line  int
+			fill  string // the name is made of this character
 		}{
-			{"profile", 10, 4},
-			{"package", 90, 5},
-			{"environment", 38, 7},
+			{"profile", 10, 4, "p"},
+			{"package", 90, 5, "k"},
+			{"package", 90, 5, "+"},
+			{"environment", 38, 7, "e"},
 		} {
 			longest := 255 - len(store) - tc.fixed
 			for _, n := range []int{longest, longest + 1} {
 				names := map[string]string{"profile": "p", "package": "k", "environment": "e"}
-				names[tc.kind] = strings.Repeat(tc.kind[:1], n)
+				names[tc.kind] = strings.Repeat(tc.fill, n)
 				src := fmt.Sprintf("store {\n  dataset = %q\n}\nprofile %q {\n  package %q {}\n}\nenvironment %q {\n  profile = %q\n}\n",
 					store, names["profile"], names["package"], names["environment"], names["profile"])
 				cfg, diags := new(Loader).LoadFS(fstest.MapFS{"main.hcl": {Data: []byte(src)}}, "cfg")

@@ -73,6 +73,11 @@ type Package struct {
 	// ConstraintRange is the range of the version attribute's value, or DeclRange when the
 	// package has no version attribute.
 	ConstraintRange hcl.Range
+	// AllowSetID keeps the set-user-ID and set-group-ID bits of this package's files when an
+	// environment is realized (allow_setuid = true). By default they are dropped: a program
+	// such as su or passwd then runs without its privileges rather than with them unasked.
+	AllowSetID      bool
+	AllowSetIDRange hcl.Range // DeclRange when allow_setuid is not set
 }
 
 // Environment is an environment block: a realized, activatable merge of a profile's packages.

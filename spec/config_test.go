@@ -202,3 +202,35 @@ func TestConfigRange(t *testing.T) {
 		}
 	}
 }
+
+// allow_setuid is per package, off unless set, and points its range at the value.
+func TestLoadAllowSetID(t *testing.T) {
+	src := `store {
+  dataset = "tank/axiom"
+}
+profile "base" {
+  package "util-linux" {
+    allow_setuid = true
+  }
+  package "passwd" {
+    allow_setuid = false
+  }
+  package "bash" {}
+}
+`
+	cfg, diags := new(Loader).LoadFS(fstest.MapFS{"main.hcl": {Data: []byte(src)}}, "/etc/axiom")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	got := map[string]bool{}
+	for _, p := range cfg.Profiles[0].Packages {
+		got[p.Name] = p.AllowSetID
+	}
+	if want := map[string]bool{"util-linux": true, "passwd": false, "bash": false}; !cmp.Equal(got, want) {
+		t.Errorf("AllowSetID: got %v, want %v", got, want)
+	}
+	r := cfg.Profiles[0].Packages[0].AllowSetIDRange
+	if r.Start.Line != 6 || r.Start.Column != 20 {
+		t.Errorf("AllowSetIDRange starts at %d:%d, want 6:20", r.Start.Line, r.Start.Column)
+	}
+}

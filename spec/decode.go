@@ -40,7 +40,7 @@ func profileSchema() *hcl.BodySchema {
 }
 
 func packageSchema() *hcl.BodySchema {
-	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "version"}}}
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "version"}, {Name: "allow_setuid"}}}
 }
 
 func environmentSchema() *hcl.BodySchema {

@@ -34,7 +34,7 @@ type Loader struct {
 // error diagnostics (perhaps warnings), or nil and every problem found. Ranges in the config and in diagnostics name
 // files as filepath.Join(dir, name), so they read as the user wrote dir.
 func (l *Loader) Load(dir string) (*Config, hcl.Diagnostics) {
-	return l.LoadFS(os.DirFS(dir), dir)
+	return l.LoadFS(newDirFS(dir), dir)
 }
 
 // LoadFS is Load reading from fsys, whose root holds the configuration files. dir names that
@@ -130,7 +130,7 @@ func (l *Loader) load(fsys fs.FS, dir string, names []string) (*Config, hcl.Diag
 	files := make([]*sourceFile, 0, len(names))
 	for _, name := range names {
 		f := &sourceFile{name: name, display: filepath.Join(dir, name), abs: filepath.Join(abs, name)}
-		f.src, err = fs.ReadFile(fsys, name)
+		f.src, err = readLimited(fsys, name)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -139,6 +139,14 @@ func (l *Loader) load(fsys fs.FS, dir string, names []string) (*Config, hcl.Diag
 				Subject:  &hcl.Range{Filename: f.display},
 			})
 			f.broken = true // what it declares is unknown
+			files = append(files, f)
+			continue
+		}
+		if d := checkShape(f.src, f.display); d != nil {
+			diags = append(diags, d)
+			f.broken = true
+			f.syntax = hcl.Diagnostics{d}
+			f.src = nil // nothing of it is read: its content is unknown
 			files = append(files, f)
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
@@ -80,7 +81,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions) error {
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
 		}
-		reportApplied(g, done)
+		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
 		return err
 	})
 }
@@ -101,12 +102,14 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
 		plan.WriteHuman(g.env.stdout)
 		done, err := g.engine().ApplySaved(ctx, cfg, plan)
-		reportApplied(g, done)
+		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
 		return err
 	})
 }
 
-func reportApplied(g *globals, done *reconcile.Applied) {
+// reportApplied prints what an apply did; l is the tree it applied to, so the packages GC
+// skipped are named by their real names too.
+func reportApplied(g *globals, l layout.Layout, done *reconcile.Applied) {
 	if done == nil {
 		return
 	}
@@ -123,6 +126,9 @@ func reportApplied(g *globals, done *reconcile.Applied) {
 		why := done.Skipped[n] + " since the plan"
 		if done.Skipped[n] == "busy" {
 			why = "in use: a process has files open or its working directory there"
+		}
+		if id, ok := l.PackageAt(n); ok {
+			n = fmt.Sprintf("%s, package %s", n, id)
 		}
 		fmt.Fprintf(g.env.stdout, "Not collected: %s (%s)\n", n, why)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
@@ -72,7 +73,7 @@ func gcCommand() command {
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)
 					}
-					reportApplied(g, done)
+					reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
 					return err
 				})
 			}

@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
@@ -22,7 +27,10 @@ from being checked.
 Warnings, such as a version constraint that no version satisfies (">=2.0.0,<1.0.0"), are
 reported the same way but do not make the configuration invalid.
 
-Validate works offline and needs neither root nor ZFS: it does not look at the store.
+Validate works offline and needs neither root nor ZFS: it does not look at the store. It does
+read the sources, as a plan would, and warns of each package that cannot be read or is refused
+(an unsafe entry, a device node, a bad name, an unsupported or corrupt archive): a plan leaves
+such a package out, and only a profile that needs it fails.
 
 With --json, the result is printed on stdout as one JSON object:
 
@@ -48,11 +56,11 @@ func validateCommand() command {
 			var o validateOptions
 			fs.StringVar(&o.dir, "c", ".", "read the configuration from `DIR`")
 			fs.BoolVar(&o.json, "json", false, "print the result as JSON on stdout")
-			return func(_ context.Context, g *globals, args []string) error {
+			return func(ctx context.Context, g *globals, args []string) error {
 				if len(args) > 0 {
 					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
 				}
-				return runValidate(g.env, o)
+				return runValidate(ctx, g.env, o)
 			}
 		},
 	}
@@ -66,9 +74,12 @@ type validateReport struct {
 	Diagnostics  []spec.JSONDiagnostic `json:"diagnostics"`
 }
 
-func runValidate(e *env, o validateOptions) error {
+func runValidate(ctx context.Context, e *env, o validateOptions) error {
 	var l spec.Loader
 	cfg, diags := l.Load(o.dir)
+	if !diags.HasErrors() {
+		diags = append(diags, sourceDiagnostics(ctx, cfg)...)
+	}
 	if o.json {
 		r := validateReport{Valid: !diags.HasErrors(), Diagnostics: spec.ToJSON(diags)}
 		r.ErrorCount = len(diags.Errs())
@@ -101,6 +112,31 @@ func runValidate(e *env, o validateOptions) error {
 		len(cfg.Profiles), plural(len(cfg.Profiles), "profile", "profiles"),
 		len(cfg.Environments), plural(len(cfg.Environments), "environment", "environments"))
 	return nil
+}
+
+// sourceDiagnostics reads every source, as a plan would, and warns of each package that cannot be
+// read or is refused (a plan leaves it out, and a profile that needs it fails) and of each source
+// directory that cannot be read. They are warnings, not errors: the configuration itself is
+// valid, and the other packages are usable.
+func sourceDiagnostics(ctx context.Context, cfg *spec.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, src := range cfg.Sources {
+		_, err := source.Scan(ctx, []string{src.Path}, archive.Limits{})
+		for _, r := range source.Refusals(err) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: src.PathRange.Ptr(),
+				Summary: fmt.Sprintf("Package %q is refused", r.Package),
+				Detail:  fmt.Sprintf("%v. It is left out of every plan, and a profile that needs it fails to resolve.", r)})
+		}
+		for _, err := range source.DirErrors(err) {
+			var se *source.Error
+			if errors.As(err, &se) && se.Entry == "" {
+				err = se.Err // an os error, which names the path itself
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: src.PathRange.Ptr(),
+				Summary: fmt.Sprintf("Source %q cannot be read", src.Name), Detail: err.Error()})
+		}
+	}
+	return diags
 }
 
 // diagnosticOptions renders diagnostics for stderr: colored and wrapped on a terminal (unless

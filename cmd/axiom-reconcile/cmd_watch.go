@@ -149,6 +149,9 @@ func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassRes
 		plan, done, err := eng.Apply(ctx, cfg, reconcile.PlanOptions{MaxDeletes: -1})
 		if plan != nil {
 			res.Planned = len(plan.Steps)
+			for _, r := range plan.Refused {
+				res.Refused = append(res.Refused, r.Package+": "+r.Reason)
+			}
 		}
 		if done != nil {
 			for k, n := range done.ByKind {

@@ -38,12 +38,16 @@ func TestServiceFilesMatchTheCLI(t *testing.T) {
 		})
 	}
 	// Both reload with SIGHUP (a pass now) and stop with SIGTERM (finish the step, exit 0); the
-	// unit signals only the main process, so a zfs child is never killed half-way, and it may
-	// not create set-uid files (the reconciler never keeps the bit).
-	for _, want := range []string{"ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "KillMode=mixed", "RestrictSUIDSGID=yes"} {
+	// unit signals only the main process, so a zfs child is never killed half-way. It must be
+	// able to write set-uid files: the store keeps them as shipped, and allow_setuid keeps them in
+	// environments.
+	for _, want := range []string{"ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "KillMode=mixed"} {
 		if !strings.Contains(unit, "\n"+want+"\n") {
 			t.Errorf("the systemd unit lacks %q", want)
 		}
+	}
+	if strings.Contains(unit, "\nRestrictSUIDSGID=yes\n") {
+		t.Error("the systemd unit sets RestrictSUIDSGID=yes, which makes importing su or passwd fail")
 	}
 	if !strings.Contains(rc, `kill -HUP "$(cat "${child_pidfile}")"`) {
 		t.Error("the rc.d script's reload does not send SIGHUP to the daemon")

@@ -15,7 +15,8 @@ import (
 // WalkDir reads the directory tree at dir by the same rules as [Walk] and calls fn for each
 // entry below dir (dir itself is not reported), parents before children, names in byte order
 // within a directory. Unlike Walk it never strips a top-level folder. Hard links between files
-// of the tree are regular files, each reported with its content; a regular file with more links
+// of the tree are regular files, each reported with its content, every name after the first (in
+// walk order) with [Entry.Link] naming the first; a regular file with more links
 // than the tree holds is [ErrLinkEscape], since its other names are outside dir: it may be a file
 // the tree's owner could not read, which the mode normalisation would make world-readable. The
 // first pass lists and checks the tree (without reading content);
@@ -37,6 +38,9 @@ func WalkDir(ctx context.Context, dir string, lim Limits, fn WalkFunc) error {
 	err = scanDir(ctx, root, "", t)
 	if e := checkHardLinks(t); err == nil && e != nil {
 		err = e
+	}
+	if err == nil {
+		linkGroups(t)
 	}
 	if err != nil {
 		var e *Error
@@ -77,7 +81,7 @@ func scanDir(ctx context.Context, root *os.Root, rel string, t *tree) error {
 		if err != nil {
 			return err
 		}
-		if e := t.add(r, typ, fs.FileMode(r.mode).Perm(), r.size, target); e != nil {
+		if e := t.add(r, typ, fs.FileMode(r.mode)&keptBits, r.size, target); e != nil {
 			return e
 		}
 		rc := &t.recs[len(t.recs)-1]
@@ -93,6 +97,9 @@ func scanDir(ctx context.Context, root *os.Root, rel string, t *tree) error {
 	}
 	return nil
 }
+
+// keptBits are the mode bits of a file on disk that normMode looks at.
+const keptBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid
 
 // inode identifies a file on its file system.
 type inode struct{ dev, ino uint64 }
@@ -131,6 +138,29 @@ func checkHardLinks(t *tree) *Error {
 		}
 	}
 	return nil
+}
+
+// linkGroups marks every later name of a file with several names in the tree as a hard link
+// to its first name in walk order, as a tar archive records them, so that a package keeps its
+// hard links however it is stored. Ignored names (AppleDouble and the like) are never a link's
+// target: they are not handed out.
+func linkGroups(t *tree) {
+	first := map[inode]int{}
+	for i := range t.recs {
+		rc := &t.recs[i]
+		if rc.skip || rc.entry.Type != Regular {
+			continue
+		}
+		id, n, ok := linkInfo(rc.file)
+		if !ok || n < 2 {
+			continue
+		}
+		if j, seen := first[id]; seen {
+			rc.hardlink = j
+		} else {
+			first[id] = i
+		}
+	}
 }
 
 // lstat describes the entry at p without following it.

@@ -36,14 +36,22 @@ type Entry struct {
 	Path string
 	Type Type
 	// Mode is normalised: 0755 for a directory, 0755 for a regular file with any execute bit
-	// set and 0644 for one without, 0777 for a symlink. No setuid, setgid or sticky bit and no
-	// group or world write permission survives, so the umask a tree was written with does not
-	// show.
+	// set and 0644 for one without, 0777 for a symlink. A regular file keeps its setuid and
+	// setgid bits ([fs.ModeSetuid], [fs.ModeSetgid]) as shipped: real packages ship set-id
+	// programs, and whether they may keep them is for whoever installs them to decide. No
+	// sticky bit and no group or world write permission survives, so the umask a tree was
+	// written with does not show.
 	Mode fs.FileMode
 	// Size is the content length of a regular file, 0 otherwise.
 	Size int64
-	// Target is a symlink's target, relative; empty otherwise.
+	// Target is a symlink's target exactly as shipped: absolute or relative, possibly leading
+	// out of the tree. It is data, never followed; empty for other types.
 	Target string
+	// Link is set on a regular file that is a hard link to an earlier entry of the same tree:
+	// the Path of that entry (the first name of the file in walk order). Such an entry still
+	// has the file's Size and content, and the target's Mode (they are one file). Empty for
+	// every other entry.
+	Link string
 }
 
 // WalkFunc is called by [Walk] and [WalkDir] for each entry. For a regular file r yields

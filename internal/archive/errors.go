@@ -7,12 +7,13 @@ import (
 
 // Sentinels carried by [Error.Err]; test for them with [errors.Is].
 var (
-	// ErrUnsafePath: a name (or symlink target) that is empty, absolute, too long, has a ".."
-	// component, or contains NUL, a control character, a backslash or a percent-encoded
-	// '.', '/', '\' or control character.
+	// ErrUnsafePath: a name that is empty, absolute, too long, has a ".." component, or
+	// contains NUL, a control character, a backslash or a percent-encoded '.', '/', '\' or
+	// control character; a symlink target that is empty, too long or contains NUL.
 	ErrUnsafePath = errors.New("unsafe path")
-	// ErrLinkEscape: a symlink that is absolute or resolves outside the tree; a hard link whose
-	// target is outside the tree or not an earlier regular file; an entry beneath a symlink.
+	// ErrLinkEscape: an entry beneath a symlink (writing it would write through the link); a
+	// hard link whose target is outside the tree or not an earlier regular file. (Where a
+	// symlink points is never an error: targets are data and are never followed.)
 	ErrLinkEscape = errors.New("link escapes the tree")
 	// ErrSpecialFile: a device node, FIFO, socket or any other entry that is not a regular
 	// file, directory or link.

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,11 +14,12 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 )
 
-// FuzzWalk feeds arbitrary bytes to Walk as a .tar, as the content of a .tar.gz, and raw as a
-// .tar.gz. Walk must never panic, and every entry it yields must be safe: a clean relative path
-// without "..", a known type, a normalised mode (0755 for a directory, 0755 or 0644 for a file,
-// 0777 for a symlink), content of exactly its size, each path once, and symlinks that stay
-// inside the tree.
+// FuzzWalk feeds arbitrary bytes to Walk as a .tar, as the content of a .tar.gz and a .tar.xz,
+// and raw as a .tar.gz, .tar.xz and .tar.bz2 (the seeds include valid xz and bzip2 streams).
+// Walk must never panic, and every entry it yields must be safe: a clean relative path without
+// "..", a known type, a normalised mode (0755 for a directory, 0755 or 0644 for a file, plus
+// setuid or setgid, 0777 for a symlink), content of exactly its size, each path once, nothing
+// beneath a symlink or a file, and hard links only to an earlier file.
 //
 // Each run takes milliseconds and tar seeds are kilobytes, so minimising a new input for the
 // default 60 s stalls the fuzzer; run it with a short minimisation time:
@@ -31,28 +33,29 @@ func FuzzWalk(f *testing.F) {
 	f.Add(tarOf(f, file(strings.Repeat("d", 200)+"/long", "x")))
 	f.Add(tarOf(f, member{hdr: tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "g", PAXRecords: map[string]string{"comment": "c"}}}, fileMode("s", "x", 0o4755)))
 	f.Add([]byte{})
+	f.Add(xzOf(f, tarOf(f, file("p/manifest.yaml", "name: x\n"), symlink("p/root/l", "/etc/x"), hardlink("p/h", "p/manifest.yaml"))))
+	f.Add(bzip2Of(f, tarOf(f, file("p/manifest.yaml", "name: x\n"), fileMode("p/root/su", "x", 0o4755), hardlink("p/h", "p/manifest.yaml"))))
 	lim := archive.Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxEntries: 1000}
 	// One directory for every run: t.TempDir's random names would make coverage flaky.
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inputs := map[string][]byte{
-			"f.tar":      data,
-			"g.tar.gz":   gzipOf(t, data),
-			"raw.tar.gz": data,
+			"f.tar":       data,
+			"g.tar.gz":    gzipOf(t, data),
+			"raw.tar.gz":  data,
+			"x.tar.xz":    xzOf(t, data),
+			"raw.tar.xz":  data,
+			"raw.tar.bz2": data,
 		}
 		for name, b := range inputs {
 			p := filepath.Join(dir, name)
 			if err := os.WriteFile(p, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var entries []archive.Entry
-			seen := make(map[string]bool)
+			seen := make(map[string]archive.Type)
 			err := archive.Walk(context.Background(), p, lim, func(e archive.Entry, r io.Reader) error {
 				checkSafe(t, e)
-				if seen[e.Path] {
-					t.Errorf("path %q yielded twice", e.Path)
-				}
-				seen[e.Path] = true
+				checkPlace(t, e, seen)
 				n, err := io.Copy(io.Discard, r)
 				if err != nil {
 					return err
@@ -60,14 +63,9 @@ func FuzzWalk(f *testing.F) {
 				if n != e.Size {
 					t.Errorf("%q: %d bytes of content, Size %d", e.Path, n, e.Size)
 				}
-				entries = append(entries, e)
 				return nil
 			})
-			if err == nil {
-				if err := archive.CheckLinks(entries); err != nil {
-					t.Errorf("accepted a tree whose links escape: %v", err)
-				}
-			}
+			_ = err // any rejection is fine; what matters is what was yielded
 		}
 	})
 }
@@ -83,24 +81,26 @@ func checkSafe(t *testing.T, e archive.Entry) {
 			t.Errorf("path %q has a .. component", p)
 		}
 	}
-	for _, s := range []string{p, e.Target} {
-		if strings.ContainsAny(s, "\\\x00") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			t.Errorf("path or target %q has a forbidden character", s)
-		}
-		if l := strings.ToLower(s); strings.Contains(l, "%2e") || strings.Contains(l, "%2f") || strings.Contains(l, "%5c") || strings.Contains(l, "%00") {
-			t.Errorf("path or target %q is percent-encoded", s)
-		}
+	if strings.ContainsAny(p, "\\\x00") || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		t.Errorf("path %q has a forbidden character", p)
+	}
+	if l := strings.ToLower(p); strings.Contains(l, "%2e") || strings.Contains(l, "%2f") || strings.Contains(l, "%5c") || strings.Contains(l, "%00") {
+		t.Errorf("path %q is percent-encoded", p)
 	}
 	switch e.Type {
 	case archive.Regular, archive.Dir:
 		if e.Target != "" {
 			t.Errorf("%q: a %v with a target", p, e.Type)
 		}
-		if e.Mode != 0o755 && (e.Type == archive.Dir || e.Mode != 0o644) {
+		m := e.Mode
+		if e.Type == archive.Regular {
+			m &^= fs.ModeSetuid | fs.ModeSetgid
+		}
+		if m != 0o755 && (e.Type == archive.Dir || m != 0o644) {
 			t.Errorf("%q: a %v with mode %v", p, e.Type, e.Mode)
 		}
 	case archive.Symlink:
-		if e.Target == "" || strings.HasPrefix(e.Target, "/") || e.Mode != 0o777 {
+		if e.Target == "" || strings.IndexByte(e.Target, 0) >= 0 || len(e.Target) > archive.DefaultMaxPathLen || e.Mode != 0o777 {
 			t.Errorf("%q: bad symlink %q mode %v", p, e.Target, e.Mode)
 		}
 	default:
@@ -108,5 +108,24 @@ func checkSafe(t *testing.T, e archive.Entry) {
 	}
 	if e.Type != archive.Regular && e.Size != 0 {
 		t.Errorf("%q: a %v with size %d", p, e.Type, e.Size)
+	}
+}
+
+// checkPlace checks an entry against those yielded before it (seen): each path once, nothing
+// beneath a symlink or a file (writing it would go through the link), and a hard link's Link
+// an earlier regular file.
+func checkPlace(t *testing.T, e archive.Entry, seen map[string]archive.Type) {
+	t.Helper()
+	if _, dup := seen[e.Path]; dup {
+		t.Errorf("path %q yielded twice", e.Path)
+	}
+	seen[e.Path] = e.Type
+	for d := path.Dir(e.Path); d != "."; d = path.Dir(d) {
+		if k, ok := seen[d]; ok && k != archive.Dir {
+			t.Errorf("%q lies beneath %v %q", e.Path, k, d)
+		}
+	}
+	if e.Link != "" && (e.Type != archive.Regular || seen[e.Link] != archive.Regular || e.Link == e.Path) {
+		t.Errorf("%q: hard link to %q, not an earlier regular file", e.Path, e.Link)
 	}
 }

@@ -5,14 +5,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // member is one entry of an archive built by a test.
@@ -90,6 +94,55 @@ func zstdOf(t testing.TB, b []byte) []byte {
 	return zw.EncodeAll(b, nil)
 }
 
+func xzOf(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	// A small dictionary: the default 8 MiB costs the encoder (and every decoder, which
+	// allocates what the header asks) more than the fuzzer's whole run of an input.
+	xw, err := xz.WriterConfig{DictCap: 64 << 10}.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := xw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// xzWithDict returns the single-block xz stream b with its LZMA2 dictionary-size code set to
+// code (30 is 128 MiB, 31 is 192 MiB, 40 is 4 GiB) and the block header's CRC32 fixed, as a hostile archive
+// would ask for a dictionary the decoder allocates up front.
+func xzWithDict(t testing.TB, b []byte, code byte) []byte {
+	t.Helper()
+	b = bytes.Clone(b)
+	const at = 12 // the first block header follows the 12-byte stream header
+	n := (int(b[at]) + 1) * 4
+	hdr := b[at : at+n]
+	i := bytes.Index(hdr[:n-4], []byte{0x21, 0x01})
+	if i < 0 {
+		t.Fatal("no LZMA2 filter in the first block header")
+	}
+	hdr[i+2] = code
+	binary.LittleEndian.PutUint32(hdr[n-4:], crc32.ChecksumIEEE(hdr[:n-4]))
+	return b
+}
+
+// bzip2Of compresses with the bzip2 program: the standard library only decompresses. The
+// tests need it installed (Debian: bzip2), as the committed samples need GNU tar to remake.
+func bzip2Of(t testing.TB, b []byte) []byte {
+	t.Helper()
+	cmd := exec.Command("bzip2", "-c", "-9")
+	cmd.Stdin = bytes.NewReader(b)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bzip2 (the tests need the bzip2 program): %v", err)
+	}
+	return out
+}
+
 // compressFor returns b compressed as the suffix of name asks.
 func compressFor(t testing.TB, name string, b []byte) []byte {
 	switch filepath.Ext(name) {
@@ -97,6 +150,10 @@ func compressFor(t testing.TB, name string, b []byte) []byte {
 		return gzipOf(t, b)
 	case ".zst":
 		return zstdOf(t, b)
+	case ".xz", ".txz":
+		return xzOf(t, b)
+	case ".bz2", ".tbz2":
+		return bzip2Of(t, b)
 	}
 	return b
 }

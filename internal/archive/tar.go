@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // compression is how a tar stream is wrapped.
@@ -24,6 +26,8 @@ const (
 	plain compression = iota
 	gzipped
 	zstded
+	xzed
+	bzipped
 )
 
 func (c compression) String() string {
@@ -32,12 +36,19 @@ func (c compression) String() string {
 		return "gzip-compressed"
 	case zstded:
 		return "zstd-compressed"
+	case xzed:
+		return "xz-compressed"
+	case bzipped:
+		return "bzip2-compressed"
 	}
 	return "uncompressed"
 }
 
-// Supported reports whether name ends in a suffix [Walk] reads: .tar, .tar.gz, .tgz or
-// .tar.zst (lower case).
+// Suffixes lists the archive suffixes [Walk] reads, for messages.
+const Suffixes = ".tar, .tar.gz, .tgz, .tar.zst, .tar.xz, .txz, .tar.bz2 or .tbz2"
+
+// Supported reports whether name ends in a suffix [Walk] reads: .tar, .tar.gz, .tgz, .tar.zst,
+// .tar.xz, .txz, .tar.bz2 or .tbz2 (lower case).
 func Supported(name string) bool {
 	_, ok := compressionOf(name)
 	return ok
@@ -49,7 +60,8 @@ func compressionOf(name string) (compression, bool) {
 		suffix string
 		comp   compression
 	}{
-		{".tar.gz", gzipped}, {".tgz", gzipped}, {".tar.zst", zstded}, {".tar", plain},
+		{".tar.gz", gzipped}, {".tgz", gzipped}, {".tar.zst", zstded}, {".tar.xz", xzed},
+		{".txz", xzed}, {".tar.bz2", bzipped}, {".tbz2", bzipped}, {".tar", plain},
 	} {
 		if strings.HasSuffix(name, s.suffix) && len(name) > len(s.suffix) {
 			return s.comp, true
@@ -61,25 +73,30 @@ func compressionOf(name string) (compression, bool) {
 const (
 	gzipMagic = "\x1f\x8b"
 	zstdMagic = "\x28\xb5\x2f\xfd"
+	xzMagic   = "\xfd7zXZ\x00"
+	bzipMagic = "BZh" // followed by the block size, '1' to '9'
 )
 
 const (
 	// zstdMaxWindow is the largest zstd window accepted: the zstd CLI's own default limit
 	// for decompression (--memory=128MB), so archives made with --long still read.
 	zstdMaxWindow = 128 << 20
+	// xzMaxDict is the largest xz (LZMA2) dictionary accepted, for the same reason: xz -9
+	// uses 64 MiB, and a larger one is a custom setting few archives use.
+	xzMaxDict = 128 << 20
 	// maxTrailing bounds the (decompressed) bytes accepted after the tar end-of-archive
 	// marker: tar pads to its record size (10 KiB by default); more is not padding.
 	maxTrailing = 1 << 20
 )
 
-// Walk reads the tar archive at path — .tar, .tar.gz, .tgz or .tar.zst, chosen by the
-// suffix and confirmed by the magic bytes — and calls fn for each entry, in archive order, as
+// Walk reads the tar archive at path — .tar, .tar.gz/.tgz, .tar.zst, .tar.xz/.txz or
+// .tar.bz2/.tbz2, chosen by the suffix and confirmed by the magic bytes — and calls fn for each entry, in archive order, as
 // described in the package documentation: the whole archive is validated first, and fn is
 // called in a second pass over the file. The single top-level folder, if any, is stripped;
 // directories the archive implies without listing are reported (mode 0755) just before the
 // first entry under them; hard links to an earlier regular file are reported as regular files
-// with that file's content (which is why the second pass may spool such content to an
-// unlinked temporary file). The tar stream must be POSIX (ustar, pax or GNU, as every current
+// with that file's content and mode, and [Entry.Link] naming it (the second pass may spool such
+// content to an unlinked temporary file). The tar stream must be POSIX (ustar, pax or GNU, as every current
 // tar writes): a pre-POSIX archive, which carries no magic, is [ErrFormat]. Trailing bytes
 // after the end-of-archive marker beyond 1 MiB are [ErrFormat] too.
 //
@@ -89,7 +106,7 @@ func Walk(ctx context.Context, path string, lim Limits, fn WalkFunc) error {
 	lim = lim.withDefaults()
 	comp, ok := compressionOf(path)
 	if !ok {
-		return &Error{Archive: path, Err: ErrFormat, Reason: "name does not end in .tar, .tar.gz, .tgz or .tar.zst"}
+		return &Error{Archive: path, Err: ErrFormat, Reason: "name does not end in " + Suffixes}
 	}
 	t, err := scanTar(ctx, path, comp, lim)
 	if err != nil {
@@ -138,35 +155,16 @@ func openTar(path string, comp compression) (*tarFile, error) {
 		return nil, fail(ErrFormat, "not a regular file (%v)", fi.Mode().Type())
 	}
 	br := bufio.NewReaderSize(f, 64<<10)
-	head, err := br.Peek(len(zstdMagic))
+	head, err := br.Peek(512)
 	if err != nil && err != io.EOF {
 		return nil, &Error{Archive: path, Err: err, Reason: "cannot read"}
 	}
-	actual := plain
-	switch {
-	case bytes.HasPrefix(head, []byte(gzipMagic)):
-		actual = gzipped
-	case bytes.HasPrefix(head, []byte(zstdMagic)):
-		actual = zstded
-	}
-	if actual != comp {
+	if actual := sniff(head); actual != comp {
 		return nil, fail(ErrFormat, "name says %s but the content is %s", comp, actual)
 	}
-	var body io.Reader = br
-	switch comp {
-	case gzipped:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fail(ErrFormat, "gzip: %v", err)
-		}
-		body = zr
-	case zstded:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(1<<30))
-		if err != nil {
-			return nil, fail(ErrFormat, "zstd: %v", err)
-		}
-		a.zr, body = zr, zr
+	body, err := a.decompress(br, comp, fi.Size())
+	if err != nil {
+		return nil, fail(ErrFormat, "%v", err)
 	}
 	a.body = bufio.NewReaderSize(body, 64<<10)
 	block, err := a.body.Peek(512)
@@ -182,6 +180,60 @@ func openTar(path string, comp compression) (*tarFile, error) {
 	a.tr = tar.NewReader(a.body)
 	ok = true
 	return a, nil
+}
+
+// sniff says how the bytes that start a file are compressed. A tar header (its "ustar" magic
+// at offset 257) is taken as uncompressed first, so a plain archive whose first name happens to
+// start like a compressed stream ("BZh9...") is still read.
+func sniff(head []byte) compression {
+	switch {
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return plain
+	case bytes.HasPrefix(head, []byte(gzipMagic)):
+		return gzipped
+	case bytes.HasPrefix(head, []byte(zstdMagic)):
+		return zstded
+	case bytes.HasPrefix(head, []byte(xzMagic)):
+		return xzed
+	case len(head) > len(bzipMagic) && bytes.HasPrefix(head, []byte(bzipMagic)) && '1' <= head[3] && head[3] <= '9':
+		return bzipped
+	}
+	return plain
+}
+
+// decompress wraps br, the start of the archive file (size bytes long), in the decompressor
+// comp names. The error is a reason for ErrFormat.
+func (a *tarFile) decompress(br *bufio.Reader, comp compression, size int64) (io.Reader, error) {
+	switch comp {
+	case gzipped:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return zr, nil
+	case zstded:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		a.zr = zr
+		return zr, nil
+	case xzed:
+		// The decoder allocates each block's dictionary at the size its header asks for, up
+		// to 4 GiB, before reading any data: the headers are checked first.
+		if err := checkXZ(a.f, size, xzMaxDict); err != nil {
+			return nil, fmt.Errorf("xz: %w", err)
+		}
+		xr, err := xz.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("xz: %w", err)
+		}
+		return xr, nil
+	case bzipped:
+		return bzip2.NewReader(br), nil // memory is bounded by the format: 900 kB blocks
+	}
+	return br, nil
 }
 
 func isZero(b []byte) bool {
@@ -267,6 +319,12 @@ func rawOf(hdr *tar.Header) raw {
 // addHeader validates one tar header and records it.
 func (t *tree) addHeader(hdr *tar.Header, r raw) *Error {
 	perm := fs.FileMode(hdr.Mode & 0o777)
+	if hdr.Mode&0o4000 != 0 {
+		perm |= fs.ModeSetuid
+	}
+	if hdr.Mode&0o2000 != 0 {
+		perm |= fs.ModeSetgid
+	}
 	noContent := func() *Error {
 		if hdr.Size != 0 {
 			return reject(ErrFormat, hdr.Name, "header of a %s claims %d bytes of content", typeName(hdr.Typeflag), hdr.Size)

@@ -1,9 +1,7 @@
 package archive
 
 import (
-	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 )
@@ -51,6 +49,18 @@ func (t *tree) countEntry(name string) *Error {
 	return nil
 }
 
+// countContent counts a regular file's size against the per-file and total limits.
+func (t *tree) countContent(name string, size int64) *Error {
+	if size > t.lim.MaxFileSize {
+		return reject(ErrTooLarge, name, "file is %d bytes; at most %d are allowed", size, t.lim.MaxFileSize)
+	}
+	t.total += size
+	if t.total > t.lim.MaxTotalSize {
+		return reject(ErrTooLarge, name, "content exceeds %d bytes in total", t.lim.MaxTotalSize)
+	}
+	return nil
+}
+
 // addSkipped records an input entry that yields nothing (such as a pax global header).
 func (t *tree) addSkipped(r raw) *Error {
 	if err := t.countEntry(r.name); err != nil {
@@ -60,8 +70,8 @@ func (t *tree) addSkipped(r raw) *Error {
 	return nil
 }
 
-// add validates and records one regular file, directory or symlink. perm is normalised by
-// normMode: setuid, setgid, sticky and write-for-others bits never survive.
+// add validates and records one regular file, directory or symlink. perm (permission bits plus
+// fs.ModeSetuid and fs.ModeSetgid) is normalised by normMode.
 func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string) *Error {
 	if err := t.countEntry(r.name); err != nil {
 		return err
@@ -77,6 +87,13 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
 		return nil
 	}
+	// Content counts against the limits even where it is skipped: macOS metadata is still
+	// decompressed and read past, so a bomb hidden in "._x" is as costly as one anywhere else.
+	if typ == Regular {
+		if err := t.countContent(r.name, size); err != nil {
+			return err
+		}
+	}
 	if ignored(p) {
 		t.recs = append(t.recs, rec{raw: r, skip: true, hardlink: -1})
 		return nil
@@ -87,22 +104,12 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 	e := Entry{Path: p, Type: typ, Mode: normMode(typ, perm)}
 	switch typ {
 	case Regular:
-		if size > t.lim.MaxFileSize {
-			return reject(ErrTooLarge, r.name, "file is %d bytes; at most %d are allowed", size, t.lim.MaxFileSize)
-		}
-		t.total += size
-		if t.total > t.lim.MaxTotalSize {
-			return reject(ErrTooLarge, r.name, "content exceeds %d bytes in total", t.lim.MaxTotalSize)
-		}
 		e.Size = size
 	case Symlink:
 		if err := checkTarget(target, t.lim.MaxPathLen); err != nil {
 			return reject(ErrUnsafePath, r.name, "%v", err)
 		}
-		if strings.HasPrefix(target, "/") {
-			return reject(ErrLinkEscape, r.name, "symlink target %q is absolute", target)
-		}
-		e.Mode, e.Target = 0o777, target
+		e.Target = target
 	}
 	t.kinds[p] = typ
 	t.index[p] = len(t.recs)
@@ -111,7 +118,8 @@ func (t *tree) add(r raw, typ Type, perm fs.FileMode, size int64, target string)
 }
 
 // addHardLink records a hard link to an earlier regular file; it becomes a regular file with
-// the target's content.
+// the target's content and mode (they are one file), whose Link finish sets to the target's
+// path.
 func (t *tree) addHardLink(r raw, perm fs.FileMode) *Error {
 	if p, err := cleanName(r.name, t.lim.MaxPathLen); err == nil && ignored(p) {
 		return t.add(r, Regular, perm, 0, "") // recorded as skipped, whatever its target
@@ -135,13 +143,15 @@ func (t *tree) addHardLink(r raw, perm fs.FileMode) *Error {
 		return err
 	}
 	t.recs[target].spool = true
-	t.recs[len(t.recs)-1].hardlink = target
+	rc := &t.recs[len(t.recs)-1]
+	rc.hardlink, rc.entry.Mode = target, t.recs[target].entry.Mode
 	return nil
 }
 
 // finish checks the listing as a whole: it adds the directories paths imply, rejects entries
-// beneath files or symlinks, strips a single top-level folder if strip is set, and holds the
-// symlinks to the tree.
+// beneath files or symlinks (writing them would write through the link), strips a single
+// top-level folder if strip is set, and gives hard links their target's path. Where symlinks
+// point is not checked: targets are data, never followed.
 func (t *tree) finish(strip bool) *Error {
 	for i := range t.recs {
 		rc := &t.recs[i]
@@ -174,23 +184,9 @@ func (t *tree) finish(strip bool) *Error {
 	if strip {
 		t.strip()
 	}
-	var links []int
-	for i, rc := range t.recs {
-		if !rc.skip && rc.entry.Type == Symlink {
-			links = append(links, i)
-		}
-	}
-	if len(links) == 0 {
-		return nil
-	}
-	targets := make(map[string]string, len(links))
-	for _, i := range links {
-		targets[t.recs[i].entry.Path] = t.recs[i].entry.Target
-	}
-	rs := &resolver{kinds: t.kinds, targets: targets, memo: make(map[string]resolved)}
-	for _, i := range links {
-		if _, err := rs.resolveLink(t.recs[i].entry.Path); err != nil {
-			return reject(ErrLinkEscape, t.recs[i].raw.name, "symlink to %q: %v", t.recs[i].entry.Target, err)
+	for i := range t.recs {
+		if rc := &t.recs[i]; !rc.skip && rc.hardlink >= 0 {
+			rc.entry.Link = t.recs[rc.hardlink].entry.Path // after strip: the path as handed out
 		}
 	}
 	return nil
@@ -260,135 +256,25 @@ func parent(p string) string {
 	return ""
 }
 
-// CheckLinks holds a tree, given as its entries, to the symlink rule [Walk] and [WalkDir]
-// apply: every symlink's target is relative and, followed through the tree's other symlinks,
-// stays inside the tree; ".." may only leave a directory of the tree, never a name the tree
-// lacks or a file. (A target such as "missing/../../x" would otherwise be harmless on its own
-// and escape once another package supplies "missing" as a symlink in a merged environment.)
-//
-// Paths are clean, relative and slash-separated, as in [Entry]; the directories they imply
-// need not be listed. The result is nil or an [*Error] (with Archive empty) naming the first
-// offending symlink in the order given and wrapping [ErrLinkEscape]. Walk and WalkDir already
-// apply the rule to the whole tree; CheckLinks lets a caller apply it to a subtree, such as a
-// package's root/.
-func CheckLinks(entries []Entry) error {
-	kinds := make(map[string]Type, len(entries))
-	for _, e := range entries {
-		kinds[e.Path] = e.Type
-		for dir := parent(e.Path); dir != ""; dir = parent(dir) {
-			if _, ok := kinds[dir]; ok {
-				break
-			}
-			kinds[dir] = Dir
-		}
-	}
-	links := make(map[string]string)
-	for _, e := range entries {
-		if e.Type == Symlink {
-			links[e.Path] = e.Target
-		}
-	}
-	rs := &resolver{kinds: kinds, targets: links, memo: make(map[string]resolved)}
-	for _, e := range entries {
-		if e.Type != Symlink {
-			continue
-		}
-		if _, err := rs.resolveLink(e.Path); err != nil {
-			return reject(ErrLinkEscape, e.Path, "symlink to %q: %v", e.Target, err)
-		}
-	}
-	return nil
-}
-
-// maxLinkDepth bounds how many symlinks one resolution may pass through before it is called a
-// loop; it also bounds the recursion.
-const maxLinkDepth = 255
-
-// resolver resolves symlinks physically inside a virtual tree: a symlink met on the way is
-// replaced by where it leads, as the kernel would, so ".." after it climbs from there.
-type resolver struct {
-	kinds   map[string]Type
-	targets map[string]string // symlink path → target
-	memo    map[string]resolved
-}
-
-type resolved struct {
-	path string
-	err  error
-	done bool
-}
-
-func (rs *resolver) resolveLink(p string) (string, error) {
-	return rs.follow(p, 0)
-}
-
-func (rs *resolver) follow(p string, depth int) (string, error) {
-	if m, ok := rs.memo[p]; ok {
-		if !m.done {
-			return "", fmt.Errorf("symlink loop through %q", p)
-		}
-		return m.path, m.err
-	}
-	if depth > maxLinkDepth {
-		return "", fmt.Errorf("more than %d levels of symlinks", maxLinkDepth)
-	}
-	rs.memo[p] = resolved{}
-	res, err := rs.walk(parent(p), rs.targets[p], depth)
-	rs.memo[p] = resolved{path: res, err: err, done: true}
-	return res, err
-}
-
-// walk resolves target relative to dir, a physical directory of the tree ("" is the root).
-func (rs *resolver) walk(dir, target string, depth int) (string, error) {
-	if strings.HasPrefix(target, "/") {
-		return "", fmt.Errorf("target %q is absolute", target)
-	}
-	var stack []string
-	if dir != "" {
-		stack = strings.Split(dir, "/")
-	}
-	for _, c := range strings.Split(target, "/") {
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(stack) == 0 {
-				return "", fmt.Errorf("climbs above the root")
-			}
-			if cur := strings.Join(stack, "/"); rs.kinds[cur] != Dir {
-				return "", fmt.Errorf("climbs out of %q, which is not a directory of the tree", cur)
-			}
-			stack = stack[:len(stack)-1]
-		default:
-			next := path.Join(strings.Join(stack, "/"), c)
-			if rs.kinds[next] != Symlink {
-				stack = append(stack, c)
-				continue
-			}
-			res, err := rs.follow(next, depth+1)
-			if err != nil {
-				return "", fmt.Errorf("through %q: %w", next, err)
-			}
-			stack = stack[:0]
-			if res != "" {
-				stack = strings.Split(res, "/")
-			}
-		}
-	}
-	return strings.Join(stack, "/"), nil
-}
-
 // normMode reduces a mode to what a package may carry, as upstream's extractor does: a
 // directory is 0755, a file 0755 if anyone may execute it and 0644 otherwise, a symlink 0777.
-// Nothing else survives: no setuid, setgid or sticky bit, no group- or world-writable file, and
-// nothing that depends on the umask of whoever checked a source out of Git (Git records only the
-// executable bit), so a package's build-id is the same on every machine.
+// Nothing that depends on the umask of whoever checked a source out of Git survives (Git
+// records only the executable bit), so a package's build-id is the same on every machine: no
+// group- or world-writable file, no sticky bit. A regular file keeps its setuid and setgid bits,
+// as shipped: they are part of what a package is (su, passwd, mount), and the merge into an
+// environment drops them unless the profile allows them. A directory's setgid bit only steers
+// the group of files created later in it, which nothing does in a read-only package, so it
+// is dropped with the rest.
 func normMode(typ Type, perm fs.FileMode) fs.FileMode {
 	switch {
 	case typ == Symlink:
 		return 0o777
-	case typ == Dir, perm&0o111 != 0:
+	case typ == Dir:
 		return 0o755
 	}
-	return 0o644
+	setid := perm & (fs.ModeSetuid | fs.ModeSetgid)
+	if perm&0o111 != 0 {
+		return 0o755 | setid
+	}
+	return 0o644 | setid
 }

@@ -2,12 +2,15 @@
 // other package builds a dataset name or a mountpoint path by hand:
 //
 //	<root>                                          mountpoint=<mountpoint>, compression=lz4, atime=off
-//	<root>/store/pkg/<name>/<X.Y.Z>/<rev>/<build>   a package: readonly=on, @installed
+//	<root>/store/pkg/<pkg>/<X.Y.Z>/<rev>/<build>    a package: readonly=on, @installed
 //	<root>/profiles/<profile>                       profile.yaml, profile.lock.yaml
 //	<root>/env/<env>                                current -> gen-K, activate
 //	<root>/env/<env>/gen-<K>                        a generation: readonly=on, @realized
 //	<root>/tmp/<...>                                work in progress; anything here is garbage once
 //	                                                no pass is running
+//
+// <pkg> is the package's name mapped to a dataset component by PackageComponent ('+', which ZFS
+// refuses, becomes ':'); every other name is a dataset component as it is.
 //
 // Upstream Axiom has no tmp container; adding one keeps half-built datasets out of the places
 // upstream (and people) look, and makes "temporary" a fact of the name rather than of a property.
@@ -20,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/axiomname"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/version"
 )
 
@@ -28,7 +32,7 @@ const (
 	PropManagedBy  = "axiom:managed-by" // = ManagedBy on every dataset the reconciler creates
 	ManagedBy      = "axiom-reconcile"
 	PropKind       = "axiom:kind"       // one of the Kind* values
-	PropPackage    = "axiom:package"    // on a package: name/X.Y.Z/rev/build
+	PropPackage    = "axiom:package"    // on a package: PackageID.Path, with the real name
 	PropProfile    = "axiom:profile"    // on an environment and its generations
 	PropGeneration = "axiom:generation" // on a generation: K
 	PropLockDigest = "axiom:lock-digest"
@@ -39,12 +43,15 @@ const (
 	PropPreventDestroy = "axiom:prevent-destroy" // on an environment: "on" while declared so
 	PropPinned         = "axiom:pinned"          // on an environment after rollback: the generation K
 	PropPinnedFor      = "axiom:pinned-for"      // the realize digest the configuration wanted then
+	// PropAllowSetID is on a generation built with some packages' set-id bits kept
+	// (allow_setuid): their names, comma-separated and sorted. Absent when none were.
+	PropAllowSetID = "axiom:allow-setid"
 )
 
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
-		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor}
+		PropRealizeDigest, PropTempFor, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID}
 }
 
 // Kinds of managed datasets (PropKind).
@@ -95,8 +102,42 @@ func (l Layout) Containers() []string {
 	return []string{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}
 }
 
-// Package returns the dataset of a package.
-func (l Layout) Package(id PackageID) string { return l.PkgRoot() + "/" + id.Path() }
+// Package returns the dataset of a package: PkgRoot/DatasetPath.
+func (l Layout) Package(id PackageID) string { return l.PkgRoot() + "/" + id.DatasetPath() }
+
+// PackageAt reverses Package: the package whose dataset ds is (ParsePackageDataset below
+// PkgRoot); ok is false for any other name.
+func (l Layout) PackageAt(ds string) (PackageID, bool) {
+	rel, ok := strings.CutPrefix(ds, l.PkgRoot()+"/")
+	if !ok {
+		return PackageID{}, false
+	}
+	return ParsePackageDataset(rel)
+}
+
+// ---- package names in dataset names ----------------------------------------------------------
+//
+// Package names may contain '+' (libstdc++6, g++-12; axiomname.CheckPackage), which ZFS does not
+// allow in a dataset name. A package's dataset component is therefore its name with every '+'
+// replaced by ':', which ZFS allows and no package name contains: libstdc++6 is stored as
+// store/pkg/libstdc::6/... . The mapping is one byte for one byte, so a name's length is its
+// component's, and it is reversed when a dataset name is read back. Everything a person reads
+// (plans, status, errors, locks, the axiom:package property) shows the real name; only dataset
+// names carry the component.
+
+// PackageComponent returns the dataset name component of the package named name.
+func PackageComponent(name string) string { return strings.ReplaceAll(name, "+", ":") }
+
+// PackageName reverses PackageComponent. ok is false if no valid package name maps to c (it
+// contains '+', or what it maps back to fails axiomname.CheckPackage), so a dataset that no
+// package could have been stored as is never taken for one.
+func PackageName(c string) (name string, ok bool) {
+	if strings.Contains(c, "+") {
+		return "", false
+	}
+	name = strings.ReplaceAll(c, ":", "+")
+	return name, axiomname.CheckPackage(name) == nil
+}
 
 // Path returns where dataset ds is mounted, given that the root is mounted at l.Mountpoint and
 // nothing below it sets its own mountpoint (the reconciler checks both).
@@ -248,15 +289,22 @@ func HoldTag(env string, k int) string { return fmt.Sprintf("axiom-env:%s:%d", e
 
 // PackageID identifies one build of a package in the store.
 type PackageID struct {
-	Name     string
+	Name     string // the real name, as the manifest has it (libstdc++6)
 	Version  version.Version
 	Revision uint32
 	BuildID  string
 }
 
-// Path is the package's path below store/pkg: name/X.Y.Z/rev/build.
+// Path is how plans and the axiom:package property name the package: name/X.Y.Z/rev/build,
+// with its real name. ParsePackagePath reads it back.
 func (id PackageID) Path() string {
 	return fmt.Sprintf("%s/%s/%d/%s", id.Name, id.Version, id.Revision, id.BuildID)
+}
+
+// DatasetPath is the package's dataset path below store/pkg: Path with the name mapped by
+// PackageComponent. ParsePackageDataset reads it back.
+func (id PackageID) DatasetPath() string {
+	return fmt.Sprintf("%s/%s/%d/%s", PackageComponent(id.Name), id.Version, id.Revision, id.BuildID)
 }
 
 // String is a short human form: bash 5.2.21-1 (3f2a9c1b).
@@ -282,10 +330,27 @@ func (id PackageID) Less(o PackageID) bool {
 	return id.BuildID < o.BuildID
 }
 
-// ParsePackagePath reads name/X.Y.Z/rev/build (a path below store/pkg).
+// ParsePackagePath reads what Path writes, name/X.Y.Z/rev/build, with a valid package name
+// (axiomname.CheckPackage).
 func ParsePackagePath(p string) (PackageID, bool) {
+	return parsePackage(p, func(s string) (string, bool) { return s, axiomname.CheckPackage(s) == nil })
+}
+
+// ParsePackageDataset reads what DatasetPath writes, a package dataset's path below store/pkg,
+// mapping its first component back to the package's name (PackageName).
+func ParsePackageDataset(p string) (PackageID, bool) {
+	return parsePackage(p, PackageName)
+}
+
+// parsePackage reads name/X.Y.Z/rev/build, the name by readName; only the canonical spelling
+// of the version and revision is accepted.
+func parsePackage(p string, readName func(string) (string, bool)) (PackageID, bool) {
 	f := strings.Split(p, "/")
 	if len(f) != 4 {
+		return PackageID{}, false
+	}
+	name, ok := readName(f[0])
+	if !ok {
 		return PackageID{}, false
 	}
 	v, err := version.Parse(f[1])
@@ -293,8 +358,8 @@ func ParsePackagePath(p string) (PackageID, bool) {
 		return PackageID{}, false
 	}
 	rev, err := strconv.ParseUint(f[2], 10, 32)
-	if err != nil || strconv.FormatUint(rev, 10) != f[2] || f[0] == "" || f[3] == "" {
+	if err != nil || strconv.FormatUint(rev, 10) != f[2] || f[3] == "" {
 		return PackageID{}, false
 	}
-	return PackageID{Name: f[0], Version: v, Revision: uint32(rev), BuildID: f[3]}, true
+	return PackageID{Name: name, Version: v, Revision: uint32(rev), BuildID: f[3]}, true
 }

@@ -13,6 +13,7 @@ import (
 func TestNames(t *testing.T) {
 	l := Layout{Root: "zroot/axiom", Mountpoint: "/axiom"}
 	id := PackageID{Name: "bash", Version: version.MustParse("5.2.21"), Revision: 1, BuildID: "3f2a9c1b0d4e5f60718293a4"}
+	plus := PackageID{Name: "libstdc++6", Version: version.MustParse("12.2.0"), Revision: 1, BuildID: "3f2a9c1b0d4e5f60718293a4"}
 	for got, want := range map[string]string{
 		l.Package(id):                  "zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4",
 		l.Profile("dev"):               "zroot/axiom/profiles/dev",
@@ -21,6 +22,9 @@ func TestNames(t *testing.T) {
 		l.Path(l.Root):                 "/axiom",
 		HoldTag("dev", 3):              "axiom-env:dev:3",
 		id.String():                    "bash 5.2.21-1 (3f2a9c1b)",
+		l.Package(plus):                "zroot/axiom/store/pkg/libstdc::6/12.2.0/1/3f2a9c1b0d4e5f60718293a4",
+		plus.Path():                    "libstdc++6/12.2.0/1/3f2a9c1b0d4e5f60718293a4",
+		plus.String():                  "libstdc++6 12.2.0-1 (3f2a9c1b)",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
@@ -34,13 +38,68 @@ func TestParse(t *testing.T) {
 			t.Errorf("ParseGeneration(%q) ok = %v", in, got)
 		}
 	}
-	for in, ok := range map[string]bool{"bash/5.2.21/1/abc": true, "bash/5.2/1/abc": false, "bash/5.2.21/01/abc": false, "bash/5.2.21/1": false, "bash/5.2.21/1/abc/x": false} {
-		id, got := ParsePackagePath(in)
-		if got != ok {
-			t.Errorf("ParsePackagePath(%q) ok = %v", in, got)
+	for _, tc := range []struct {
+		in             string
+		pathOK, dataOK bool // ParsePackagePath, ParsePackageDataset
+		name           string
+	}{
+		{"bash/5.2.21/1/abc", true, true, "bash"},
+		{"bash/5.2/1/abc", false, false, ""},
+		{"bash/5.2.21/01/abc", false, false, ""},
+		{"bash/5.2.21/1", false, false, ""},
+		{"bash/5.2.21/1/abc/x", false, false, ""},
+		{"bash/5.2.21/1/", false, false, ""},
+		{"/5.2.21/1/abc", false, false, ""},
+		{"libstdc++6/12.2.0/1/abc", true, false, "libstdc++6"}, // a real name, never a dataset's
+		{"libstdc::6/12.2.0/1/abc", false, true, "libstdc++6"}, // a dataset's, never a real name
+		{"g::-12/12.2.0/1/abc", false, true, "g++-12"},
+		{"a:+b/1.0.0/1/abc", false, false, ""}, // '+' in a component: no name maps to it
+		{"zfs/1.0.0/1/abc", false, false, ""},  // names that fail CheckPackage
+		{".x/1.0.0/1/abc", false, false, ""},
+		{"-x/1.0.0/1/abc", false, false, ""},
+		{"a b/1.0.0/1/abc", false, false, ""},
+	} {
+		if id, ok := ParsePackagePath(tc.in); ok != tc.pathOK || ok && (id.Name != tc.name || id.Path() != tc.in) {
+			t.Errorf("ParsePackagePath(%q) = %+v, %v; want ok=%v name %q", tc.in, id, ok, tc.pathOK, tc.name)
 		}
-		if ok && id.Path() != in {
-			t.Errorf("round trip %q -> %q", in, id.Path())
+		if id, ok := ParsePackageDataset(tc.in); ok != tc.dataOK || ok && (id.Name != tc.name || id.DatasetPath() != tc.in) {
+			t.Errorf("ParsePackageDataset(%q) = %+v, %v; want ok=%v name %q", tc.in, id, ok, tc.dataOK, tc.name)
+		}
+	}
+}
+
+func TestPackageAt(t *testing.T) {
+	l := Layout{Root: "zroot/axiom"}
+	id := PackageID{Name: "g++-12", Version: version.MustParse("12.2.0"), Revision: 14, BuildID: "3f2a9c1b0d4e5f60718293a4"}
+	if got, ok := l.PackageAt(l.Package(id)); !ok || got != id {
+		t.Errorf("PackageAt(%q) = %+v, %v; want %+v", l.Package(id), got, ok, id)
+	}
+	for _, ds := range []string{
+		"zroot/axiom/store/pkg/g++-12/12.2.0/14/x", // not a dataset name: '+' is never in one
+		"zroot/axiom/store/pkg/g::-12/12.2.0/14",
+		"zroot/axiom/store/pkgx/g::-12/12.2.0/14/x",
+		"zroot/other/store/pkg/g::-12/12.2.0/14/x",
+		"zroot/axiom/env/g::-12/12.2.0/14/x",
+	} {
+		if got, ok := l.PackageAt(ds); ok {
+			t.Errorf("PackageAt(%q) = %+v, want no package", ds, got)
+		}
+	}
+}
+
+func TestPackageComponent(t *testing.T) {
+	for name, want := range map[string]string{"bash": "bash", "libstdc++6": "libstdc::6", "g++-12": "g::-12", "dvd+rw-tools": "dvd:rw-tools", "+": ":"} {
+		c := PackageComponent(name)
+		if c != want {
+			t.Errorf("PackageComponent(%q) = %q, want %q", name, c, want)
+		}
+		if back, ok := PackageName(c); !ok || back != name {
+			t.Errorf("PackageName(%q) = %q, %v; want %q", c, back, ok, name)
+		}
+	}
+	for _, c := range []string{"", "a+b", "a:+", "zfs", "snapshot", ".x", "-x", "a/b", "a b", "é"} {
+		if name, ok := PackageName(c); ok {
+			t.Errorf("PackageName(%q) = %q, want no name", c, name)
 		}
 	}
 }
@@ -82,6 +141,10 @@ func TestDerivedNames(t *testing.T) {
 		}},
 		{l.PackageNames(MaxPackageID("x"))[:1], []string{
 			"zroot/axiom/store/pkg/x/4294967295.4294967295.4294967295/4294967295/ffffffffffffffffffffffff",
+		}},
+		{l.PackageNames(MaxPackageID("g++"))[:2], []string{
+			"zroot/axiom/store/pkg/g::/4294967295.4294967295.4294967295/4294967295/ffffffffffffffffffffffff",
+			"zroot/axiom/store/pkg/g::/4294967295.4294967295.4294967295/4294967295/ffffffffffffffffffffffff@installed",
 		}},
 	} {
 		if !slices.Equal(tc.got, tc.want) {

@@ -33,16 +33,16 @@
 //   - [ErrUnsafePath]: a path that is empty, ".", absolute, or has an empty, "." or ".."
 //     component (so no trailing slash either), or contains NUL; a symlink target that is empty
 //     or contains NUL.
-//   - [ErrLinkEscape]: a symlink target that is absolute, or that climbs above the root when
-//     read as text from the link's directory ("a/l" -> "../../x").
 //   - [ErrInvalidInput]: an entry type other than File, Dir or Symlink; a path listed twice; an
 //     entry beneath a file or symlink of its own package; a negative size; a file without a
 //     Digest; a package name that is empty, ".", "..", or contains "/" or NUL (it becomes part
 //     of keep-both file names). An unknown policy is a plain error wrapping ErrInvalidInput.
 //
-// Modes keep only the nine permission bits: setuid, setgid and sticky bits are dropped,
-// silently, for files and directories alike. Symlinks have mode 0777 in the result (their
-// mode means nothing). A directory that an input's paths imply (bin for bin/sh) but that no
+// Modes keep the nine permission bits. A file's setuid and setgid bits are dropped, silently,
+// unless its input's [Input.AllowSetID] is set: packages ship set-id programs (su, passwd,
+// mount) as built, and whether an environment trusts them is the caller's decision (realize
+// takes it from the profile, per package). Sticky bits, and set-id bits on directories, are
+// always dropped. Symlinks have mode 0777 in the result (their mode means nothing). A directory that an input's paths imply (bin for bin/sh) but that no
 // input lists has mode 0755.
 //
 // # What is a conflict
@@ -92,19 +92,18 @@
 //
 // # Symlinks
 //
-// Beyond the per-input check, every symlink of the merged tree is followed through the tree's
-// other symlinks, as the kernel would, from the link's directory: a target that leads outside
-// the tree this way (a/x -> "up/.." where another package's a/up -> "..") fails the merge with
-// an *EntryError wrapping [ErrLinkEscape], naming the link's package and its path in that
-// package. Components the tree lacks, or that are files, are taken as plain names (the kernel
-// would stop there with an error, so this can only reject more). Dangling symlinks are allowed,
-// and so are symlink loops: the kernel gives ELOOP, which leads nowhere. No path of a result
-// lies beneath a symlink or a file.
+// A symlink's target is data: it is placed exactly as its package shipped it, absolute
+// (/etc/ssl/certs/ca-certificates.crt) or leading out of the tree (../../etc/x), and Merge never
+// follows or resolves it. Dangling links and loops are the packages' business. What Merge
+// refuses is writing through a link: no path of a result lies beneath a symlink or a file. An
+// input's entry beneath its own symlink is [ErrInvalidInput]; an entry beneath another
+// package's symlink meets that symlink as a directory its path implies, a [KindType] conflict
+// at the link, so it is refused (PolicyError, PolicyKeepBoth) or dropped with all beneath it
+// (PolicyPriority), never placed.
 //
 // Errors come in this order: the policy, each input's validation, a failed Digest (returned
-// in an *EntryError wrapping the Digest's error), escaping symlinks in the merged tree, and
-// last the conflicts the policy leaves unresolved. Under PolicyError and PolicyKeepBoth, the
-// tree checked for escapes is the one with the later entries of unresolved conflicts left out.
+// in an *EntryError wrapping the Digest's error), and last the conflicts the policy leaves
+// unresolved.
 //
 // # Order
 //
@@ -126,9 +125,12 @@
 // taken fails with an error matching [fs.ErrExist]; a directory replaced behind Write's back,
 // or a dest that is not an empty directory, with [ErrUnexpectedFile]. File content is copied
 // straight from the reader open returns, so an *os.File lets the kernel copy (or, with OpenZFS
-// block cloning, share) the blocks. Before touching dest, Write refuses a Result (say, one made
-// by hand) with an unsafe path, an unknown type, or a symlink target that is absolute or climbs
-// above the root read as text. ctx is checked before each entry. Files belong to the
-// running user; times are not preserved. On error dest holds part of the tree, and the caller
-// discards it (a generation is built under a temporary name until it is complete).
+// block cloning, share) the blocks. Symlinks are created with their targets as given, so
+// readlink in the generation gives what the package shipped. Before touching dest, Write
+// refuses a Result (say, one made by hand) with an unsafe path, an unknown type, or a symlink
+// target that is empty or holds NUL. ctx is checked before each entry. Run as root, Write makes
+// root (0:0) the owner of everything it creates (before setting modes, since chown clears
+// set-id bits); otherwise everything belongs to the running user. Times are not preserved. On
+// error dest holds part of the tree, and the caller discards it (a generation is built under a
+// temporary name until it is complete).
 package merge

@@ -12,8 +12,6 @@ var (
 	// not clean, has a "." or ".." component, or contains NUL; a symlink target that is empty
 	// or contains NUL.
 	ErrUnsafePath = errors.New("unsafe path")
-	// ErrLinkEscape: a symlink whose target is absolute or resolves outside the merged tree.
-	ErrLinkEscape = errors.New("symlink escapes the tree")
 	// ErrInvalidInput: anything else wrong with an input or the arguments: an unknown policy
 	// or entry type, a bad package name, the same path twice in one input, an entry beneath a
 	// file or symlink of its own input, a negative size, a file without a Digest.

@@ -2,6 +2,7 @@ package merge_test
 
 import (
 	"errors"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 
 // FuzzMerge decodes small random inputs (see genInputs) and merges them under every policy.
 // Merge must never panic. A result must be a safe tree: paths unique, sorted, clean and
-// relative; each path's parent a directory of the result; no setuid, setgid or sticky bits;
-// every symlink inside the tree when followed as the kernel would; conflicts sorted; keep-both
+// relative; each path's parent a directory of the result (so nothing beneath a symlink); no
+// sticky bits, and setuid or setgid only on files of inputs that allow them; every symlink
+// with the target its input shipped; conflicts sorted; keep-both
 // copies where the conflicts say. An error must be an *EntryError or a *ConflictError (never
 // under priority). Reversing each input's entries must not change the outcome.
 //
@@ -57,12 +59,12 @@ func FuzzMerge(f *testing.F) {
 				}
 				continue
 			}
-			checkResult(t, policy, res)
+			checkResult(t, policy, inputs, res)
 		}
 	})
 }
 
-func checkResult(t *testing.T, policy merge.Policy, res merge.Result) {
+func checkResult(t *testing.T, policy merge.Policy, inputs []merge.Input, res merge.Result) {
 	t.Helper()
 	tree := make(map[string]merge.Placed, len(res.Placed))
 	for i, p := range res.Placed {
@@ -72,7 +74,11 @@ func checkResult(t *testing.T, policy merge.Policy, res merge.Result) {
 		if i > 0 && res.Placed[i-1].Path >= p.Path {
 			t.Fatalf("%s: paths not unique and sorted: %q then %q", policy, res.Placed[i-1].Path, p.Path)
 		}
-		if p.Mode&^0o777 != 0 {
+		allowed := fs.ModePerm
+		if p.Type == merge.File && inputs[p.Input].AllowSetID {
+			allowed |= fs.ModeSetuid | fs.ModeSetgid
+		}
+		if p.Mode&^allowed != 0 {
 			t.Fatalf("%s: %s has mode %v", policy, p.Path, p.Mode)
 		}
 		if p.Type < merge.File || p.Type > merge.Symlink {
@@ -86,8 +92,8 @@ func checkResult(t *testing.T, policy merge.Policy, res merge.Result) {
 				t.Fatalf("%s: %s's parent is not a directory of the result", policy, p.Path)
 			}
 		}
-		if p.Type == merge.Symlink && escapes(tree, p.Path) {
-			t.Fatalf("%s: symlink %s -> %s leads outside the tree", policy, p.Path, p.Target)
+		if p.Type == merge.Symlink && !shipped(inputs[p.Input], p.From, p.Target) {
+			t.Fatalf("%s: symlink %s -> %q is not what its input shipped", policy, p.Path, p.Target)
 		}
 	}
 	if policy == merge.PolicyError && len(res.Conflicts) > 0 {
@@ -104,4 +110,14 @@ func checkResult(t *testing.T, policy merge.Policy, res merge.Result) {
 			t.Fatalf("%s: %s is not kept as %s: %+v", policy, c.Path, c.KeptAs, tree[c.KeptAs])
 		}
 	}
+}
+
+// shipped reports whether input in has a symlink at path with target.
+func shipped(in merge.Input, path, target string) bool {
+	for _, e := range in.Entries {
+		if e.Path == path && e.Type == merge.Symlink && e.Target == target {
+			return true
+		}
+	}
+	return false
 }

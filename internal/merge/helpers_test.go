@@ -106,11 +106,11 @@ func genInputs(data []byte) []merge.Input {
 	comps := []string{"x", "y", "x.1", ".d", "bin", "x.a", "x.a.2"}
 	bad := []string{"..", "", "/x", ".", "a\x00"}
 	names := []string{"a", "b", "c", "a", "x"}
-	targets := []string{"x", "y", "bin/x", "x.1", "y/../x", ".", "x.1/..", "bin", "..", "../x", "../..", "/abs"}
+	targets := []string{"x", "y", "bin/x", "x.1", "y/../x", ".", "x.1/..", "bin", "..", "../x", "../..", "/abs", "/", "\\x"}
 	contents := []string{"", "a", "b", "ab"}
 	var inputs []merge.Input
 	for range 1 + next()%4 {
-		in := merge.Input{Name: names[next()%len(names)]}
+		in := merge.Input{Name: names[next()%len(names)], AllowSetID: next()%2 == 1}
 		if next()%64 == 63 {
 			in.Name = bad[next()%len(bad)]
 		}
@@ -126,6 +126,9 @@ func genInputs(data []byte) []merge.Input {
 				p = bad[next()%len(bad)] + "/" + p
 			}
 			e := merge.Entry{Path: p, Type: merge.Type(1 + next()%3), Mode: fs.FileMode(next()<<4 | next())}
+			if m := next(); m%8 == 7 {
+				e.Mode |= []fs.FileMode{fs.ModeSetuid, fs.ModeSetgid, fs.ModeSticky}[m/8%3]
+			}
 			if !fits(kinds, p, e.Type) && next()%32 != 31 {
 				continue
 			}
@@ -180,45 +183,4 @@ func safePath(p string) bool {
 		}
 	}
 	return true
-}
-
-// escapes follows the symlink at l through tree as the kernel walks a path, component by
-// component, with a limit of 40 symlinks (then ELOOP: no escape). Components that do not exist
-// are taken lexically, as Merge does. It is an independent check of Merge's resolver.
-func escapes(tree map[string]merge.Placed, l string) bool {
-	var stack []string
-	if i := strings.LastIndexByte(l, '/'); i >= 0 {
-		stack = strings.Split(l[:i], "/")
-	}
-	rest := strings.Split(tree[l].Target, "/")
-	if strings.HasPrefix(tree[l].Target, "/") {
-		return true
-	}
-	for hops := 0; len(rest) > 0; {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(stack) == 0 {
-				return true
-			}
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		next := strings.Join(append(stack[:len(stack):len(stack)], c), "/")
-		if p, ok := tree[next]; ok && p.Type == merge.Symlink {
-			if hops++; hops > 40 {
-				return false
-			}
-			if strings.HasPrefix(p.Target, "/") {
-				return true
-			}
-			rest = append(strings.Split(p.Target, "/"), rest...)
-			continue
-		}
-		stack = append(stack, c)
-	}
-	return false
 }

@@ -14,8 +14,7 @@ const impliedDirMode fs.FileMode = 0o755
 // Merge merges the inputs' trees, in priority order (the first input wins), under policy ("" is
 // [PolicyError]). It returns:
 //   - an [*EntryError] for the first entry it rejects (inputs in order, entries in tree order),
-//     wrapping [ErrUnsafePath], [ErrLinkEscape] or [ErrInvalidInput], or the error of a failed
-//     Digest;
+//     wrapping [ErrUnsafePath] or [ErrInvalidInput], or the error of a failed Digest;
 //   - a [*ConflictError] listing every conflict the policy does not resolve;
 //   - otherwise the merged tree, with the conflicts the policy resolved.
 //
@@ -48,9 +47,6 @@ func Merge(inputs []Input, policy Policy) (Result, error) {
 	}
 	m.keepBoth()
 	res := m.result()
-	if err := m.checkLinks(res.Placed); err != nil {
-		return Result{}, err
-	}
 	byPath := func(a, b Conflict) int { return strings.Compare(a.Path, b.Path) }
 	if len(m.blocking) > 0 {
 		slices.SortStableFunc(m.blocking, byPath)
@@ -104,18 +100,12 @@ func prepare(in *Input) ([]item, error) {
 			if e.Digest == nil {
 				return nil, reject(ErrInvalidInput, e.Path, "file has no Digest")
 			}
-			e.Mode, e.Target = e.Mode.Perm(), ""
+			e.Mode, e.Target = e.Mode&fileBits(in.AllowSetID), ""
 		case Dir:
 			e.Mode, e.Size, e.Digest, e.Target = e.Mode.Perm(), 0, nil, ""
 		case Symlink:
 			if err := checkTarget(e.Target); err != nil {
 				return nil, reject(ErrUnsafePath, e.Path, "%v", err)
-			}
-			if strings.HasPrefix(e.Target, "/") {
-				return nil, reject(ErrLinkEscape, e.Path, "target %q is absolute", e.Target)
-			}
-			if escapesLexically(e.Path, e.Target) {
-				return nil, reject(ErrLinkEscape, e.Path, "target %q climbs above the root", e.Target)
 			}
 			e.Mode, e.Size, e.Digest = 0o777, 0, nil
 		default:
@@ -139,6 +129,15 @@ func prepare(in *Input) ([]item, error) {
 		items = sortItems(append(items, implied...))
 	}
 	return items, nil
+}
+
+// fileBits are the mode bits a file keeps in a merge: its permissions and, when its input
+// allows them, its setuid and setgid bits.
+func fileBits(allowSetID bool) fs.FileMode {
+	if allowSetID {
+		return fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid
+	}
+	return fs.ModePerm
 }
 
 // sortItems returns items in tree order. It sorts indices rather than the items themselves:
@@ -293,35 +292,4 @@ func (m *merger) result() Result {
 			Mode: n.Mode, Size: n.Size, Target: n.Target})
 	}
 	return Result{Placed: placed}
-}
-
-// checkLinks rejects the first symlink, in path order, that leads outside the merged tree when
-// followed through the tree's other symlinks.
-func (m *merger) checkLinks(placed []Placed) error {
-	links := make(map[string]string)
-	for _, p := range placed {
-		if p.Type == Symlink {
-			links[p.Path] = p.Target
-		}
-	}
-	if len(links) == 0 {
-		return nil
-	}
-	r := newResolver(links)
-	for _, p := range placed {
-		if p.Type != Symlink {
-			continue
-		}
-		res := r.resolve(p.Path)
-		if res.err == nil {
-			continue
-		}
-		where := ""
-		if p.Path != p.From {
-			where = " from its copy at " + p.Path
-		}
-		return &EntryError{Package: m.inputs[p.Input].label(), Path: p.From, Err: ErrLinkEscape,
-			Reason: fmt.Sprintf("target %q, followed through the merged tree%s, %v", p.Target, where, res.err)}
-	}
-	return nil
 }

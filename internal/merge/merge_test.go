@@ -2,6 +2,7 @@ package merge_test
 
 import (
 	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -325,22 +326,6 @@ func TestMergeRejects(t *testing.T) {
 		"name with NUL":        {inputs: []merge.Input{{Name: "a\x00"}}, err: merge.ErrInvalidInput, pkg: "a\x00"},
 		"empty symlink target": {inputs: one(link("l", "")), err: merge.ErrUnsafePath, pkg: "a 1.0", path: "l"},
 		"NUL in target":        {inputs: one(link("l", "a\x00")), err: merge.ErrUnsafePath, pkg: "a 1.0", path: "l"},
-		"absolute target":      {inputs: one(link("bin/sh", "/bin/sh")), err: merge.ErrLinkEscape, pkg: "a 1.0", path: "bin/sh"},
-		"target above root":    {inputs: one(link("l", "../x")), err: merge.ErrLinkEscape, pkg: "a 1.0", path: "l"},
-		"target above root from a subdirectory": {
-			inputs: one(link("a/b", "../../x")), err: merge.ErrLinkEscape, pkg: "a 1.0", path: "a/b"},
-		"target that climbs out and back in": {
-			inputs: one(link("a/b", "../../a/x")), err: merge.ErrLinkEscape, pkg: "a 1.0", path: "a/b"},
-		"escape through another package's symlink": {
-			inputs: []merge.Input{pkg("a", link("d/up", "..")), pkg("b", link("d/x", "up/.."))},
-			err:    merge.ErrLinkEscape, pkg: "b 1.0", path: "d/x"},
-		"escape through a chain of symlinks": {
-			inputs: []merge.Input{pkg("a", link("d/e/up", "../.."), link("d/e/l", "up")), pkg("b", link("d/x", "e/l/.."))},
-			err:    merge.ErrLinkEscape, pkg: "b 1.0", path: "d/x"},
-		"escape by a keep-both copy names its origin": {
-			inputs: []merge.Input{pkg("a", link("d/up", ".."), link("d/x", "y")), pkg("b", link("d/x", "up/.."))},
-			policy: merge.PolicyKeepBoth,
-			err:    merge.ErrLinkEscape, pkg: "b 1.0", path: "d/x"},
 		"digest failure": {
 			inputs: []merge.Input{pkg("a", file("f", "2", 0o644)), pkg("b", failing)},
 			err:    digestErr, pkg: "b 1.0", path: "f"},
@@ -379,23 +364,88 @@ func TestMergeRejects(t *testing.T) {
 	}
 }
 
-func TestMergeSymlinksInside(t *testing.T) {
+// TestMergeSymlinksAreData: a symlink's target is data, never followed or judged: absolute,
+// leaving the tree, through other packages' links, loops, all merge as shipped.
+func TestMergeSymlinksAreData(t *testing.T) {
 	tests := map[string][]merge.Input{
-		"to the root":              {pkg("a", link("d/up", ".."))},
-		"to itself":                {pkg("a", link("x", "."))},
-		"down and up":              {pkg("a", link("a/b/c", "../../d"), file("d", "", 0o644))},
-		"dangling":                 {pkg("a", link("x", "missing/file"))},
-		"loop across packages":     {pkg("a", link("x", "y")), pkg("b", link("y", "x/.."))},
-		"loop through a directory": {pkg("a", link("d/x", "../d/y")), pkg("b", link("d/y", "x"))},
-		"through another package's link, staying inside": {
-			pkg("a", link("d/up", "..")), pkg("b", link("d/x", "up/d/up/e"))},
-		"chain through links": {pkg("a", link("a", "b"), link("b", "c"), dir("c", 0o755)), pkg("b", link("d/e", "../a/.."))},
+		"absolute":                           {pkg("a", link("usr/lib/ssl/cert.pem", "/etc/ssl/certs/ca-certificates.crt"))},
+		"above the root":                     {pkg("a", link("etc/x", "../../etc/x"))},
+		"to the root":                        {pkg("a", link("d/up", ".."))},
+		"to itself":                          {pkg("a", link("x", "."))},
+		"dangling":                           {pkg("a", link("x", "missing/file"))},
+		"loop across packages":               {pkg("a", link("x", "y")), pkg("b", link("y", "x/.."))},
+		"out through another package's link": {pkg("a", link("d/up", "..")), pkg("b", link("d/x", "up/.."))},
+		"out through a chain":                {pkg("a", link("d/e/up", "../.."), link("d/e/l", "up")), pkg("b", link("d/x", "e/l/.."))},
 	}
 	for name, inputs := range tests {
 		t.Run(name, func(t *testing.T) {
-			mustMerge(t, merge.PolicyError, inputs...)
+			res := mustMerge(t, merge.PolicyError, inputs...)
+			targets := map[string]string{}
+			for _, in := range inputs {
+				for _, e := range in.Entries {
+					targets[e.Path] = e.Target
+				}
+			}
+			for _, p := range res.Placed {
+				if p.Type == merge.Symlink && p.Target != targets[p.Path] {
+					t.Errorf("%s -> %q; shipped %q", p.Path, p.Target, targets[p.Path])
+				}
+			}
 		})
 	}
+}
+
+// TestMergeNeverBeneathAnotherSymlink: a package's path beneath another package's symlink
+// (here an absolute one) would be written through the link; it is a type conflict at the link,
+// refused under error and keep-both, and dropped, with all beneath it, under priority.
+func TestMergeNeverBeneathAnotherSymlink(t *testing.T) {
+	inputs := []merge.Input{
+		pkg("a", link("usr/lib", "/lib")),
+		pkg("b", file("usr/lib/libx.so", "x", 0o644), dir("usr/lib/d", 0o755)),
+	}
+	want := merge.Conflict{Path: "usr/lib", Kind: merge.KindType, First: "a 1.0", Second: "b 1.0",
+		Detail: "a symlink and a directory"}
+	for _, policy := range []merge.Policy{merge.PolicyError, merge.PolicyKeepBoth} {
+		_, err := merge.Merge(inputs, policy)
+		var ce *merge.ConflictError
+		if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0] != want {
+			t.Errorf("%s: Merge = %v; want one conflict %v", policy, err, want)
+		}
+	}
+	res := mustMerge(t, merge.PolicyPriority, inputs...)
+	if diff := cmp.Diff([]string{"usr d755 0", "usr/lib l777 0 -> /lib"}, render(res)); diff != "" {
+		t.Errorf("priority (-want +got):\n%s", diff)
+	}
+}
+
+// TestMergeSetID: set-id bits survive only for the files of an input that allows them.
+func TestMergeSetID(t *testing.T) {
+	su := file("bin/su", "su", 0o755|fs.ModeSetuid)
+	wall := file("bin/wall", "wall", 0o755|fs.ModeSetgid)
+	allowed := pkg("util-linux", su, wall)
+	allowed.AllowSetID = true
+	res := mustMerge(t, merge.PolicyError, allowed, pkg("other", file("bin/mount", "m", 0o755|fs.ModeSetuid|fs.ModeSetgid)))
+	modes := map[string]fs.FileMode{}
+	for _, p := range res.Placed {
+		modes[p.Path] = p.Mode
+	}
+	for path, want := range map[string]fs.FileMode{
+		"bin/su": 0o755 | fs.ModeSetuid, "bin/wall": 0o755 | fs.ModeSetgid, "bin/mount": 0o755,
+	} {
+		if modes[path] != want {
+			t.Errorf("%s: mode %v; want %v", path, modes[path], want)
+		}
+	}
+	// The same file with and without its kept bit: a mode conflict.
+	plain := pkg("plain", file("bin/su", "su", 0o755))
+	_, err := merge.Merge([]merge.Input{allowed, plain}, merge.PolicyError)
+	var ce *merge.ConflictError
+	if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].Kind != merge.KindMode {
+		t.Errorf("setuid su against plain su: %v; want one mode conflict", err)
+	}
+	// Not allowed, the bit is dropped before comparing: the same file.
+	allowed.AllowSetID = false
+	mustMerge(t, merge.PolicyError, allowed, plain)
 }
 
 // TestMergeDigestCalls checks that Digest is called only for files two inputs ship at one path

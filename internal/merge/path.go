@@ -45,8 +45,9 @@ func checkName(name string) error {
 	return nil
 }
 
-// checkTarget checks a symlink target's form; where it leads is escapesLexically's and
-// resolver's business.
+// checkTarget checks a symlink target's form: not empty, no NUL (no file system stores one).
+// Where it leads is no business of a merge: targets are data, written as shipped and never
+// followed, so an absolute target or one leaving the tree is fine.
 func checkTarget(target string) error {
 	switch {
 	case target == "":
@@ -118,106 +119,4 @@ func keepBothName(p, pkg string, k int) string {
 		name += "." + strconv.Itoa(k)
 	}
 	return join(parent(p), name+ext)
-}
-
-// escapesLexically reports whether the symlink at link, read as text, climbs above the root:
-// ".." components are counted against the link's depth without looking at the tree.
-func escapesLexically(link, target string) bool {
-	if strings.HasPrefix(target, "/") {
-		return true
-	}
-	depth := 0
-	if dir := parent(link); dir != "" {
-		depth = strings.Count(dir, "/") + 1
-	}
-	for c := range strings.SplitSeq(target, "/") {
-		switch c {
-		case "", ".":
-		case "..":
-			depth--
-			if depth < 0 {
-				return true
-			}
-		default:
-			depth++
-		}
-	}
-	return false
-}
-
-// resolver follows symlinks through a merged tree as the kernel would, to find whether one
-// leads outside it. Paths inside the tree never lie beneath a symlink (a conflict would have
-// kept them out), so a link's own directory is a real directory.
-type resolver struct {
-	links map[string]string // symlink path → target
-	memo  map[string]resolution
-}
-
-type resolution struct {
-	path  string // where the link leads; "" is the root
-	dead  bool   // the link is part of, or leads into, a loop: the kernel gives ELOOP
-	err   error  // the link leads outside the tree
-	state uint8  // 0 not seen, 1 being resolved, 2 done
-}
-
-func newResolver(links map[string]string) *resolver {
-	return &resolver{links: links, memo: make(map[string]resolution, len(links))}
-}
-
-// resolve returns where the symlink at p leads, whether it is dead (a loop), or an error
-// saying how it leaves the tree.
-func (r *resolver) resolve(p string) resolution {
-	switch m := r.memo[p]; m.state {
-	case 1:
-		return resolution{dead: true, state: 2}
-	case 2:
-		return m
-	}
-	r.memo[p] = resolution{state: 1}
-	res := r.walk(parent(p), r.links[p])
-	res.state = 2
-	r.memo[p] = res
-	return res
-}
-
-// walk resolves target from dir, a directory of the tree ("" is the root). Components that
-// do not exist, or are files, are taken lexically: the kernel would stop there with an error,
-// so this can only err on the side of rejecting.
-func (r *resolver) walk(dir, target string) resolution {
-	if strings.HasPrefix(target, "/") {
-		return resolution{err: fmt.Errorf("target %q is absolute", target)}
-	}
-	var stack []string
-	if dir != "" {
-		stack = strings.Split(dir, "/")
-	}
-	for c := range strings.SplitSeq(target, "/") {
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(stack) == 0 {
-				return resolution{err: errors.New("climbs above the root")}
-			}
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		next := join(strings.Join(stack, "/"), c)
-		if _, ok := r.links[next]; !ok {
-			stack = append(stack, c)
-			continue
-		}
-		res := r.resolve(next)
-		switch {
-		case res.err != nil:
-			return resolution{err: fmt.Errorf("through %q: %w", next, res.err)}
-		case res.dead:
-			return res
-		}
-		stack = stack[:0]
-		if res.path != "" {
-			stack = append(stack, strings.Split(res.path, "/")...)
-		}
-	}
-	return resolution{path: strings.Join(stack, "/")}
 }

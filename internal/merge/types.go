@@ -42,8 +42,9 @@ type Entry struct {
 	// trailing "/", no empty, "." or ".." components, no NUL.
 	Path string
 	Type Type
-	// Mode holds the permission bits; setuid, setgid, sticky and any type bits are dropped.
-	// It is ignored for symlinks.
+	// Mode holds the permission bits. A file keeps fs.ModeSetuid and fs.ModeSetgid only when
+	// its Input's AllowSetID is set; the sticky bit and type bits are always dropped, and so
+	// is everything but the permissions of a directory. It is ignored for symlinks.
 	Mode fs.FileMode
 	// Size is a file's content length in bytes. It must be accurate: files of different sizes
 	// are taken to differ without their digests being computed.
@@ -52,7 +53,8 @@ type Entry struct {
 	// when another input ships a file of the same size at the same path, at most once per
 	// entry per Merge.
 	Digest func() ([32]byte, error)
-	// Target is a symlink's target. It must be relative and stay inside the merged tree.
+	// Target is a symlink's target, written exactly as given: absolute or relative, leading
+	// anywhere. It is data, never followed; it must only be non-empty and free of NUL.
 	Target string
 }
 
@@ -67,6 +69,12 @@ type Input struct {
 	// Entries lists the tree's entries in any order. Directories implied by a path (bin for
 	// bin/sh) need not be listed.
 	Entries []Entry
+	// AllowSetID keeps the setuid and setgid bits of this package's files; by default they
+	// are dropped. A package ships set-id programs (su, passwd, mount) as it was built, and
+	// the environment decides whether to trust them: the caller (realize) sets this from the
+	// profile, per package. Two files that differ only in kept set-id bits are a KindMode
+	// conflict.
+	AllowSetID bool
 }
 
 func (in *Input) label() string {
@@ -98,8 +106,8 @@ type Placed struct {
 	// copies.
 	From string
 	Type Type
-	// Mode holds the permission bits only; 0777 for symlinks and 0755 for directories no input
-	// lists.
+	// Mode holds the permission bits, plus fs.ModeSetuid and fs.ModeSetgid for a file whose
+	// input allows them; 0777 for symlinks and 0755 for directories no input lists.
 	Mode fs.FileMode
 	// Size is a file's content length; [Write] checks that the content has exactly this length.
 	Size int64

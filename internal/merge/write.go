@@ -23,12 +23,16 @@ import (
 // [ErrUnexpectedFile]; a file or symlink whose name is already taken fails with an error
 // matching [fs.ErrExist]. Nothing is written through a symlink, and nothing outside dest.
 //
-// Write checks res only as far as its own safety needs, plus symlink targets read as text
-// (absolute or climbing above the root: [ErrLinkEscape]); the rest is [Merge]'s business.
+// Write checks res only as far as its own safety needs; the rest is [Merge]'s business.
+// Symlink targets are written exactly as given (absolute or leading out of dest: a target is
+// data, and Write never follows a link). A file keeps the setuid and setgid bits of its Mode
+// (Merge leaves them only where the input allows them).
 //
-// ctx is checked before each entry; a cancelled ctx stops Write with ctx.Err(). Files are
-// owned by the running user; times are not preserved. On any error dest holds part of the
-// tree and the caller discards it.
+// ctx is checked before each entry; a cancelled ctx stops Write with ctx.Err(). Run as root,
+// Write makes root (0:0) the owner of everything it creates, so that a set-id file means
+// "run as root" and nothing takes a group from where dest happens to be; otherwise
+// everything belongs to the running user. Times are not preserved. On any error dest holds
+// part of the tree and the caller discards it.
 func Write(ctx context.Context, dest string, res Result, open func(input int, path string) (io.ReadCloser, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -47,9 +51,6 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 			if err := checkTarget(p.Target); err != nil {
 				return fmt.Errorf("writing %q: %w: %v", p.Path, ErrUnsafePath, err)
 			}
-			if escapesLexically(p.Path, p.Target) { // Merge checked more; a hand-made Result gets this much
-				return fmt.Errorf("writing %q: %w: target %q", p.Path, ErrLinkEscape, p.Target)
-			}
 			links = append(links, p)
 		default:
 			return fmt.Errorf("writing %q: %w: unknown entry type %v", p.Path, ErrInvalidInput, p.Type)
@@ -65,7 +66,7 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 		return err
 	}
 	defer root.Close()
-	w := &writer{stack: []openDir{{path: "", root: root}}}
+	w := &writer{stack: []openDir{{path: "", root: root}}, chown: os.Geteuid() == 0}
 	defer w.close()
 
 	for _, d := range dirs {
@@ -95,6 +96,9 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 		h, err := w.enter(parent(l.Path))
 		if err == nil {
 			err = h.Symlink(l.Target, base(l.Path))
+		}
+		if err == nil && w.chown {
+			err = h.Lchown(base(l.Path), 0, 0)
 		}
 		if err != nil {
 			return fmt.Errorf("creating symlink %s: %w", l.Path, err)
@@ -164,6 +168,16 @@ type openDir struct {
 // level open.
 type writer struct {
 	stack []openDir // stack[0] is dest itself, owned by Write
+	chown bool      // make root the owner of everything written (Write runs as root)
+}
+
+// own makes root the owner of f when w.chown, whatever group its directory would give it.
+// It must come before Chmod: chown clears setuid and setgid.
+func (w *writer) own(f *os.File) error {
+	if !w.chown {
+		return nil
+	}
+	return f.Chown(0, 0)
 }
 
 // enter returns a handle on directory dir ("" is dest), reached one component at a time from
@@ -270,7 +284,10 @@ func (w *writer) writeFile(f Placed, open func(input int, path string) (io.ReadC
 		}
 		return fmt.Errorf("content is %d bytes%s, want %d", n, more, f.Size)
 	}
-	if err := out.Chmod(f.Mode.Perm()); err != nil {
+	if err := w.own(out); err != nil {
+		return err
+	}
+	if err := out.Chmod(f.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid)); err != nil {
 		return err
 	}
 	return out.Sync()
@@ -289,6 +306,9 @@ func (w *writer) finishDir(d Placed) error {
 	}
 	defer f.Close()
 	if err := sameDir(h, name, func(string) (fs.FileInfo, error) { return f.Stat() }); err != nil {
+		return err
+	}
+	if err := w.own(f); err != nil {
 		return err
 	}
 	if err := f.Chmod(d.Mode.Perm()); err != nil {

@@ -73,7 +73,7 @@ func readEntry(n *yaml.Node, what string, i int) (string, version.Constraint, er
 	for _, f := range fs {
 		switch f.key {
 		case "name":
-			if name, err = f.name(); err != nil {
+			if name, err = f.packageName(); err != nil {
 				return "", version.Constraint{}, err
 			}
 			haveName = true

@@ -17,8 +17,10 @@
 //   - A missing required field (manifest name and version, an entry's name, a lock entry's name,
 //     version, revision and build_id, a profile's name, a lock's profile_name) is an *Error with
 //     the line of the mapping that lacks it, never a dropped entry. So is a value of the wrong
-//     type, an invalid name (internal/axiomname, applied to package, profile, provides,
-//     conflicts/replaces and build-id names) or an invalid version.
+//     type, an invalid name or an invalid version. Package names (a manifest's name, provides,
+//     conflicts and replaces, entries of deps, profiles and locks) are checked with
+//     axiomname.CheckPackage, so they may contain '+' (libstdc++6) as upstream documents;
+//     profile names and build-ids with axiomname.Check, so they may not.
 //   - Anchors, aliases, merge keys, duplicate keys, non-string keys and a second document are
 //     errors: upstream cannot read them, and they let one file mean two things.
 //   - format_version must be "1.0" (the only version upstream has written; absent reads as

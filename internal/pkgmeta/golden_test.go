@@ -118,6 +118,7 @@ func goldenCases(t *testing.T) []golden {
 
 	lockOf := func(l Lock) Lock { l.FormatVersion, l.LockVersion = "1.0", 1; return l }
 	emptyLock := Lock{ProfileName: "empty"}
+	plus := plusNames()
 
 	parseM := func(b []byte) (any, error) { return ParseManifest(b) }
 	parseD := func(b []byte) (any, error) { return ParseDeps(b) }
@@ -140,7 +141,49 @@ func goldenCases(t *testing.T) []golden {
 		{"profile-empty.yaml", Profile{Name: "empty"}.Marshal, parseP, Profile{FormatVersion: "1.0", Name: "empty"}},
 		{"lock-upstream.yaml", upLock.Marshal, parseL, upLock},
 		{"lock-empty.yaml", emptyLock.Marshal, parseL, lockOf(emptyLock)},
+		{"manifest-plus.yaml", plus.manifest.Marshal, parseM, plus.manifestWant},
+		{"deps-plus.yaml", plus.deps.Marshal, parseD, plus.deps},
+		{"profile-plus.yaml", plus.profile.Marshal, parseP, plus.profileWant},
+		{"lock-plus.yaml", plus.lock.Marshal, parseL, lockOf(plus.lock)},
 	}
+}
+
+// plusFiles are files naming packages with '+' in every place a package name can be, as real
+// packages are named (libstdc++6, g++-12, dvd+rw-tools): written plain, read back unchanged.
+type plusFiles struct {
+	manifest, manifestWant Manifest
+	deps                   Deps
+	profile, profileWant   Profile
+	lock                   Lock
+}
+
+func plusNames() plusFiles {
+	var f plusFiles
+	f.manifest = Manifest{
+		Name: "libstdc++6", Version: mustV("12.2.0"), Revision: 14,
+		Provides:  []string{"libstdc++", "c++-runtime"},
+		Conflicts: []Relation{{Name: "g++-4.1", Constraint: mustC("<4.1.2")}, {Name: "libstdc++6-dbg"}},
+		Replaces:  []Relation{{Name: "libstdc++6-12-dbg", Constraint: mustC("12.2.0")}},
+	}
+	f.manifestWant = f.manifest
+	f.manifestWant.FormatVersion = "1.0"
+	f.deps = Deps{Dependencies: []Dependency{
+		{Name: "gcc-12-base", Constraint: mustC("12.2.0")},
+		{Name: "libc6", Constraint: mustC(">=2.36.0")},
+		{Name: "libstdc++6", Constraint: mustC(">=12.0.0")},
+	}}
+	f.profile = Profile{Name: "cxx", Packages: []Request{
+		{Name: "g++-12", Constraint: mustC("^12.2.0")}, {Name: "dvd+rw-tools"}, {Name: "libstdc++6"},
+	}}
+	f.profileWant = f.profile
+	f.profileWant.FormatVersion = "1.0"
+	f.profileWant.Packages = []Request{f.profile.Packages[1], f.profile.Packages[0], f.profile.Packages[2]}
+	f.lock = Lock{ProfileName: "cxx", ProfileDigest: f.profile.Digest(), Resolved: []LockEntry{
+		{Name: "dvd+rw-tools", Version: mustV("7.1.0"), Revision: 1, BuildID: "0123456789abcdef01234567", Requested: true},
+		{Name: "g++-12", Version: mustV("12.2.0"), Revision: 14, BuildID: "89abcdef0123456789abcdef", Requested: true},
+		{Name: "libstdc++6", Version: mustV("12.2.0"), Revision: 14, BuildID: "fedcba9876543210fedcba98", Requested: true},
+	}}
+	return f
 }
 
 func TestGolden(t *testing.T) {

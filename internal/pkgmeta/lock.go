@@ -119,7 +119,7 @@ func readLockEntry(n *yaml.Node, i int) (LockEntry, error) {
 		var err error
 		switch f.key {
 		case "name":
-			e.Name, err = f.name()
+			e.Name, err = f.packageName()
 		case "version":
 			e.Version, err = f.version()
 		case "revision":

@@ -77,7 +77,7 @@ func ParseManifest(b []byte) (Manifest, error) {
 		case "format_version":
 			m.FormatVersion, err = readFormatVersion(f)
 		case "name":
-			m.Name, err = f.name()
+			m.Name, err = f.packageName()
 			haveName = true
 		case "version":
 			m.Version, err = f.version()
@@ -127,7 +127,7 @@ func nameList(f field) ([]string, error) {
 	}
 	out := make([]string, 0, len(items))
 	for i, it := range items {
-		s, err := itemField(f.key, i, it).name()
+		s, err := itemField(f.key, i, it).packageName()
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +173,7 @@ func ParseRelation(s string) (Relation, error) {
 		cut = len(s)
 	}
 	name := strings.TrimSpace(s[:cut])
-	if err := axiomname.Check(name); err != nil {
+	if err := axiomname.CheckPackage(name); err != nil {
 		return Relation{}, err
 	}
 	rest := strings.TrimSpace(s[cut:])

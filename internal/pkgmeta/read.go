@@ -197,13 +197,18 @@ func (f field) required() (string, error) {
 	return s, err
 }
 
-// name reads a package or profile name and checks it with axiomname.
-func (f field) name() (string, error) {
+// name reads a profile name (or a build-id) and checks it with axiomname.Check.
+func (f field) name() (string, error) { return f.checked(axiomname.Check) }
+
+// packageName reads a package name and checks it with axiomname.CheckPackage.
+func (f field) packageName() (string, error) { return f.checked(axiomname.CheckPackage) }
+
+func (f field) checked(check func(string) error) (string, error) {
 	s, err := f.required()
 	if err != nil {
 		return "", err
 	}
-	if err := axiomname.Check(s); err != nil {
+	if err := check(s); err != nil {
 		return "", wrapf(f.location, err, "invalid %s", f.key)
 	}
 	return s, nil

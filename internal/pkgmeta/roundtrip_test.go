@@ -64,11 +64,31 @@ func randName(r *rand.Rand) string {
 	}
 }
 
+// trickyPackageNames are valid package names with '+', which only package names may contain,
+// some of which a YAML reader would take for numbers if they were written plain.
+var trickyPackageNames = []string{"libstdc++6", "g++-12", "dvd+rw-tools", "+", "+1", "+.5", "1+1", "c++", "+inf"}
+
+// randPackageName returns a valid package name, with '+' now and then.
+func randPackageName(r *rand.Rand) string {
+	if r.IntN(6) == 0 {
+		return trickyPackageNames[r.IntN(len(trickyPackageNames))]
+	}
+	n := []byte(randName(r))
+	if r.IntN(3) == 0 {
+		n[r.IntN(len(n))] = '+'
+	}
+	if axiomname.CheckPackage(string(n)) != nil {
+		return randName(r)
+	}
+	return string(n)
+}
+
+// randNames returns n package names.
 func randNames(r *rand.Rand, n int, unique bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for len(out) < n {
-		s := randName(r)
+		s := randPackageName(r)
 		if unique && seen[s] {
 			continue
 		}
@@ -173,7 +193,7 @@ func randNode(r *rand.Rand, depth int) *yaml.Node {
 
 func randManifest(r *rand.Rand) Manifest {
 	m := Manifest{
-		Name: randName(r), Version: randVersion(r), Revision: randU32(r),
+		Name: randPackageName(r), Version: randVersion(r), Revision: randU32(r),
 		Description: randString(r), License: randString(r), Homepage: randString(r),
 		Maintainer: randString(r), Origin: randString(r),
 		Tags: randStrings(r), Provides: randNames(r, r.IntN(3), false),

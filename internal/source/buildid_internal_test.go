@@ -49,7 +49,7 @@ func decodeCanonical(b []byte) (manifest, deps []byte, files []File, err error) 
 		if len(b) < 5 {
 			return nil, nil, nil, short
 		}
-		f := File{Type: FileType(b[0]), Mode: fs.FileMode(binary.BigEndian.Uint32(b[1:]))}
+		f := File{Type: FileType(b[0]), Mode: fromUnix(binary.BigEndian.Uint32(b[1:]))}
 		b = b[5:]
 		p, err := str()
 		if err != nil {
@@ -66,6 +66,11 @@ func decodeCanonical(b []byte) (manifest, deps []byte, files []File, err error) 
 				return nil, nil, nil, errors.New("bad hash")
 			}
 			copy(f.SHA256[:], payload)
+		case hardLinkType:
+			if len(payload) == 0 {
+				return nil, nil, nil, errors.New("hard link without a target")
+			}
+			f.Type, f.Link = Regular, string(payload)
 		case Symlink:
 			f.Target = string(payload)
 		}
@@ -75,6 +80,18 @@ func decodeCanonical(b []byte) (manifest, deps []byte, files []File, err error) 
 		return nil, nil, nil, errors.New("trailing bytes")
 	}
 	return manifest, deps, files, nil
+}
+
+// fromUnix turns an encoded mode back into an fs.FileMode.
+func fromUnix(u uint32) fs.FileMode {
+	m := fs.FileMode(u & 0o777)
+	if u&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if u&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	return m
 }
 
 // FuzzCanonicalEncoding builds a package listing from arbitrary bytes and checks that its
@@ -94,7 +111,10 @@ func FuzzCanonicalEncoding(f *testing.F) {
 		want := slices.Clone(files)
 		slices.SortFunc(want, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 		for i := range want {
-			want[i].Mode = want[i].Mode.Perm()
+			want[i].Mode &= fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid // sticky is not encoded
+			if want[i].Link != "" {
+				want[i].SHA256 = [32]byte{} // a hard link's content is its target's
+			}
 		}
 		if !bytes.Equal(m, manifest) || !bytes.Equal(d, deps) || !slices.Equal(got, want) {
 			t.Fatalf("decoded %q %q %+v; want %q %q %+v", m, d, got, manifest, deps, want)
@@ -102,22 +122,30 @@ func FuzzCanonicalEncoding(f *testing.F) {
 	})
 }
 
-// filesFrom turns fuzz bytes into a listing: records of type, 2-byte mode, then a path and a
-// payload separated by NUL, with unique paths, as Scan would produce.
+// filesFrom turns fuzz bytes into a listing: records of type (a fourth type making a hard
+// link), 2-byte Unix mode (setuid, setgid and sticky bits included), then a path and a payload
+// separated by NUL, with unique paths, as Scan would produce.
 func filesFrom(b []byte) []File {
 	var files []File
 	seen := map[string]bool{}
 	for len(b) >= 3 {
-		f := File{Type: FileType(b[0]%3 + 1), Mode: fs.FileMode(binary.BigEndian.Uint16(b[1:])) & 0o7777}
+		u := uint32(binary.BigEndian.Uint16(b[1:]))
+		f := File{Type: FileType(b[0]%3 + 1), Mode: fromUnix(u)}
+		if u&0o1000 != 0 {
+			f.Mode |= fs.ModeSticky
+		}
+		link := b[0]%4 == 3
 		b = b[3:]
 		p, rest, _ := bytes.Cut(b, []byte{0})
 		payload, rest, _ := bytes.Cut(rest, []byte{0})
 		b = rest
 		f.Path = string(p)
-		switch f.Type {
-		case Regular:
+		switch {
+		case link:
+			f.Type, f.Link = Regular, "to/"+string(payload)
+		case f.Type == Regular:
 			copy(f.SHA256[:], payload)
-		case Symlink:
+		case f.Type == Symlink:
 			f.Target = string(payload)
 		}
 		if !seen[f.Path] {

@@ -1,6 +1,8 @@
 package source_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -31,7 +33,7 @@ func scanOne(t *testing.T, dir string) *source.Package {
 // TestBuildIDSameContent: one package, as a directory and as every archive form, gets one id.
 func TestBuildIDSameContent(t *testing.T) {
 	spec := basicSpec("hello", "2.1.0")
-	spec.files["share/doc/COPY"] = "read me\n" // same content as README: a hard link in some archives
+	spec.files["share/doc/COPY"] = "read me\n" // same content as README, but a copy
 	spec.modes["lib/"] = 0o700                 // reads as 0755, as an implied directory does
 	pkgDir := filepath.Join(t.TempDir(), "hello")
 	writePkg(t, pkgDir, spec)
@@ -52,7 +54,10 @@ func TestBuildIDSameContent(t *testing.T) {
 		"tar.zst with top folder":  {"p.tar.zst", tarOpts{top: "hello-2.1.0"}},
 		"reverse order":            {"p.tar.gz", tarOpts{reverse: true}},
 		"other mtimes and owners":  {"p.tar", tarOpts{stamp: 1234567}},
-		"hard links":               {"p.tar", tarOpts{hardlinks: true}},
+		"tar.xz":                   {"p.tar.xz", tarOpts{}},
+		"txz with top folder":      {"p.txz", tarOpts{top: "hello-2.1.0"}},
+		"tar.bz2":                  {"p.tar.bz2", tarOpts{}},
+		"tbz2, reverse order":      {"p.tbz2", tarOpts{reverse: true}},
 		"implied dirs, top folder": {"p.tgz", tarOpts{noDirs: true, top: "x"}},
 	}
 	for name, f := range forms {
@@ -104,6 +109,13 @@ func TestBuildIDDiffers(t *testing.T) {
 		"extra empty file":      func(s *pkgSpec) { s.files["etc"] = "" },
 		"symlink target":        func(s *pkgSpec) { s.files["bin/hello-alias"] = "-> ./hello" },
 		"symlink to file":       func(s *pkgSpec) { s.files["bin/hello-alias"] = "hello" },
+		"absolute symlink":      func(s *pkgSpec) { s.files["bin/hello-alias"] = "-> /bin/hello" },
+		"symlink leaving root":  func(s *pkgSpec) { s.files["bin/hello-alias"] = "-> ../../bin/hello" },
+		"setuid":                func(s *pkgSpec) { s.modes["bin/hello"] = 0o755 | fs.ModeSetuid },
+		"setgid":                func(s *pkgSpec) { s.modes["bin/hello"] = 0o755 | fs.ModeSetgid },
+		"setuid and setgid":     func(s *pkgSpec) { s.modes["bin/hello"] = 0o755 | fs.ModeSetuid | fs.ModeSetgid },
+		"extra copy":            func(s *pkgSpec) { s.files["share/doc/READNE"] = "read me\n" },
+		"extra hard link":       func(s *pkgSpec) { s.files["share/doc/READNE"] = "=> share/doc/README" },
 		"manifest description":  func(s *pkgSpec) { s.manifest = manifest("hello", "1.0.0") + "license: MIT\n" },
 		"manifest version":      func(s *pkgSpec) { s.manifest = manifest("hello", "1.0.1") },
 		"no deps":               func(s *pkgSpec) { s.deps = "" },
@@ -125,7 +137,8 @@ func TestBuildIDDiffers(t *testing.T) {
 }
 
 // TestBuildIDSameModes: modes enter the id only as normalised (internal/archive): whether a
-// file is executable counts; the rest of its mode, and a directory's mode, do not. So a source
+// file is executable, setuid or setgid counts; the rest of its mode, and a directory's mode,
+// do not. So a source
 // checked out of Git under any umask has one id, as a directory and as an archive.
 func TestBuildIDSameModes(t *testing.T) {
 	spec := func(file, exec, dir fs.FileMode) pkgSpec {
@@ -140,16 +153,16 @@ func TestBuildIDSameModes(t *testing.T) {
 		return s
 	}
 	variants := map[string]pkgSpec{
-		"umask 022":              spec(0o644, 0o755, 0o755),
-		"umask 002":              spec(0o664, 0o775, 0o775),
-		"umask 077":              spec(0o600, 0o700, 0o700),
-		"umask 027":              spec(0o640, 0o750, 0o750),
-		"umask 000":              spec(0o666, 0o777, 0o777),
-		"read-only files":        spec(0o444, 0o555, 0o755),
-		"owner-only execute":     spec(0o644, 0o744, 0o755),
-		"one non-execute bit":    spec(0o644, 0o754, 0o755),
-		"directory mode":         spec(0o644, 0o755, 0o750),
-		"setuid, setgid, sticky": spec(0o644|fs.ModeSetgid, 0o755|fs.ModeSetuid, 0o755|fs.ModeSticky),
+		"umask 022":               spec(0o644, 0o755, 0o755),
+		"umask 002":               spec(0o664, 0o775, 0o775),
+		"umask 077":               spec(0o600, 0o700, 0o700),
+		"umask 027":               spec(0o640, 0o750, 0o750),
+		"umask 000":               spec(0o666, 0o777, 0o777),
+		"read-only files":         spec(0o444, 0o555, 0o755),
+		"owner-only execute":      spec(0o644, 0o744, 0o755),
+		"one non-execute bit":     spec(0o644, 0o754, 0o755),
+		"directory mode":          spec(0o644, 0o755, 0o750),
+		"sticky, directory setid": spec(0o644|fs.ModeSticky, 0o755|fs.ModeSticky, 0o755|fs.ModeSticky|fs.ModeSetgid|fs.ModeSetuid),
 	}
 	want := ""
 	for name, s := range variants {
@@ -228,12 +241,128 @@ func TestBuildIDSpec(t *testing.T) {
 	}
 }
 
-// TestBuildIDIgnoresSpecialBits: setuid/setgid/sticky never reach the id.
-func TestBuildIDIgnoresSpecialBits(t *testing.T) {
+// TestBuildIDSpecLinksAndSetID follows the documented encoding for what real packages add: a
+// setuid file (mode 0o4755), a hard link (type 4, its target's path as payload) and an absolute
+// symlink target.
+func TestBuildIDSpecLinksAndSetID(t *testing.T) {
+	m, err := pkgmeta.ParseManifest([]byte(manifest("su", "1.0.0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := sha256.Sum256([]byte("su\n"))
+	files := []source.File{
+		{Path: "bin/su2", Type: source.Regular, Mode: 0o755 | fs.ModeSetuid, Size: 3, SHA256: content, Link: "bin/su"},
+		{Path: "bin/su", Type: source.Regular, Mode: 0o755 | fs.ModeSetuid, Size: 3, SHA256: content},
+		{Path: "cert.pem", Type: source.Symlink, Mode: 0o777, Target: "/etc/ssl/cert.pem"},
+	}
+	var enc []byte
+	u64 := func(n int) { enc = binary.BigEndian.AppendUint64(enc, uint64(n)) }
+	str := func(s []byte) { u64(len(s)); enc = append(enc, s...) }
+	str([]byte("axiom-build-id/v1"))
+	str(m.Marshal())
+	str(pkgmeta.Deps{}.Marshal())
+	u64(3)
+	for _, e := range []struct {
+		typ     byte
+		mode    uint32
+		path    string
+		payload []byte
+	}{
+		{1, 0o4755, "bin/su", content[:]},
+		{4, 0o4755, "bin/su2", []byte("bin/su")},
+		{3, 0o777, "cert.pem", []byte("/etc/ssl/cert.pem")},
+	} {
+		enc = append(enc, e.typ)
+		enc = binary.BigEndian.AppendUint32(enc, e.mode)
+		str([]byte(e.path))
+		str(e.payload)
+	}
+	sum := sha256.Sum256(enc)
+	if got, want := source.BuildID(m, pkgmeta.Deps{}, files), hex.EncodeToString(sum[:])[:24]; got != want {
+		t.Fatalf("BuildID = %s; the documented encoding gives %s", got, want)
+	}
+}
+
+// TestBuildIDSpecialBits: setuid and setgid on a file are part of the package; sticky is not.
+func TestBuildIDSpecialBits(t *testing.T) {
 	m, _ := pkgmeta.ParseManifest([]byte(manifest("x", "1")))
-	plain := []source.File{{Path: "f", Type: source.Regular, Mode: 0o755}}
-	suid := []source.File{{Path: "f", Type: source.Regular, Mode: 0o755 | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky}}
-	if source.BuildID(m, pkgmeta.Deps{}, plain) != source.BuildID(m, pkgmeta.Deps{}, suid) {
-		t.Error("setuid/setgid/sticky bits changed the build-id")
+	id := func(mode fs.FileMode) string {
+		return source.BuildID(m, pkgmeta.Deps{}, []source.File{{Path: "f", Type: source.Regular, Mode: mode}})
+	}
+	plain := id(0o755)
+	if id(0o755|fs.ModeSticky) != plain {
+		t.Error("a sticky bit changed the build-id")
+	}
+	seen := map[string]fs.FileMode{plain: 0o755}
+	for _, mode := range []fs.FileMode{0o755 | fs.ModeSetuid, 0o755 | fs.ModeSetgid, 0o755 | fs.ModeSetuid | fs.ModeSetgid, 0o644 | fs.ModeSetuid} {
+		if other, dup := seen[id(mode)]; dup {
+			t.Errorf("modes %v and %v have the same build-id", mode, other)
+		}
+		seen[id(mode)] = mode
+	}
+}
+
+// TestBuildIDHardLinks: a package's hard links are part of it, whatever order an archive lists
+// the names in and however it is stored; the same names as copies are another package.
+func TestBuildIDHardLinks(t *testing.T) {
+	linked := basicSpec("hello", "1.0.0")
+	linked.files["share/doc/COPY"] = "read me\n"
+	linked.files["share/doc/README"] = "=> share/doc/COPY"
+	d := filepath.Join(t.TempDir(), "linked")
+	writePkg(t, d, linked)
+	want := scanOne(t, filepath.Dir(d))
+	byPath := map[string]source.File{}
+	for _, f := range want.Files {
+		byPath[f.Path] = f
+	}
+	if byPath["share/doc/README"].Link != "share/doc/COPY" || byPath["share/doc/COPY"].Link != "" {
+		t.Fatalf("Link: README %q, COPY %q; want README linked to COPY, the first name in byte order",
+			byPath["share/doc/README"].Link, byPath["share/doc/COPY"].Link)
+	}
+	// README first in the archive: the archive links COPY to README; the id must not care.
+	readmeFirst := func(t *testing.T) []byte {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		for _, h := range []*tar.Header{
+			{Typeflag: tar.TypeReg, Name: "manifest.yaml", Mode: 0o644, Size: int64(len(linked.manifest))},
+			{Typeflag: tar.TypeReg, Name: "deps.yaml", Mode: 0o644, Size: int64(len(linked.deps))},
+			{Typeflag: tar.TypeDir, Name: "root/lib/", Mode: 0o755},
+			{Typeflag: tar.TypeReg, Name: "root/share/doc/README", Mode: 0o644, Size: 8},
+			{Typeflag: tar.TypeLink, Name: "root/share/doc/COPY", Linkname: "root/share/doc/README"},
+			{Typeflag: tar.TypeReg, Name: "root/bin/hello", Mode: 0o755, Size: int64(len("#!/bin/sh\necho hello\n"))},
+			{Typeflag: tar.TypeSymlink, Name: "root/bin/hello-alias", Linkname: "hello"},
+		} {
+			body := map[string]string{"manifest.yaml": linked.manifest, "deps.yaml": linked.deps,
+				"root/share/doc/README": "read me\n", "root/bin/hello": "#!/bin/sh\necho hello\n"}[h.Name]
+			if err := tw.WriteHeader(h); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write([]byte(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	forms := map[string][]byte{
+		"tar of the directory":         tarDir(t, d, tarOpts{}),
+		"tar with README listed first": readmeFirst(t),
+	}
+	for name, b := range forms {
+		src := t.TempDir()
+		writeArchive(t, src, "p.tar.xz", b)
+		if got := scanOne(t, src).BuildID; got != want.BuildID {
+			t.Errorf("%s: build-id %s; the directory's is %s", name, got, want.BuildID)
+		}
+	}
+	copied := linked
+	copied.files = maps.Clone(linked.files)
+	copied.files["share/doc/README"] = "read me\n"
+	c := filepath.Join(t.TempDir(), "copied")
+	writePkg(t, c, copied)
+	if got := scanOne(t, filepath.Dir(c)).BuildID; got == want.BuildID {
+		t.Errorf("copies and hard links have the same build-id %s", got)
 	}
 }

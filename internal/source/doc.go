@@ -11,7 +11,7 @@
 // # Source directories
 //
 // A source directory holds packages, one per entry, each either a directory or an archive
-// (.tar, .tar.gz, .tgz, .tar.zst) with this layout, optionally under a single top-level folder
+// (.tar, .tar.gz, .tgz, .tar.zst, .tar.xz, .txz, .tar.bz2, .tbz2) with this layout, optionally under a single top-level folder
 // in an archive:
 //
 //	manifest.yaml     required
@@ -33,13 +33,17 @@
 // Everything [archive.Walk] and [archive.WalkDir] reject is rejected, for directories and
 // archives alike (including, in a directory, a file hard-linked from outside the package), and
 // what they skip — macOS metadata: AppleDouble "._" files, .DS_Store, __MACOSX/ — is not part
-// of the package. In addition, symlinks under root/ must stay inside root/, and manifest.yaml,
-// deps.yaml and provenance.yaml must be regular files of at most 1 MiB. The manifest's name must
-// pass axiomname.Check.
+// of the package. In addition, manifest.yaml, deps.yaml and provenance.yaml must be regular files
+// of at most 1 MiB. Symlinks are data: a link under root/ may point anywhere (real packages ship
+// usr/lib/ssl/cert.pem -> /etc/ssl/certs/ca-certificates.crt); its target is recorded, hashed
+// and written as shipped and never followed. The manifest's name must
+// pass axiomname.CheckPackage (so it may contain '+', as in libstdc++6).
 //
 // Modes are read as internal/archive normalises them: directories 0755, regular files 0755 if
-// any execute bit is set and 0644 otherwise, symlinks 0777. Git records only the execute bit,
-// so a package checked out under any umask has the same files, and so the same build-id.
+// any execute bit is set and 0644 otherwise, symlinks 0777; a regular file keeps its setuid and
+// setgid bits. Git records only the execute bit, so a package checked out under any umask has
+// the same files, and so the same build-id. A file with several names in the package (hard
+// links) is one file: its names after the first in byte order carry [File.Link].
 //
 // # Materialising
 //
@@ -48,6 +52,10 @@
 // destination must be discarded. Files are created with O_EXCL, written, given their
 // (normalised) mode and fsynced; directories are created 0700 and get their mode, 0755, and
 // time (and are fsynced) last, deepest first, so that a directory's time is set after its last
-// child was added. Owners are not preserved: everything belongs to the running user. Every file and directory gets the modification time [ModTime] (symlinks keep theirs),
-// so that materialising the same package twice with the same now gives identical trees.
+// child was added. Hard links are written as hard links, symlinks with their targets as
+// shipped, set-id files with their bits (the store mounts package datasets setuid=off; whether
+// an environment keeps the bits is decided when packages are merged). Run as root, everything
+// written belongs to root (0:0); otherwise to the running user. Every file and directory gets
+// the modification time [ModTime] (symlinks keep theirs), so that materialising the same
+// package twice with the same now gives identical trees.
 package source

@@ -27,7 +27,11 @@ type Error struct {
 	// Entry is the slash-separated path inside the package (as the archive records it, for an
 	// archive's own rejections); empty when the problem is with the package as a whole.
 	Entry string
-	Err   error
+	// Package names the refused package when the problem is with one package (see
+	// [Refusals]): its manifest's name when that could be read, else a name taken from its
+	// file name. Empty for a problem with a source directory itself.
+	Package string
+	Err     error
 }
 
 func (e *Error) Error() string {

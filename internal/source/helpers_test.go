@@ -6,17 +6,21 @@ import (
 	"compress/gzip"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // pkgSpec describes a package directory for a test. files maps a path under root/ to its
-// content; a content "-> target" makes a symlink and a path ending in "/" a directory.
+// content; a content "-> target" makes a symlink, "=> path" a hard link to the file at path
+// (under root/, which must sort before it), and a path ending in "/" a directory.
 type pkgSpec struct {
 	manifest   string
 	deps       string // written when not empty
@@ -75,6 +79,9 @@ func writePkg(t testing.TB, dir string, s pkgSpec) {
 		case strings.HasPrefix(body, "-> "):
 			must(os.MkdirAll(filepath.Dir(full), 0o755))
 			must(os.Symlink(strings.TrimPrefix(body, "-> "), full))
+		case strings.HasPrefix(body, "=> "):
+			must(os.MkdirAll(filepath.Dir(full), 0o755))
+			must(os.Link(filepath.Join(dir, "root", strings.TrimPrefix(body, "=> ")), full))
 		default:
 			must(os.MkdirAll(filepath.Dir(full), 0o755))
 			must(os.WriteFile(full, []byte(body), 0o644))
@@ -95,7 +102,8 @@ type tarOpts struct {
 	reverse   bool   // entries in reverse order (children before their directories)
 	noDirs    bool   // leave out directories that are not empty; the archive only implies them
 	hardlinks bool   // write files with identical content as hard links to the first
-	stamp     int64  // mtime, uid and gid of every entry, so that metadata varies
+	// (files that are hard links in dir are always written as hard links, as GNU tar does)
+	stamp int64 // mtime, uid and gid of every entry, so that metadata varies
 }
 
 // tarDir archives the package directory dir with archive/tar.
@@ -103,7 +111,8 @@ func tarDir(t testing.TB, dir string, o tarOpts) []byte {
 	t.Helper()
 	var hdrs []*tar.Header
 	bodies := map[string][]byte{}
-	first := map[string]string{} // content → name of the first file with it
+	first := map[string]string{}  // content → name of the first file with it
+	inodes := map[uint64]string{} // inode → name of the first file with it
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return err
@@ -120,6 +129,9 @@ func tarDir(t testing.TB, dir string, o tarOpts) []byte {
 		h := &tar.Header{Name: rel, Mode: int64(fi.Mode().Perm()), ModTime: time.Unix(o.stamp, 0), Uid: int(o.stamp % 1000), Gid: int(o.stamp % 777)}
 		if fi.Mode()&fs.ModeSetuid != 0 {
 			h.Mode |= 0o4000
+		}
+		if fi.Mode()&fs.ModeSetgid != 0 {
+			h.Mode |= 0o2000
 		}
 		switch {
 		case d.IsDir():
@@ -140,11 +152,16 @@ func tarDir(t testing.TB, dir string, o tarOpts) []byte {
 			if err != nil {
 				return err
 			}
+			ino := fi.Sys().(*syscall.Stat_t).Ino
+			if prev, ok := inodes[ino]; ok {
+				h.Typeflag, h.Linkname = tar.TypeLink, prev
+				break
+			}
 			if prev, ok := first[string(b)]; ok && o.hardlinks {
 				h.Typeflag, h.Linkname = tar.TypeLink, prev
 				break
 			}
-			first[string(b)] = rel
+			first[string(b)], inodes[ino] = rel, rel
 			h.Typeflag, h.Size = tar.TypeReg, int64(len(b))
 			bodies[rel] = b
 		}
@@ -156,6 +173,7 @@ func tarDir(t testing.TB, dir string, o tarOpts) []byte {
 	}
 	if o.reverse && !o.hardlinks {
 		slices.Reverse(hdrs)
+		fixLinkOrder(hdrs, bodies)
 	}
 	if o.top != "" && !o.noDirs && !o.reverse {
 		hdrs = append([]*tar.Header{{Typeflag: tar.TypeDir, Name: o.top + "/", Mode: 0o755}}, hdrs...)
@@ -176,6 +194,27 @@ func tarDir(t testing.TB, dir string, o tarOpts) []byte {
 	return buf.Bytes()
 }
 
+// fixLinkOrder makes each hard link in hdrs follow its target, as tar requires, by swapping the
+// roles of a link and its target where the link comes first.
+func fixLinkOrder(hdrs []*tar.Header, bodies map[string][]byte) {
+	seen := map[string]bool{}
+	renamed := map[string]string{} // old target → the name that now holds the content
+	for _, h := range hdrs {
+		switch {
+		case h.Typeflag == tar.TypeLink && renamed[h.Linkname] != "":
+			h.Linkname = renamed[h.Linkname]
+		case h.Typeflag == tar.TypeLink && !seen[h.Linkname]:
+			target := h.Linkname
+			h.Typeflag, h.Linkname, h.Size = tar.TypeReg, "", int64(len(bodies[target]))
+			bodies[h.Name] = bodies[target]
+			renamed[target] = h.Name
+		case h.Typeflag == tar.TypeReg && renamed[h.Name] != "":
+			h.Typeflag, h.Linkname, h.Size = tar.TypeLink, renamed[h.Name], 0
+		}
+		seen[h.Name] = true
+	}
+}
+
 // compress compresses b as name's suffix asks.
 func compress(t testing.TB, name string, b []byte) []byte {
 	t.Helper()
@@ -187,6 +226,24 @@ func compress(t testing.TB, name string, b []byte) []byte {
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
+	case strings.HasSuffix(name, ".xz"), strings.HasSuffix(name, ".txz"):
+		xw, err := xz.NewWriter(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xw.Write(b)
+		if err := xw.Close(); err != nil {
+			t.Fatal(err)
+		}
+	case strings.HasSuffix(name, ".bz2"), strings.HasSuffix(name, ".tbz2"):
+		// The standard library only decompresses bzip2: the tests need the bzip2 program.
+		cmd := exec.Command("bzip2", "-c")
+		cmd.Stdin = bytes.NewReader(b)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bzip2 (the tests need the bzip2 program): %v", err)
+		}
+		return out
 	case strings.HasSuffix(name, ".zst"):
 		zw, err := zstd.NewWriter(&buf)
 		if err != nil {

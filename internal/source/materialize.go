@@ -36,8 +36,13 @@ const Builder = "axiom-reconcile"
 // build-id against what Scan recorded; anything different is an error wrapping [ErrChanged]
 // (a directory or archive that now fails to read, or is gone, counts as changed too). Only a
 // nil return means dest holds exactly this package, durably (files and directories fsynced);
-// after an error dest holds a partial tree and must be discarded. Modes are the recorded,
-// normalised ones (see [File]); owners are the running user; times are [ModTime]. ctx is checked between entries.
+// after an error dest holds a partial tree and must be discarded. Modes are the recorded ones
+// (see [File]), setuid and setgid included: a package dataset holds the package as shipped,
+// and the store mounts it setuid=off, so they take effect only where an environment keeps them.
+// Symlinks get their targets exactly as shipped. The names of a hard-linked file are written
+// as hard links to one file. Run as root, Materialize makes root (0:0) the owner of everything
+// it writes, whatever group the destination would give it; otherwise everything belongs to
+// the running user. Times are [ModTime]. ctx is checked between entries.
 func (p *Package) Materialize(ctx context.Context, dest string, now time.Time) error {
 	destErr := func(name string, err error) error {
 		return fmt.Errorf("materialize %s: %s: %w", p.Origin, filepath.Join(dest, filepath.FromSlash(name)), err)
@@ -60,6 +65,8 @@ func (p *Package) Materialize(ctx context.Context, dest string, now time.Time) e
 		want:     make(map[string]File, len(p.Files)),
 		dirModes: map[string]fs.FileMode{rootDir: 0o755},
 		mtime:    time.Unix(ModTime, 0),
+		names:    make(map[string]string),
+		chown:    os.Geteuid() == 0,
 	}
 	for _, f := range p.Files {
 		w.want[f.Path] = f
@@ -173,6 +180,8 @@ func describeChange(was, now File) string {
 		return fmt.Sprintf("size was %d, is %d", was.Size, now.Size)
 	case was.Target != now.Target:
 		return fmt.Sprintf("symlink target was %q, is %q", was.Target, now.Target)
+	case was.Link != now.Link:
+		return fmt.Sprintf("hard link to %q was to %q", now.Link, was.Link)
 	}
 	return "content differs (SHA-256)"
 }
@@ -185,6 +194,8 @@ type writer struct {
 	dirModes map[string]fs.FileMode // dest-relative directory → final mode
 	buf      []byte                 // copy buffer
 	mtime    time.Time              // ModTime
+	names    map[string]string      // linkKey of a file written → its dest-relative name
+	chown    bool                   // make root the owner of everything written
 }
 
 // destError is a failure to write dest, as opposed to a problem with the origin.
@@ -202,7 +213,9 @@ func (w *writer) visit(origin string) visitFunc {
 	seen := make(map[string]bool)
 	return func(f File, r io.Reader) error {
 		want, ok := w.want[f.Path]
-		want.SHA256 = f.SHA256
+		// The content is checked by verify, once hashed; so are hard links, once canonLinks
+		// has put them in their canonical form.
+		want.SHA256, want.Link = f.SHA256, f.Link
 		switch {
 		case !ok:
 			return changed(origin, rootDir+"/"+f.Path, "was not there when the package was scanned")
@@ -222,15 +235,38 @@ func (w *writer) visit(origin string) visitFunc {
 			err = w.mkdir(name)
 			w.dirModes[name] = f.Mode
 		case Symlink:
-			err = w.root.Symlink(f.Target, name)
+			err = w.symlink(f.Target, name)
 		case Regular:
-			err = w.writeFile(name, f.Mode, r)
+			err = w.regular(f, name, r)
 		}
 		if err != nil {
 			return &destError{name: name, err: err}
 		}
 		return nil
 	}
+}
+
+// symlink creates the symlink name with target as shipped (the kernel never follows it to
+// create it), owned by root when w.chown.
+func (w *writer) symlink(target, name string) error {
+	if err := w.root.Symlink(target, name); err != nil {
+		return err
+	}
+	if w.chown {
+		return w.root.Lchown(name, 0, 0)
+	}
+	return nil
+}
+
+// regular writes a regular file, or, for a later name of a file already written, a hard link
+// to it: a package's hard links stay one file, as shipped.
+func (w *writer) regular(f File, name string, r io.Reader) error {
+	key := linkKey(f)
+	if first, ok := w.names[key]; ok && f.Link != "" {
+		return w.root.Link(first, name)
+	}
+	w.names[key] = name
+	return w.writeFile(name, f.Mode, r)
 }
 
 // mkdir creates directory name (mode 0700 until finishDirs), unless this writer already did.
@@ -259,8 +295,8 @@ func (w *writer) mkdirAll(name string) error {
 	return nil
 }
 
-// writeFile creates name exclusively and fills it from r, then sets its mode and time and
-// fsyncs it.
+// writeFile creates name exclusively and fills it from r, then sets its owner (when w.chown),
+// mode and time and fsyncs it. The owner comes first: chown clears setuid and setgid.
 func (w *writer) writeFile(name string, mode fs.FileMode, r io.Reader) error {
 	f, err := w.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -270,6 +306,9 @@ func (w *writer) writeFile(name string, mode fs.FileMode, r io.Reader) error {
 		w.buf = make([]byte, 32<<10)
 	}
 	_, err = io.CopyBuffer(struct{ io.Writer }{f}, r, w.buf) // one buffer for all files
+	if err == nil && w.chown {
+		err = f.Chown(0, 0)
+	}
 	if err == nil {
 		err = f.Chmod(mode) // on the descriptor: exact, no umask, no path race
 	}
@@ -308,7 +347,12 @@ func (w *writer) finishDirs() (string, error) {
 		if err != nil {
 			return d, err
 		}
-		err = f.Chmod(mode)
+		if w.chown {
+			err = f.Chown(0, 0)
+		}
+		if err == nil {
+			err = f.Chmod(mode)
+		}
 		if err == nil {
 			err = w.root.Chtimes(d, w.mtime, w.mtime)
 		}

@@ -33,8 +33,14 @@ func richSpec() pkgSpec {
 	s.files["lib/libhello.so.1"] = strings.Repeat("\x7fELF", 50000)
 	s.files["lib/libhello.so"] = "-> libhello.so.1"
 	s.files["up"] = "-> share/doc/.."
-	// Modes are normalised: written back as 0755 (directories, executables) or 0644.
-	s.modes["bin/hello"] = 0o755 | fs.ModeSetuid // setuid: dropped
+	s.files["etc/cert.pem"] = "-> /etc/ssl/certs/ca-certificates.crt" // links are data: as shipped
+	s.files["etc/rmt"] = "-> ../../../usr/sbin/rmt"
+	s.files["bin/linked"] = "=> bin/hello" // a hard link in every form
+	s.files["bin/wall"] = "#!/bin/sh\n"
+	// Modes are normalised: written back as 0755 (directories, executables) or 0644, with a
+	// file's setuid and setgid bits as shipped.
+	s.modes["bin/hello"] = 0o755 | fs.ModeSetuid
+	s.modes["bin/wall"] = 0o711 | fs.ModeSetgid
 	s.modes["bin/hello2"] = 0o700
 	s.modes["etc/secret"] = 0o400
 	s.modes["share/doc/README"] = 0o664
@@ -65,6 +71,8 @@ func TestMaterializeRoundTrip(t *testing.T) {
 	writePkg(t, pkgDir, richSpec())
 	forms := map[string]func(t *testing.T) string{
 		"directory": func(*testing.T) string { return filepath.Dir(pkgDir) },
+		"tar.xz":    func(t *testing.T) string { return archiveSrc(t, "p.tar.xz", tarDir(t, pkgDir, tarOpts{})) },
+		"tbz2":      func(t *testing.T) string { return archiveSrc(t, "p.tbz2", tarDir(t, pkgDir, tarOpts{top: "x"})) },
 		"tar":       func(t *testing.T) string { return archiveSrc(t, "p.tar", tarDir(t, pkgDir, tarOpts{})) },
 		"tar.gz with top folder, reversed": func(t *testing.T) string {
 			return archiveSrc(t, "p.tar.gz", tarDir(t, pkgDir, tarOpts{top: "hello-1.2.3", reverse: true}))
@@ -100,8 +108,16 @@ func TestMaterializeRoundTrip(t *testing.T) {
 				}
 			}
 			checkMode("root", fs.ModeDir|0o755)
-			checkMode("root/bin/hello", 0o755)
-			checkMode("root/bin/hello2", 0o755)
+			checkMode("root/bin/hello", 0o755|fs.ModeSetuid)
+			checkMode("root/bin/linked", 0o755|fs.ModeSetuid)
+			checkMode("root/bin/wall", 0o755|fs.ModeSetgid)
+			hello2 := fs.FileMode(0o755)
+			if strings.Contains(name, "hard links") { // hello2 is then another name of hello
+				hello2 |= fs.ModeSetuid
+			}
+			checkMode("root/bin/hello2", hello2)
+			checkLinked(t, dest, "root/bin/hello", "root/bin/linked", true)
+			checkLinked(t, dest, "root/bin/hello", "root/bin/hello2", strings.Contains(name, "hard links"))
 			checkMode("root/etc/secret", 0o644)
 			checkMode("root/share/doc/README", 0o644)
 			checkMode("root/ro", fs.ModeDir|0o755)
@@ -110,8 +126,14 @@ func TestMaterializeRoundTrip(t *testing.T) {
 			checkMode("root/lib", fs.ModeDir|0o755)
 			checkMode("root/lib/libhello.so.1", 0o644)
 			checkMode("manifest.yaml", 0o644)
-			if target, err := os.Readlink(filepath.Join(dest, "root/lib/libhello.so")); err != nil || target != "libhello.so.1" {
-				t.Errorf("symlink: %q, %v", target, err)
+			for link, want := range map[string]string{
+				"root/lib/libhello.so": "libhello.so.1",
+				"root/etc/cert.pem":    "/etc/ssl/certs/ca-certificates.crt",
+				"root/etc/rmt":         "../../../usr/sbin/rmt",
+			} {
+				if target, err := os.Readlink(filepath.Join(dest, link)); err != nil || target != want {
+					t.Errorf("readlink %s = %q, %v; want %q", link, target, err, want)
+				}
 			}
 			if b, err := os.ReadFile(filepath.Join(dest, "root/lib/libhello.so.1")); err != nil || string(b) != strings.Repeat("\x7fELF", 50000) {
 				t.Errorf("content of libhello.so.1 is wrong (%v)", err)
@@ -126,6 +148,66 @@ func TestMaterializeRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkLinked checks whether two names in dest are one file.
+func checkLinked(t *testing.T, dest, a, b string, want bool) {
+	t.Helper()
+	fa, err1 := os.Lstat(filepath.Join(dest, a))
+	fb, err2 := os.Lstat(filepath.Join(dest, b))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if os.SameFile(fa, fb) != want {
+		t.Errorf("%s and %s: one file = %v; want %v", a, b, !want, want)
+	}
+}
+
+// TestMaterializeOwnsAsRoot: run as root, everything written belongs to root, even where the
+// destination would give it another group (a setgid directory), and chown does not cost a
+// file its setuid bit.
+func TestMaterializeOwnsAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("Materialize makes root the owner only when run as root")
+	}
+	pkgDir := filepath.Join(t.TempDir(), "hello")
+	writePkg(t, pkgDir, richSpec())
+	p := scanOne(t, filepath.Dir(pkgDir))
+	dest := filepath.Join(t.TempDir(), "pkg")
+	if err := os.Mkdir(dest, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dest, 0, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dest, 0o755|fs.ModeSetgid); err != nil { // children inherit group 4242
+		t.Fatal(err)
+	}
+	if err := p.Materialize(context.Background(), dest, now); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err := filepath.WalkDir(dest, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dest {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != 0 || st.Gid != 0 {
+			t.Errorf("%s: owner %d:%d; want 0:0", path, st.Uid, st.Gid)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 10 {
+		t.Fatalf("walked %d entries: %v", n, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dest, "root/bin/hello")); err != nil || fi.Mode()&fs.ModeSetuid == 0 {
+		t.Errorf("root/bin/hello lost its setuid bit (%v)", err)
 	}
 }
 

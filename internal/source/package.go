@@ -25,15 +25,22 @@ type File struct {
 	Path string
 	Type FileType
 	// Mode is normalised by internal/archive: 0755 for a directory, 0755 for a regular file
-	// with any execute bit set and 0644 for one without, 0777 for a symlink. No setuid,
-	// setgid or sticky bit and no group or world write permission survives.
+	// with any execute bit set and 0644 for one without, 0777 for a symlink. A regular file
+	// keeps fs.ModeSetuid and fs.ModeSetgid as shipped; no sticky bit and no group or world
+	// write permission survives.
 	Mode fs.FileMode
 	// Size is a regular file's length; 0 for other types.
 	Size int64
 	// SHA256 is a regular file's content hash; zero for other types.
 	SHA256 [32]byte
-	// Target is a symlink's (relative) target; empty for other types.
+	// Target is a symlink's target exactly as shipped (absolute, or relative and possibly
+	// leading out of the package): data, never followed. Empty for other types.
 	Target string
+	// Link is set on a regular file that is another name of a file the package holds more than
+	// once (a hard link): the Path of that file's first name in byte order, which has Link
+	// empty. Every name of the file has the same Mode, Size and SHA256. Materialize writes the
+	// names as one file.
+	Link string
 }
 
 // Package is one package found by [Scan].

@@ -30,7 +30,9 @@ type contents struct {
 }
 
 // visitFunc is called for each entry under root/ while a package is read. For a regular file,
-// r yields its content, which is being hashed as it is read; f.SHA256 is not set yet.
+// r yields its content, which is being hashed as it is read; f.SHA256 is not set yet. f.Link is
+// still as the walk reports it: the package-relative path (not root/-relative) of the file's
+// first name in walk order, which is an earlier regular file of the walk; see linkKey.
 type visitFunc func(f File, r io.Reader) error
 
 // readOrigin walks a package directory or archive once, collecting its metadata files and
@@ -43,7 +45,7 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 	walk := archive.WalkDir
 	if !fi.IsDir() {
 		if !archive.Supported(origin) {
-			return nil, invalid(origin, "", "neither a directory nor an archive (.tar, .tar.gz, .tgz, .tar.zst)")
+			return nil, invalid(origin, "", "neither a directory nor an archive (%s)", archive.Suffixes)
 		}
 		walk = archive.Walk
 	}
@@ -56,7 +58,7 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 				return invalid(origin, e.Path, "is a %v; root must be a directory", e.Type)
 			}
 		case strings.HasPrefix(e.Path, rootDir+"/"):
-			f := File{Path: e.Path[len(rootDir)+1:], Type: e.Type, Mode: e.Mode, Size: e.Size, Target: e.Target}
+			f := File{Path: e.Path[len(rootDir)+1:], Type: e.Type, Mode: e.Mode, Size: e.Size, Target: e.Target, Link: e.Link}
 			h := sha256.New()
 			body := io.TeeReader(r, h)
 			if visit != nil {
@@ -89,7 +91,44 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 	if err != nil {
 		return nil, wrapWalkError(origin, err)
 	}
+	canonLinks(c.files)
 	return c, nil
+}
+
+// linkKey names the file a root/ entry, as the walk reports it, is a name of: for a hard link
+// the package-relative path of its first name, otherwise its own package-relative path.
+func linkKey(f File) string {
+	if f.Link != "" {
+		return f.Link
+	}
+	return rootDir + "/" + f.Path
+}
+
+// canonLinks rewrites the walk's hard links (each naming the file's first name in walk order,
+// which may lie outside root/) into the form [File.Link] documents: among the names a file
+// has under root/, the first in byte order is the file and the others link to it. So a
+// package's hard links do not depend on the order an archive happened to list them in, and a
+// file also linked from outside root/ (a README) is still one file inside it.
+func canonLinks(files []File) {
+	groups := make(map[string][]int)
+	for i, f := range files {
+		if f.Type == Regular {
+			k := linkKey(f)
+			groups[k] = append(groups[k], i)
+		}
+	}
+	for _, g := range groups {
+		first := g[0]
+		for _, i := range g {
+			if files[i].Path < files[first].Path {
+				first = i
+			}
+		}
+		for _, i := range g {
+			files[i].Link = files[first].Path
+		}
+		files[first].Link = ""
+	}
 }
 
 // wrapWalkError gives an error from a walk of origin the form *Error.
@@ -128,7 +167,7 @@ func parseMeta(origin string, meta map[string][]byte) (parsed, error) {
 	if p.manifest, err = pkgmeta.ParseManifest(mb); err != nil {
 		return p, bad(manifestFile, err)
 	}
-	if err := axiomname.Check(p.manifest.Name); err != nil {
+	if err := axiomname.CheckPackage(p.manifest.Name); err != nil {
 		return p, bad(manifestFile, err)
 	}
 	if b, ok := meta[depsFile]; ok {
@@ -146,23 +185,6 @@ func parseMeta(origin string, meta map[string][]byte) (parsed, error) {
 	return p, nil
 }
 
-// checkRootLinks holds the symlinks under root/ to root/: a package's files are merged into
-// environments without the rest of the package, so a link out of root/ would point outside.
-func checkRootLinks(origin string, files []File) error {
-	entries := make([]archive.Entry, len(files))
-	for i, f := range files {
-		entries[i] = archive.Entry{Path: f.Path, Type: f.Type, Mode: f.Mode, Size: f.Size, Target: f.Target}
-	}
-	err := archive.CheckLinks(entries)
-	var ae *archive.Error
-	if errors.As(err, &ae) {
-		ae.Archive, ae.Entry = origin, rootDir+"/"+ae.Entry
-		ae.Reason += " (symlinks must stay inside root/)"
-		return &Error{Origin: origin, Entry: ae.Entry, Err: ae}
-	}
-	return err
-}
-
 // load reads the package at origin into a Package.
 func load(ctx context.Context, origin string, lim archive.Limits) (*Package, error) {
 	c, err := readOrigin(ctx, origin, lim, nil)
@@ -171,9 +193,6 @@ func load(ctx context.Context, origin string, lim archive.Limits) (*Package, err
 	}
 	meta, err := parseMeta(origin, c.meta)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkRootLinks(origin, c.files); err != nil {
 		return nil, err
 	}
 	files := slices.Clone(c.files)

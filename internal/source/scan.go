@@ -18,7 +18,9 @@ import (
 //
 // It returns every package it could read, sorted by name, version, revision and build-id, and
 // an error joining (errors.Join) one [*Error] per package or directory it could not read, each
-// naming the origin (and, where there is one, the entry); both may be non-nil. Packages with
+// naming the origin (and, where there is one, the entry); both may be non-nil. A package that
+// cannot be read or is refused never stops the others: [Refusals] picks those out of the error
+// (each names the package), [DirErrors] the problems with the source directories themselves. Packages with
 // the same build-id are the same package: only the first is kept, taking dirs in the order
 // given and the entries of each in byte order of their names. A directory given twice is read
 // once. If ctx is cancelled Scan returns ctx's error and no packages.
@@ -60,7 +62,7 @@ func scan(ctx context.Context, dirs []string, lim archive.Limits, cache *Cache) 
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				errs = append(errs, err)
+				errs = append(errs, refused(origin, err))
 				continue
 			}
 			if !ids[p.BuildID] {
@@ -94,19 +96,21 @@ func candidates(dir string) ([]string, []error) {
 		p := filepath.Join(dir, name)
 		fi, err := os.Stat(p) // follows symlinks: a package may be linked in
 		if err != nil {
-			errs = append(errs, &Error{Origin: p, Err: err})
+			errs = append(errs, refused(p, &Error{Origin: p, Err: err}))
 			continue
 		}
 		switch {
 		case fi.IsDir():
 			isPkg, err := looksLikePackage(p)
 			if err != nil {
-				errs = append(errs, &Error{Origin: p, Err: err})
+				errs = append(errs, refused(p, &Error{Origin: p, Err: err}))
 			} else if isPkg {
 				out = append(out, p)
 			}
 		case archive.Supported(name):
 			out = append(out, p)
+		case unsupportedArchive(name):
+			errs = append(errs, refused(p, invalid(p, "", "not a supported archive (%s)", archive.Suffixes)))
 		}
 	}
 	return out, errs

@@ -12,4 +12,13 @@
 // failed too). A killed importer leaves only a temporary dataset, which is garbage by its
 // location. A package whose dataset names would exceed ZFS's 255-byte limit is refused
 // (ErrNameTooLong) before anything is created.
+//
+// A package dataset holds the package as shipped (set-id bits, symlink targets and hard links
+// included; see source.Package.Materialize) and is created setuid=off, so nothing run from the
+// store gains privileges by a set-id file: only an environment whose profile allows a package's
+// set-id programs gets them, in its own generation.
+//
+// <name> is the package's name as a dataset component (layout.PackageComponent: '+', which ZFS
+// refuses, as ':'); the index maps it back, so a Package's ID, and every message, carries the
+// real name (libstdc++6), and only Dataset the stored spelling (libstdc::6).
 package store

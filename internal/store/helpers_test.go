@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -203,4 +204,68 @@ func checkConcurrentImports(t *testing.T, c zfs.Client, im *Importer, b *renameB
 			t.Errorf("temporary dataset left: %s", d.Name)
 		}
 	}
+}
+
+// writeRealPackage makes a package shaped like a real one (util-linux, openssl): a setuid
+// program, an absolute symlink, a symlink leaving the package and a hard link; and scans it.
+func writeRealPackage(t testing.TB) *source.Package {
+	t.Helper()
+	src := t.TempDir()
+	dir := filepath.Join(src, "util-linux-2.38.1")
+	root := filepath.Join(dir, "root")
+	must(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(root, "usr/lib/ssl"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte("name: util-linux\nversion: 2.38.1\nrevision: 1\ndescription: test package\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "bin/su"), []byte("#!/bin/sh\necho su\n"), 0o755))
+	must(t, os.Chmod(filepath.Join(root, "bin/su"), 0o755|os.ModeSetuid))
+	must(t, os.Link(filepath.Join(root, "bin/su"), filepath.Join(root, "bin/su2")))
+	must(t, os.Symlink("/etc/ssl/certs/ca-certificates.crt", filepath.Join(root, "usr/lib/ssl/cert.pem")))
+	must(t, os.Symlink("../../etc/rmt", filepath.Join(root, "bin/rmt")))
+	pkgs, err := source.Scan(context.Background(), []string{src}, archive.Limits{})
+	if err != nil || len(pkgs) != 1 {
+		t.Fatalf("scan: %v (%d packages)", err, len(pkgs))
+	}
+	return pkgs[0]
+}
+
+// checkRealPackage checks that the package dataset at dir holds writeRealPackage's package as
+// shipped: the setuid bit, the link targets, the hard link as one file, owned by root.
+func checkRealPackage(t testing.TB, dir string) {
+	t.Helper()
+	root := filepath.Join(dir, "root")
+	su, err := os.Lstat(filepath.Join(root, "bin/su"))
+	must(t, err)
+	if su.Mode()&os.ModeSetuid == 0 {
+		t.Errorf("bin/su: mode %v; want setuid as shipped", su.Mode())
+	}
+	if st := su.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Gid != 0 {
+		t.Errorf("bin/su: owner %d:%d; want 0:0", st.Uid, st.Gid)
+	}
+	su2, err := os.Lstat(filepath.Join(root, "bin/su2"))
+	must(t, err)
+	if !os.SameFile(su, su2) {
+		t.Error("bin/su and bin/su2 are two files; the package ships one file with two names")
+	}
+	for link, want := range map[string]string{"usr/lib/ssl/cert.pem": "/etc/ssl/certs/ca-certificates.crt", "bin/rmt": "../../etc/rmt"} {
+		if got, err := os.Readlink(filepath.Join(root, link)); err != nil || got != want {
+			t.Errorf("readlink %s = %q, %v; want %q", link, got, err, want)
+		}
+	}
+}
+
+// createRecorder records the properties of every dataset created through it.
+type createRecorder struct {
+	zfs.Client
+	mu    sync.Mutex
+	props map[string]zfs.Props
+}
+
+func (r *createRecorder) Create(ctx context.Context, name string, opt zfs.CreateOptions) error {
+	r.mu.Lock()
+	if r.props == nil {
+		r.props = map[string]zfs.Props{}
+	}
+	r.props[name] = opt.Props
+	r.mu.Unlock()
+	return r.Client.Create(ctx, name, opt)
 }

@@ -65,11 +65,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, err
 	}
 
-	tmp, err := im.createTemp(ctx, layout.TempPackagePrefix(id.BuildID), zfs.Props{
-		layout.PropManagedBy: layout.ManagedBy,
-		layout.PropKind:      layout.KindPackage,
-		layout.PropPackage:   id.Path(),
-	})
+	tmp, err := im.createTemp(ctx, layout.TempPackagePrefix(id.BuildID), packageProps(id))
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", id, err)
 	}
@@ -102,6 +98,19 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 	failpoint.Hit(failpoint.ImportRenamed)
 	res.Imported = true
 	return res, nil
+}
+
+// packageProps are the properties a package dataset is created with. setuid=off makes the
+// dataset inert: a package holds its set-id programs (su, passwd) as shipped, but nothing run
+// from the store itself gains privileges by them; an environment's generation decides, per
+// package, whether its copies keep the bits (merge.Input.AllowSetID).
+func packageProps(id layout.PackageID) zfs.Props {
+	return zfs.Props{
+		layout.PropManagedBy: layout.ManagedBy,
+		layout.PropKind:      layout.KindPackage,
+		layout.PropPackage:   id.Path(),
+		"setuid":             "off",
+	}
 }
 
 func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {

@@ -72,6 +72,35 @@ func TestImportModel(t *testing.T) {
 	}
 }
 
+// TestImportPlusNameModel: a package named with '+' is stored under its dataset component
+// ('+' as ':'), and read back from the tree with its real name, which its manifest agrees with.
+func TestImportPlusNameModel(t *testing.T) {
+	ctx := context.Background()
+	m, im := modelStore(t)
+	pkg := writePackage(t, "libstdc++6", "12.2.0", map[string]string{"lib/libstdc++.so.6": "elf"})
+	res, err := im.Import(ctx, pkg, nil)
+	must(t, err)
+	want := im.Layout.PkgRoot() + "/libstdc::6/12.2.0/1/" + ID(pkg).BuildID
+	if !res.Imported || res.Dataset != want {
+		t.Fatalf("result %+v, want dataset %s", res, want)
+	}
+	tree, err := m.Observe(ctx, im.Layout.Root)
+	must(t, err)
+	d, _ := tree.Get(want)
+	if v, _ := d.Local(layout.PropPackage); v != "libstdc++6/12.2.0/1/"+ID(pkg).BuildID {
+		t.Errorf("%s = %q, want the real name", layout.PropPackage, v)
+	}
+	ix := NewIndex(tree, im.Layout)
+	p, ok := ix.Get(ID(pkg))
+	if !ok || !p.Complete || p.ID.Name != "libstdc++6" || p.Dataset != want {
+		t.Fatalf("index: %+v (found %v)\n%s", p, ok, m)
+	}
+	var meta MetaCache
+	if md, err := meta.Read(p); err != nil || md.Manifest.Name != "libstdc++6" {
+		t.Fatalf("metadata: %+v, %v", md.Manifest, err)
+	}
+}
+
 func TestImportConcurrentModel(t *testing.T) {
 	ctx := context.Background()
 	m, im := modelStore(t)
@@ -219,4 +248,34 @@ func TestImportRefusesLongNames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImportRealShapedModel: a package with a setuid program, absolute and escaping symlinks
+// and a hard link imports as shipped, into a dataset created setuid=off, so that the store
+// itself never runs anything with the program's privileges.
+func TestImportRealShapedModel(t *testing.T) {
+	ctx := context.Background()
+	_, im := modelStore(t)
+	rec := &createRecorder{Client: im.ZFS}
+	im.ZFS = rec
+	pkg := writeRealPackage(t)
+	res, err := im.Import(ctx, pkg, nil)
+	must(t, err)
+	if !res.Imported {
+		t.Fatal("nothing imported")
+	}
+	n := 0
+	for name, props := range rec.props {
+		if props[layout.PropKind] != layout.KindPackage {
+			continue
+		}
+		n++
+		if props["setuid"] != "off" {
+			t.Errorf("package dataset %s created with setuid=%q; want off", name, props["setuid"])
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d package datasets created; want 1", n)
+	}
+	checkRealPackage(t, im.Layout.Path(res.Dataset))
 }

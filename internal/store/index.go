@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -39,16 +38,16 @@ type Index struct {
 }
 
 // NewIndex finds the packages in an observed tree: the filesystems exactly four levels below
-// store/pkg whose names parse as name/X.Y.Z/rev/build. Nothing is read from mounted directories.
+// store/pkg whose names parse as a package's dataset (layout.Layout.PackageAt, which maps the
+// name's component back to the package's real name). Nothing is read from mounted directories.
 func NewIndex(tree *zfs.Tree, l layout.Layout) *Index {
 	ix := &Index{byID: map[layout.PackageID]*Package{}}
-	prefix := l.PkgRoot() + "/"
 	for i := range tree.Datasets {
 		d := &tree.Datasets[i]
-		if d.Type != zfs.Filesystem || !strings.HasPrefix(d.Name, prefix) {
+		if d.Type != zfs.Filesystem {
 			continue
 		}
-		id, ok := layout.ParsePackagePath(strings.TrimPrefix(d.Name, prefix))
+		id, ok := l.PackageAt(d.Name)
 		if !ok {
 			continue
 		}
@@ -129,7 +128,7 @@ func (c *MetaCache) Read(p *Package) (Meta, error) {
 		}
 	}
 	if m.Manifest.Name != p.ID.Name || m.Manifest.Version != p.ID.Version || m.Manifest.Revision != p.ID.Revision {
-		return m, fmt.Errorf("package %s: its manifest says %s %s-%d", p.Dataset, m.Manifest.Name, m.Manifest.Version, m.Manifest.Revision)
+		return m, fmt.Errorf("package %s (dataset %s): its manifest says %s %s-%d", p.ID, p.Dataset, m.Manifest.Name, m.Manifest.Version, m.Manifest.Revision)
 	}
 	c.mu.Lock()
 	if c.m == nil {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,5 +120,31 @@ func TestImportArchiveReal(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(im.Layout.Path(res.Dataset), "root/bin/hello"))
 	if err != nil || string(b) != files["bin/hello"] {
 		t.Fatalf("archive package content: %q %v", b, err)
+	}
+}
+
+// TestImportRealShapedReal: on real ZFS, a package with a setuid program, absolute and escaping
+// symlinks and a hard link imports as shipped, and its dataset is mounted nosuid (setuid=off).
+func TestImportRealShapedReal(t *testing.T) {
+	ctx := context.Background()
+	_, im := realStore(t)
+	res, err := im.Import(ctx, writeRealPackage(t), nil)
+	must(t, err)
+	dir := im.Layout.Path(res.Dataset)
+	checkRealPackage(t, dir)
+	info, err := os.ReadFile("/proc/self/mountinfo")
+	must(t, err)
+	found := false
+	for line := range strings.SplitSeq(string(info), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 5 && f[4] == dir {
+			found = true
+			if !slices.Contains(strings.Split(f[5], ","), "nosuid") {
+				t.Errorf("%s is mounted %s; want nosuid", dir, f[5])
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("%s is not a mountpoint", dir)
 	}
 }

@@ -21,6 +21,10 @@ var (
 	// ErrNotMounted: Create or Clone made the filesystem but could not mount it. The dataset
 	// exists (creating it again is ErrExist); what is missing is the mount.
 	ErrNotMounted = errors.New("created but not mounted")
+	// ErrAmbiguous: a ZFS without JSON output (before OpenZFS 2.3) printed property values that
+	// contain lines reading as records of their own, so what the output says cannot be known.
+	// Nothing is decided from it; the error names the records that were not real.
+	ErrAmbiguous = errors.New("zfs output is ambiguous")
 )
 
 // Error describes a failed ZFS operation: what was asked, what ran and what it said.

@@ -70,9 +70,10 @@ const waitDelay = 10 * time.Second
 // Every zfs process runs in a process group of its own. A Ctrl-C at a terminal sends SIGINT to
 // the whole foreground group; the daemon handles it by finishing the step in progress, which must
 // not lose its zfs command to the same signal. Cancelling the context is the one way to stop a
-// zfs command: it sends SIGTERM to the command's group (zfs and anything it started).
+// zfs command: it sends SIGTERM to the command's group (zfs and anything it started). Where the
+// platform allows, a child also dies with the reconciler (procAttr).
 func configure(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	cmd.Cancel = func() error {
 		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		if errors.Is(err, syscall.ESRCH) {

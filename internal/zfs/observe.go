@@ -3,6 +3,7 @@ package zfs
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +97,33 @@ func (c *CLI) get(ctx context.Context, roots []string, known func(string) bool, 
 	if c.json.Load() == jsonYes {
 		return parseGetJSON(out)
 	}
-	return parseGetText(string(out), known)
+	recs, err := parseGetText(string(out), known)
+	if err != nil {
+		return nil, err
+	}
+	// In -H text a value's continuation line and a record look alike, so a value set to
+	// "x\n<dataset>\taxiom:managed-by\tlocal\t..." would forge a property. Listing the same
+	// records without their values (names and property names cannot hold a newline) says which
+	// lines are records: the parse must have found exactly those.
+	listed, err := c.query(ctx, "get", roots, withoutValues(args)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRecords(recs, string(listed)); err != nil {
+		return nil, &Error{Op: "get", Name: strings.Join(roots, " "), ExitCode: -1, Err: err}
+	}
+	return recs, nil
+}
+
+// withoutValues turns `-o name,property,source,value` into `-o name,property`.
+func withoutValues(args []string) []string {
+	out := slices.Clone(args)
+	for i := range out {
+		if i > 0 && out[i-1] == "-o" {
+			out[i] = "name,property"
+		}
+	}
+	return out
 }
 
 // query runs `zfs list` or `zfs get` with -j (or, where ZFS has no JSON, -H) and -p over roots,

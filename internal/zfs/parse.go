@@ -121,6 +121,32 @@ func parseGetText(out string, known func(string) bool) ([]propRecord, error) {
 	return recs, nil
 }
 
+// checkRecords holds the records parsed from `zfs get -H` text to listed, the output of the same
+// query printing only name and property (one line per record, since neither can hold a
+// newline). Records the listing lacks, or has fewer of, came from inside a value: the output is
+// ambiguous and [ErrAmbiguous] names them.
+func checkRecords(recs []propRecord, listed string) error {
+	want := map[string]int{}
+	for _, line := range splitLines(listed) {
+		want[line]++
+	}
+	var forged []string
+	for _, r := range recs {
+		k := r.dataset + "\t" + r.prop
+		if want[k] == 0 {
+			forged = append(forged, fmt.Sprintf("%s %s", r.dataset, r.prop))
+			continue
+		}
+		want[k]--
+	}
+	if len(forged) > 0 {
+		return fmt.Errorf("%w: a property value holds a line that reads as a record (%s); "+
+			"remove the newline from the value, or use OpenZFS 2.3 or later, whose JSON output has no such ambiguity",
+			ErrAmbiguous, strings.Join(forged, ", "))
+	}
+	return nil
+}
+
 func validPropName(s string) bool {
 	if s == "" {
 		return false

@@ -131,6 +131,56 @@ func TestForeignNamesReal(t *testing.T) {
 	}
 }
 
+// TestForgedRecordRefusedReal: on a ZFS without JSON output, a user property whose value holds
+// a line reading as a record (here one claiming a foreign dataset is managed) makes observation
+// fail with ErrAmbiguous instead of forging the property.
+func TestForgedRecordRefusedReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	ctx := context.Background()
+	for name, c := range realClients(t) {
+		t.Run(name, func(t *testing.T) {
+			root := zfstest.NewRoot(t, c, pool)
+			zfsCmd(t, "create", root+"/foreign")
+			zfsCmd(t, "create", root+"/other")
+			// A property every client reads, whose value holds a real newline and real tabs, as
+			// `zfs get -H` prints them unescaped: it reads as a record making foreign managed.
+			zfsCmd(t, "set", "axiom:managed-by=x\n"+root+"/foreign\taxiom:managed-by\tlocal\taxiom-reconcile", root+"/other")
+			t.Cleanup(func() { zfsCmd(t, "inherit", "axiom:managed-by", root+"/other") })
+			tree, err := c.Observe(ctx, root)
+			if strings.HasSuffix(name, "legacy") {
+				if !errors.Is(err, zfs.ErrAmbiguous) {
+					t.Fatalf("observe with a forged record in a value: %v, want ErrAmbiguous", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := tree.Get(root + "/foreign")
+			if v, ok := d.Local("axiom:managed-by"); ok {
+				t.Fatalf("JSON observation forged axiom:managed-by=%q", v)
+			}
+		})
+	}
+}
+
+// TestNameCharactersReal: the validator's character rule is libzfs's. zfs itself, run
+// directly, creates exactly the components the validator accepts: ':' anywhere (package
+// datasets use it for '+'), and never '+' (which is why they must). Names beginning with '-' are
+// left out: ZFS allows them, the validator refuses them on purpose (TestForeignNamesReal).
+func TestNameCharactersReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	root := zfstest.NewRoot(t, c, pool)
+	for _, n := range []string{"libstdc::6", ":x", "x:", "a.b_c-d", "a b", "g++-12", "+", "a+b", "a$b", "a=b", "a,b", "a~b", "é"} {
+		out, err := exec.Command("zfs", "create", root+"/"+n).CombinedOutput()
+		valid := zfs.ValidateComponent(n) == nil
+		if (err == nil) != valid {
+			t.Errorf("component %q: zfs create: %v %s; the validator says valid=%v", n, err, out, valid)
+		}
+	}
+}
+
 // TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
 func TestErrorDetailsReal(t *testing.T) {
 	pool := zfstest.RealPool(t)

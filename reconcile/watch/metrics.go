@@ -28,6 +28,7 @@ import (
 //	steps_applied_total{kind}              steps applied, by kind (import, lock, realize, ...)
 //	last_success_timestamp_seconds         unix time the last successful pass ended
 //	drift_steps                            steps the last pass planned (0: the host had converged)
+//	refused_packages                       source packages the last pass left out as unreadable or refused
 //	config_valid                           1 when the configuration files were valid at the last load
 //
 // plus the standard go_* and process_* collectors.
@@ -41,6 +42,7 @@ type Metrics struct {
 	steps       *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 	drift       prometheus.Gauge
+	refused     prometheus.Gauge
 	configValid prometheus.Gauge
 
 	mu            sync.Mutex
@@ -83,11 +85,14 @@ func NewMetrics() *Metrics {
 		drift: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "drift_steps", Help: "Steps the last pass planned; 0 when the host had converged.",
 		}),
+		refused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "refused_packages", Help: "Source packages the last planned pass left out because they could not be read or were refused (see the log).",
+		}),
 		configValid: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
 		}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.configValid,
+	m.reg.MustRegister(m.passes, m.failures, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -156,6 +161,7 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 	if err == nil || res.Planned > 0 {
 		// A pass that failed before planning knows nothing about drift: keep the last value.
 		m.drift.Set(float64(res.Planned))
+		m.refused.Set(float64(len(res.Refused)))
 	}
 	if cancelled {
 		return

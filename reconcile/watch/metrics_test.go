@@ -29,7 +29,7 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
 		switch n {
 		case 1:
-			return PassResult{Steps: map[string]int{"import": 2, "realize": 1}, Planned: 3}, nil
+			return PassResult{Steps: map[string]int{"import": 2, "realize": 1}, Planned: 3, Refused: []string{"a: why", "b: why"}}, nil
 		case 2:
 			return PassResult{}, errors.New("zfs: dataset is busy") // failed before planning
 		default:
@@ -73,6 +73,7 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 		`axiom_reconcile_steps_applied_total{kind="realize"}`:    1,
 		`axiom_reconcile_pass_duration_seconds_count`:            2,
 		`axiom_reconcile_drift_steps`:                            3, // the failed pass did not plan
+		`axiom_reconcile_refused_packages`:                       2, // nor did it read the sources
 		`axiom_reconcile_config_valid`:                           1,
 	} {
 		if got, ok := m[series]; !ok || got != want {
@@ -100,6 +101,7 @@ func TestMetricsAndHealthOverHTTP(t *testing.T) {
 	_, body = get("/metrics")
 	m = parseExposition(t, body)
 	if m[`axiom_reconcile_passes_total{trigger="signal"}`] != 2 || m["axiom_reconcile_drift_steps"] != 1 ||
+		m["axiom_reconcile_refused_packages"] != 0 ||
 		m[`axiom_reconcile_steps_applied_total{kind="activate"}`] != 1 {
 		t.Errorf("after a third pass: %v", m)
 	}

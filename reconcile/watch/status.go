@@ -19,6 +19,8 @@ type Status struct {
 	LockWait float64        `json:"lock_wait_seconds"` // time the pass waited for the global lock
 	Steps    map[string]int `json:"steps_applied"`     // by kind; empty when nothing was applied
 	Planned  int            `json:"steps_planned"`     // the drift the pass found
+	// Refused lists the source packages the pass left out (unreadable or refused), with why.
+	Refused []string `json:"refused_packages,omitempty"`
 
 	// ConfigValid reports whether the configuration files were valid when this attempt loaded
 	// them. When false and Result is not invalid-config, the pass reconciled the last valid

@@ -46,6 +46,9 @@ type PassResult struct {
 	// should still report it; one that fails before planning leaves it 0, and the drift gauge
 	// then keeps its previous value.
 	Planned int
+	// Refused lists the source packages the pass left out because they could not be read or
+	// were refused, one "name: why" line each. Like Planned, it is known only after planning.
+	Refused []string
 }
 
 // Config is what Run needs. S is the desired state Load produces and Pass consumes; Run never
@@ -349,7 +352,7 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	wait := tr.finish()
 	busy := end.Sub(start) - wait
 	st.Duration, st.LockWait = busy.Seconds(), wait.Seconds()
-	st.Steps, st.Planned = res.Steps, res.Planned
+	st.Steps, st.Planned, st.Refused = res.Steps, res.Planned, res.Refused
 	cancelled := err != nil && ctx.Err() != nil
 	switch {
 	case err == nil:

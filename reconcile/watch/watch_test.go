@@ -567,7 +567,7 @@ func TestStatusFile(t *testing.T) {
 	stateDir := t.TempDir()
 	h.cfg.StatusFile = filepath.Join(stateDir, "status.json")
 	h.hook = func(ctx context.Context, n int, state string) (PassResult, error) {
-		return PassResult{Steps: map[string]int{"import": 2, "realize": 1}, Planned: 3}, nil
+		return PassResult{Steps: map[string]int{"import": 2, "realize": 1}, Planned: 3, Refused: []string{"zsh: why"}}, nil
 	}
 	h.write("main.hcl", "v1")
 	h.start()
@@ -575,7 +575,7 @@ func TestStatusFile(t *testing.T) {
 
 	st := readStatus(t, h.cfg.StatusFile)
 	if st.Trigger != TriggerStartup || st.Result != ResultOK || st.Error != "" || !st.ConfigValid ||
-		st.Planned != 3 || st.Steps["import"] != 2 || st.Steps["realize"] != 1 || st.LastSuccess == nil ||
+		st.Planned != 3 || len(st.Refused) != 1 || st.Refused[0] != "zsh: why" || st.Steps["import"] != 2 || st.Steps["realize"] != 1 || st.LastSuccess == nil ||
 		st.ConsecutiveFailures != 0 || st.Start.IsZero() {
 		t.Errorf("status after a successful pass: %+v", st)
 	}

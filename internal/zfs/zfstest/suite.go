@@ -481,6 +481,54 @@ var suiteCases = []struct {
 			s.t.Fatalf("an invalid request changed something: %v", names(tree))
 		}
 	}},
+	// Package datasets are named with ':' for '+' (internal/layout): ZFS allows ':' anywhere in a
+	// component, including first, and refuses '+'. Every operation the reconciler runs on a
+	// package dataset works on such names, and observation reads them back unchanged.
+	{"ColonNames", func(s *suite) {
+		own := zfs.Props{managed: "test"}
+		for _, rel := range []string{"libstdc::6", ":x", "a:b:"} {
+			s.ok(s.c.Create(s.ctx, s.n(rel+"/12.2.0/1"), zfs.CreateOptions{Parents: true, Props: own}), "create "+rel)
+			s.ok(s.c.Snapshot(s.ctx, s.n(rel+"/12.2.0/1@installed")), "snapshot "+rel)
+		}
+		snap := s.n("libstdc::6/12.2.0/1@installed")
+		s.ok(s.c.Hold(s.ctx, "axiom-env:e:1", snap), "hold")
+		holds, err := s.c.Holds(s.ctx, snap)
+		s.ok(err, "holds")
+		if len(holds[snap]) != 1 || holds[snap][0] != "axiom-env:e:1" {
+			s.t.Fatalf("holds on %s: %v", snap, holds)
+		}
+		tree := s.observe()
+		if d := s.get(tree, "libstdc::6/12.2.0/1@installed"); d.UserRefs != 1 {
+			s.t.Fatalf("%s observed with %d holds", d.Name, d.UserRefs)
+		}
+		if v, _ := s.get(tree, "libstdc::6/12.2.0/1").Local(managed); v != "test" {
+			s.t.Fatalf("properties of a ':' dataset observed as %q", v)
+		}
+		s.get(tree, ":x/12.2.0/1")
+		s.get(tree, "a:b:/12.2.0/1@installed")
+		s.ok(s.c.Release(s.ctx, "axiom-env:e:1", snap), "release")
+		s.ok(s.c.Rename(s.ctx, s.n(":x"), s.n("g::-12"), zfs.RenameOptions{}), "rename")
+		rep, err := s.c.DestroyUnused(s.ctx, []string{s.n("libstdc::6/12.2.0/1")}, zfs.Guard{Prop: managed, Value: "test"})
+		s.ok(err, "destroy unused")
+		if len(rep.Destroyed) != 1 || len(rep.Skipped) != 0 {
+			s.t.Fatalf("destroy unused: %+v", rep)
+		}
+		tree = s.observe()
+		s.absent(tree, "libstdc::6/12.2.0/1")
+		s.get(tree, "libstdc::6/12.2.0")
+		s.absent(tree, ":x")
+		s.get(tree, "g::-12/12.2.0/1@installed")
+		// '+', which package names have, is not a dataset name.
+		procs, counted := s.processes()
+		for _, rel := range []string{"libstdc++6", "g::-12/+", "a+"} {
+			s.rejected(s.c.Create(s.ctx, s.n(rel), zfs.CreateOptions{}), "create "+rel)
+		}
+		s.rejected(s.c.Snapshot(s.ctx, s.n("g::-12@a+b")), "snapshot named a+b")
+		s.rejected(s.c.Rename(s.ctx, s.n("g::-12"), s.n("g++-12"), zfs.RenameOptions{}), "rename to g++-12")
+		if after, _ := s.processes(); counted && after != procs {
+			s.t.Fatalf("names with '+' started %d processes", after-procs)
+		}
+	}},
 	{"PoolInfo", func(s *suite) {
 		pr, ok := s.c.(zfs.PoolReader)
 		if !ok {

@@ -7,11 +7,14 @@ source "my source" { # ERROR: Invalid source name
 }
 
 profile ".hidden" { # ERROR: Invalid profile name
-  package "gtk+" {} # ERROR: Invalid package name
+  package "gtk+" {} # valid: package names may contain '+'
+  package "g::" {}  # ERROR: Invalid package name
   package "" {}     # ERROR: Invalid package name
 }
 
 profile "snapshot" {} # ERROR: Invalid profile name
+
+profile "c++" {} # ERROR: Invalid profile name
 
 environment "dev/prod" { # ERROR: Invalid environment name
   profile = ".hidden"
@@ -19,4 +22,12 @@ environment "dev/prod" { # ERROR: Invalid environment name
 
 environment "d@1" { # ERROR: Invalid environment name
   profile = "snapshot"
+}
+
+environment "g++" { # ERROR: Invalid environment name
+  profile = "snapshot"
+}
+
+source "a+b" { # ERROR: Invalid source name
+  path = "."
 }
