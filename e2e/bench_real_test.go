@@ -34,7 +34,7 @@ func BenchmarkColdApplyLarge(b *testing.B) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	files, bytes := treeSize(b, pkgs)
+	files, bytes := setSize(b, pkgs)
 	b.Logf("large real set: %d packages, %d files, %d bytes", len(names), files, bytes)
 
 	var hcl strings.Builder

@@ -91,6 +91,17 @@ func planText(p *reconcile.Plan) string {
 	return b.String()
 }
 
+// setSize counts the regular files of the packages' root/ trees in a converted set (each
+// hard-linked file once) and their bytes, as debian-to-axiom's summary does.
+func setSize(t testing.TB, set string) (files int, bytes int64) {
+	t.Helper()
+	for _, dir := range packageDirs(t, set) {
+		f, b := treeSize(t, filepath.Join(dir, "root"))
+		files, bytes = files+f, bytes+b
+	}
+	return files, bytes
+}
+
 // treeSize counts the regular files (each hard-linked file once) and their bytes below dir.
 func treeSize(t testing.TB, dir string) (files int, bytes int64) {
 	t.Helper()

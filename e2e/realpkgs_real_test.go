@@ -87,7 +87,7 @@ func TestRealPackagesReal(t *testing.T) {
 	}
 
 	// Cold apply of the whole small set (both profiles use all of it between them).
-	files, bytes := treeSize(t, pkgs)
+	files, bytes := setSize(t, pkgs)
 	n := len(packageDirs(t, pkgs))
 	cfg := config([]string{pkgs, extra}, baseProfile, cxxProfile)
 	start := time.Now()
