@@ -82,8 +82,16 @@ mkdir "$work/out"
 mv "$work/summary.txt" "$work/out/summary.txt"
 cp "$debs/SHA256SUMS" "$work/out/SHA256SUMS"
 tail -n 1 "$work/out/summary.txt" | sed 's/^/realpkgs: /' >&2
+echo "$setkey" >"$work/out/setkey"
 touch "$work/out/ready"
 chmod 0755 "$work/out"
 rm -rf "$out"
 mv "$work/out" "$out"
+# Conversions of this set by older converters are never used again.
+for old in "$cache_root"/realpkgs-*/setkey; do
+	d=${old%/setkey}
+	if [ "$d" != "$out" ] && [ "$(cat "$old")" = "$setkey" ]; then
+		rm -rf "$d"
+	fi
+done
 echo "$out/pkgs"
