@@ -109,9 +109,30 @@ func TestExamplesValidAndFormatted(t *testing.T) {
 	}
 }
 
-// TestFleetFormatted checks that every file of the fleet repository is as fmt writes it. (That
-// each host's directories merge into a valid configuration is checked once loading takes several
-// directories; see fleet/README.md.)
+// TestFleetHostsValid: each host of the fleet repository is the merge of common/, its role and
+// its own directory (fleet/README.md), and each such merge is a valid configuration with the
+// environments the README lists.
+func TestFleetHostsValid(t *testing.T) {
+	for host, want := range map[string]struct {
+		role string
+		envs int
+	}{"dev1": {"devbox", 4}, "dev2": {"devbox", 5}, "build1": {"builder", 4}} {
+		t.Run(host, func(t *testing.T) {
+			cfg, diags := new(spec.Loader).LoadDirs("fleet/common", "fleet/roles/"+want.role, "fleet/hosts/"+host)
+			for _, d := range diags {
+				t.Errorf("%s: %s: %s", d.Subject, d.Summary, d.Detail)
+			}
+			if cfg == nil {
+				t.FailNow()
+			}
+			if len(cfg.Environments) != want.envs || len(cfg.Dirs) != 3 {
+				t.Errorf("%d environments from %d directories, want %d from 3", len(cfg.Environments), len(cfg.Dirs), want.envs)
+			}
+		})
+	}
+}
+
+// TestFleetFormatted checks that every file of the fleet repository is as fmt writes it.
 func TestFleetFormatted(t *testing.T) {
 	files, err := filepath.Glob("fleet/*/*.hcl")
 	if err != nil {

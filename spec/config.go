@@ -21,7 +21,8 @@ const (
 
 // Config is the validated desired state declared by one configuration directory.
 type Config struct {
-	Dir          string   // absolute path of the configuration directory
+	Dir          string   // absolute path of the (first) configuration directory
+	Dirs         []string // absolute paths of every configuration directory, in the order given
 	Files        []string // absolute paths of the *.hcl files read, sorted
 	Store        Store
 	Sources      []Source      // sorted by name

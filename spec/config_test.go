@@ -27,6 +27,7 @@ func TestLoadAllSettings(t *testing.T) {
 	c := version.MustParseConstraint
 	want := &Config{
 		Dir:   "/etc/axiom",
+		Dirs:  []string{"/etc/axiom"},
 		Files: []string{"/etc/axiom/main.hcl"},
 		Store: Store{Dataset: "tank/sys/axiom", Mountpoint: "/opt/axiom"},
 		Sources: []Source{

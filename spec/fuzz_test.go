@@ -50,7 +50,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 
-		rcfg, rdiags := l.load(fsys, "/fuzz", []string{"b.hcl", "a.hcl"})
+		rcfg, rdiags := l.load([]dirFiles{{fsys: fsys, dir: "/fuzz", names: []string{"b.hcl", "a.hcl"}}})
 		if diff := cmp.Diff(cfg, rcfg, cmpConfig...); diff != "" {
 			t.Fatalf("config depends on file order:\n%s", diff)
 		}

@@ -31,27 +31,65 @@ type Loader struct {
 
 // Load reads every *.hcl file directly in dir (not in subdirectories; names beginning with '.'
 // are ignored) and decodes them as one configuration. It returns either a valid *Config and no
-// error diagnostics (perhaps warnings), or nil and every problem found. Ranges in the config and in diagnostics name
-// files as filepath.Join(dir, name), so they read as the user wrote dir.
+// error diagnostics (perhaps warnings), or nil and every problem found. Ranges in the config and
+// in diagnostics name files as filepath.Join(dir, name), so they read as the user wrote dir.
 func (l *Loader) Load(dir string) (*Config, hcl.Diagnostics) {
-	return l.LoadFS(newDirFS(dir), dir)
+	return l.LoadDirs(dir)
+}
+
+// LoadDirs is Load for several directories merged as one configuration, exactly as the files of
+// one directory are (a fleet repository: common/ plus hosts/<name>/): a block declared twice,
+// in one directory or across them, is an error naming both places. Config.Dir is the first
+// directory; Config.Dirs lists them all. A directory given twice is read once.
+func (l *Loader) LoadDirs(dirs ...string) (*Config, hcl.Diagnostics) {
+	var all []dirFiles
+	seen := map[string]bool{}
+	for _, dir := range dirs {
+		if abs, err := filepath.Abs(dir); err == nil && seen[abs] {
+			continue
+		} else if err == nil {
+			seen[abs] = true
+		}
+		df, d := listDir(newDirFS(dir), dir)
+		if d != nil {
+			l.files = nil
+			return nil, hcl.Diagnostics{d}
+		}
+		if len(dirs) > 1 {
+			df.prefix = strconv.Itoa(len(all)) + "/"
+		}
+		all = append(all, df)
+	}
+	if len(all) == 0 {
+		l.files = nil
+		return nil, hcl.Diagnostics{dirError(".", "No configuration directory", "Name at least one configuration directory.")}
+	}
+	return l.load(all)
 }
 
 // LoadFS is Load reading from fsys, whose root holds the configuration files. dir names that
 // root: it prefixes file names in ranges, becomes Config.Dir once made absolute, and is the base
 // of relative source paths.
 func (l *Loader) LoadFS(fsys fs.FS, dir string) (*Config, hcl.Diagnostics) {
+	df, d := listDir(fsys, dir)
+	if d != nil {
+		l.files = nil
+		return nil, hcl.Diagnostics{d}
+	}
+	return l.load([]dirFiles{df})
+}
+
+// listDir lists the configuration files of one directory; a directory that cannot be listed or
+// holds no *.hcl file is a diagnostic naming it.
+func listDir(fsys fs.FS, dir string) (dirFiles, *hcl.Diagnostic) {
 	names, err := ListFiles(fsys)
 	if err != nil {
-		l.files = nil
-		return nil, hcl.Diagnostics{dirError(dir, "Cannot read configuration directory", inDir(dir, err).Error())}
+		return dirFiles{}, dirError(dir, "Cannot read configuration directory", inDir(dir, err).Error())
 	}
 	if len(names) == 0 {
-		l.files = nil
-		return nil, hcl.Diagnostics{dirError(dir, "No configuration files",
-			fmt.Sprintf("The directory %s contains no *.hcl files.", dir))}
+		return dirFiles{}, dirError(dir, "No configuration files", fmt.Sprintf("The directory %s contains no *.hcl files.", dir))
 	}
-	return l.load(fsys, dir, names)
+	return dirFiles{fsys: fsys, dir: dir, names: names}, nil
 }
 
 // Files returns the files read by the last Load or LoadFS, keyed by the file names used in
@@ -115,60 +153,72 @@ type sourceFile struct {
 	syntax  hcl.Diagnostics // the parser's errors, when broken
 }
 
-// load reads and decodes the named files of fsys in the order given. Its result must not depend
-// on that order; TestLoadOrderIndependent holds it to that.
-func (l *Loader) load(fsys fs.FS, dir string, names []string) (*Config, hcl.Diagnostics) {
+// dirFiles is one configuration directory to read: its files, listed, by name.
+type dirFiles struct {
+	fsys  fs.FS
+	dir   string // as the user gave it, for ranges
+	names []string
+	// prefix, with several directories, keeps file names apart in the digest: the directory's
+	// position among them.
+	prefix string
+}
+
+// load reads and decodes the files of every directory, in the order given. Its result must not
+// depend on the order of each directory's names; TestLoadOrderIndependent holds it to that.
+func (l *Loader) load(dirs []dirFiles) (*Config, hcl.Diagnostics) {
 	parser := hclparse.NewParser() // a fresh one: hclparse caches files by name
 	l.files = nil
 	defer func() { l.files = parser.Files() }()
 
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, hcl.Diagnostics{dirError(dir, "Cannot read configuration directory", err.Error())}
-	}
 	var diags hcl.Diagnostics
-	files := make([]*sourceFile, 0, len(names))
-	for _, name := range names {
-		f := &sourceFile{name: name, display: filepath.Join(dir, name), abs: filepath.Join(abs, name)}
-		f.src, err = readLimited(fsys, name)
+	var files []*sourceFile
+	var absDirs []string
+	for _, df := range dirs {
+		abs, err := filepath.Abs(df.dir)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cannot read configuration file",
-				Detail:   inDir(dir, err).Error(),
-				Subject:  &hcl.Range{Filename: f.display},
-			})
-			f.broken = true // what it declares is unknown
+			return nil, hcl.Diagnostics{dirError(df.dir, "Cannot read configuration directory", err.Error())}
+		}
+		absDirs = append(absDirs, abs)
+		for _, name := range df.names {
+			f := &sourceFile{name: df.prefix + name, display: filepath.Join(df.dir, name), abs: filepath.Join(abs, name)}
+			diags = append(diags, readSource(parser, df, name, f)...)
 			files = append(files, f)
-			continue
 		}
-		if d := checkShape(f.src, f.display); d != nil {
-			diags = append(diags, d)
-			f.broken = true
-			f.syntax = hcl.Diagnostics{d}
-			f.src = nil // nothing of it is read: its content is unknown
-			files = append(files, f)
-			continue
-		}
-		var pd hcl.Diagnostics
-		f.file, pd = parser.ParseHCL(f.src, f.display)
-		f.broken = pd.HasErrors()
-		for _, diag := range pd {
-			if diag.Severity == hcl.DiagError && diag.Subject != nil {
-				f.syntax = append(f.syntax, diag)
-			}
-		}
-		diags = append(diags, pd...)
-		files = append(files, f)
 	}
-	cfg, dd := decode(abs, files)
+	cfg, dd := decode(absDirs[0], files)
 	diags = append(diags, dd...)
 	diags = finish(diags, files)
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	cfg.Dirs = absDirs
 	cfg.sources = parser.Files()
 	return cfg, diags
+}
+
+// readSource reads and parses one configuration file into f, marking it broken when its content
+// is unknown (unreadable, refused before parsing) or incomplete (syntax errors).
+func readSource(parser *hclparse.Parser, df dirFiles, name string, f *sourceFile) hcl.Diagnostics {
+	var err error
+	f.src, err = readLimited(df.fsys, name)
+	if err != nil {
+		f.broken = true // what it declares is unknown
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration file",
+			Detail: inDir(df.dir, err).Error(), Subject: &hcl.Range{Filename: f.display}}}
+	}
+	if d := checkShape(f.src, f.display); d != nil {
+		f.broken, f.syntax, f.src = true, hcl.Diagnostics{d}, nil // nothing of it is read
+		return hcl.Diagnostics{d}
+	}
+	var pd hcl.Diagnostics
+	f.file, pd = parser.ParseHCL(f.src, f.display)
+	f.broken = pd.HasErrors()
+	for _, diag := range pd {
+		if diag.Severity == hcl.DiagError && diag.Subject != nil {
+			f.syntax = append(f.syntax, diag)
+		}
+	}
+	return pd
 }
 
 // finish makes the diagnostics independent of file order, sorting them by position, and makes

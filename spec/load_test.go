@@ -217,9 +217,9 @@ func TestLoadOrderIndependent(t *testing.T) {
 				t.Fatalf("ListFiles = %q, %v; want several files", names, err)
 			}
 			var l Loader
-			wantCfg, wantDiags := l.load(fsys, dir, names)
+			wantCfg, wantDiags := l.load([]dirFiles{{fsys: fsys, dir: dir, names: names}})
 			for _, perm := range permutations(names) {
-				cfg, diags := l.load(fsys, dir, perm)
+				cfg, diags := l.load([]dirFiles{{fsys: fsys, dir: dir, names: perm}})
 				if diff := cmp.Diff(wantCfg, cfg, cmpConfig...); diff != "" {
 					t.Errorf("order %q: config differs (-sorted +this order):\n%s", perm, diff)
 				}
@@ -398,5 +398,48 @@ func TestLoadUnreadableFile(t *testing.T) {
 	d := diags[0]
 	if d.Summary != "Cannot read configuration file" || d.Subject.Filename != "cfg/a.hcl" || d.Detail != "open cfg/a.hcl: permission denied" {
 		t.Errorf("diagnostic %q at %q: %q", d.Summary, d.Subject.Filename, d.Detail)
+	}
+}
+
+// Several directories merge as one configuration, as the files of one directory do: relative
+// paths resolve against each file's own directory, a block declared twice across directories is
+// an error naming both places, and a directory given twice is read once.
+func TestLoadDirs(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, body string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("common/profiles.hcl", "source \"s\" {\n  path = \"./packages\"\n}\nprofile \"base\" {\n  package \"bash\" {}\n}\n")
+	write("hosts/h1/store.hcl", "store {\n  dataset = \"tank/axiom\"\n}\nenvironment \"e\" {\n  profile = \"base\"\n}\n")
+	write("hosts/h2/store.hcl", "store {\n  dataset = \"tank/axiom\"\n}\n")
+	common, h1, h2 := filepath.Join(root, "common"), filepath.Join(root, "hosts/h1"), filepath.Join(root, "hosts/h2")
+
+	cfg, diags := new(Loader).LoadDirs(common, h1, common)
+	if diags.HasErrors() {
+		t.Fatalf("common + h1: %v", diags)
+	}
+	if cfg.Dir != common || len(cfg.Dirs) != 2 || cfg.Dirs[1] != h1 || len(cfg.Files) != 2 {
+		t.Errorf("Dir %s, Dirs %v, Files %v", cfg.Dir, cfg.Dirs, cfg.Files)
+	}
+	if cfg.Sources[0].Path != filepath.Join(common, "packages") || len(cfg.Environments) != 1 {
+		t.Errorf("source path %s, environments %v", cfg.Sources[0].Path, cfg.Environments)
+	}
+
+	_, diags = new(Loader).LoadDirs(common, h1, h2)
+	var dup *hcl.Diagnostic
+	for _, d := range diags {
+		if d.Summary == "Duplicate store block" {
+			dup = d
+		}
+	}
+	if dup == nil || !strings.Contains(dup.Detail, "hosts/h1/store.hcl") || !strings.Contains(dup.Subject.Filename, "hosts/h2/store.hcl") {
+		t.Fatalf("two store blocks across directories: %v", diags)
 	}
 }

@@ -19,6 +19,17 @@ log="$share/$rundir/console.log"
 rm -f "$share/$rundir/rc" "$log"
 : >"$log"
 
+# Only the payload's own output is shown: the firmware's and the guest's boot messages (SeaBIOS,
+# screen clears, init's complaints) come before a marker, printed by a wrapper around the
+# payload, and are kept in the console log only. Rewrapping is idempotent.
+marker='@@axiom-payload-start@@'
+if ! grep -q "$marker" "$share/$rundir/payload"; then
+	mv "$share/$rundir/payload" "$share/$rundir/payload.inner"
+	printf '#!/bin/sh\necho %s\nexec sh "$(dirname "$0")/payload.inner" "$@"\n' "$marker" >"$share/$rundir/payload"
+	chmod +x "$share/$rundir/payload"
+fi
+echo "zfsvm: booting the OpenZFS guest (under emulation this takes a minute; its console is in $log)" >&2
+
 accel=(-accel tcg -cpu max)
 timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 	-m "${AXIOM_VM_MEMORY:-3072}" -smp 2 -nographic -no-reboot -nodefaults \
@@ -28,19 +39,19 @@ timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 	-drive "file=$image/disk.img,format=raw,if=virtio,snapshot=on" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" &
 qemu=$!
-# Stream the console while the guest runs.
-tail -n +1 -f "$log" --pid="$qemu" &
+# Stream the console while the guest runs: after the marker, without carriage returns.
+tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | awk -v m="$marker" 'on { sub(/\r$/, ""); print; fflush(); next } index($0, m) { on = 1 }' &
 tailer=$!
 set +e
 wait "$qemu"
 status=$?
 set -e
-sleep 0.5
-kill "$tailer" 2>/dev/null || true
+# tail ends by itself once qemu is gone and it has read the rest of the log; awk then.
 wait "$tailer" 2>/dev/null || true
 
 if [ ! -f "$share/$rundir/rc" ]; then
-	echo "zfsvm: the guest stopped without reporting a result (qemu exit $status); console log: $log" >&2
+	echo "zfsvm: the guest stopped without reporting a result (qemu exit $status); the end of its console ($log):" >&2
+	tail -n 40 "$log" | tr -d '\r' | sed 's/^/zfsvm:   /' >&2
 	exit 1
 fi
 exit "$(cat "$share/$rundir/rc")"
