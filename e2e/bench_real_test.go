@@ -60,7 +60,7 @@ func BenchmarkColdApplyLarge(b *testing.B) {
 		cfg := writeConfig(b, b.TempDir(), fmt.Sprintf("store {\n  dataset = %q\n  mountpoint = %q\n}\nsource \"debian\" {\n  path = %q\n}\n%s",
 			root, mp, pkgs, hcl.String()))
 		t0 := time.Now()
-		if plan, _, err := e.Apply(bg, cfg, reconcile.PlanOptions{MaxDeletes: -1}); err != nil {
+		if plan, _, err := e.Reconcile(bg, cfg, reconcile.PlanOptions{}); err != nil {
 			b.Fatalf("cold apply: %v\n%s", err, planText(plan))
 		}
 		ours += time.Since(t0)

@@ -73,12 +73,12 @@ func TestRealPackagesReal(t *testing.T) {
 	}
 	apply := func(what string, cfg *spec.Config, opt reconcile.PlanOptions) (*reconcile.Plan, *reconcile.Applied) {
 		t.Helper()
-		opt.MaxDeletes = -1
-		plan, done, err := e.Apply(bg, cfg, opt)
+		opt.MaxDeletes = nil // the configuration's budget
+		plan, done, err := e.Reconcile(bg, cfg, opt)
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", what, err, planText(plan))
 		}
-		again, err := e.Plan(bg, cfg, reconcile.PlanOptions{MaxDeletes: -1})
+		again, err := e.Plan(bg, cfg, reconcile.PlanOptions{})
 		must(t, err)
 		if !again.Empty() {
 			t.Fatalf("%s: the plan after apply is not empty:\n%s", what, planText(again))
@@ -176,7 +176,7 @@ func TestRealPackagesReal(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(bad, "manifest.yaml"), []byte("name: fifo\nversion: 1.0.0\nrevision: 1\n"), 0o644))
 	must(t, syscall.Mkfifo(filepath.Join(bad, "root", "run", "pipe"), 0o644))
 	cfg = config([]string{mixed, extra}, baseProfile)
-	plan, err = e.Plan(bg, cfg, reconcile.PlanOptions{MaxDeletes: -1})
+	plan, err = e.Plan(bg, cfg, reconcile.PlanOptions{})
 	if err != nil || !plan.Empty() {
 		t.Fatalf("with a refused package in the source, base: %v\n%s", err, planText(plan))
 	}
@@ -185,7 +185,7 @@ func TestRealPackagesReal(t *testing.T) {
 	}
 	apply("a refused package beside the good ones", cfg, reconcile.PlanOptions{})
 	cfg = config([]string{mixed, extra}, baseProfile, "profile \"pipes\" {\n  package \"fifo\" {}\n}\n")
-	_, _, err = e.Apply(bg, cfg, reconcile.PlanOptions{MaxDeletes: -1})
+	_, _, err = e.Reconcile(bg, cfg, reconcile.PlanOptions{})
 	if err == nil || !strings.Contains(err.Error(), "fifo") {
 		t.Fatalf("a profile needing the refused package: %v; want an error naming fifo", err)
 	}
