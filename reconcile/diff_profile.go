@@ -168,7 +168,7 @@ func (d *profilesDiff) needPackage(in *diffInput, id layout.PackageID, sp *spec.
 	d.imported[id] = true
 	d.imports = append(d.imports, Step{Action: Add, Group: storeGroup(in.l), Target: in.l.Package(id),
 		Summary: "import " + id.String() + " from " + describeOrigin(in.cfg, src.Origin), Reason: reason, Source: where,
-		Op: &ImportStep{Package: id.Path(), Origin: src.Origin}})
+		Op: &ImportStep{Package: id.Path(), Origin: src.Origin, SignedBy: src.SignedBy}})
 }
 
 // describeOrigin names a package's origin by its source: "samples: bash-5.2.21".

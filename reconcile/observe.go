@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
@@ -36,6 +37,9 @@ type observation struct {
 	// refused are the source packages that could not be read or were refused: left out of the
 	// universe with a warning, never blocking the rest.
 	refused []*source.Error
+	// signatureWarnings are the packages used although their signatures do not verify, under a
+	// source's warn policy.
+	signatureWarnings []string
 	// holds are the hold tags of every package snapshot that has holds (snapshot -> tags).
 	holds map[string][]string
 	// meta is the metadata of every usable, mounted store package, or why it cannot be read.
@@ -76,6 +80,9 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 		return nil, fmt.Errorf("reading sources: %w", errors.Join(errs...))
 	}
 	o.refused = source.Refusals(err)
+	var refused []*source.Error
+	o.sources, refused, o.signatureWarnings = verifySources(cfg, o.sources, e.now())
+	o.refused = append(o.refused, refused...)
 	o.config = configDigests(cfg, o.sources)
 	return o, nil
 }
@@ -393,3 +400,32 @@ func lockIDs(lk *pkgmeta.Lock) []layout.PackageID {
 }
 
 var errUnmanagedInTheWay = errors.New("not managed by axiom-reconcile")
+
+// verifySources holds each source's packages to its trusted keys and signature policy
+// (spec.Source.Trust): what a source's policy refuses is left out like any refused package.
+// Packages are matched to their source by the directory they were found in.
+func verifySources(cfg *spec.Config, pkgs []*source.Package, now time.Time) ([]*source.Package, []*source.Error, []string) {
+	bySource := map[string][]*source.Package{}
+	var keptAll []*source.Package
+	trusts := map[string]source.Trust{}
+	for _, s := range cfg.Sources {
+		policy, keys := s.Trust()
+		trusts[s.Path] = source.Trust{Keys: keys, Policy: policy}
+	}
+	for _, p := range pkgs {
+		dir := filepath.Dir(p.Origin)
+		if _, ok := trusts[dir]; ok {
+			bySource[dir] = append(bySource[dir], p)
+		} else {
+			keptAll = append(keptAll, p)
+		}
+	}
+	var refused []*source.Error
+	var warnings []string
+	for _, dir := range slices.Sorted(maps.Keys(bySource)) {
+		kept, r, w := source.VerifySignatures(bySource[dir], trusts[dir], now)
+		keptAll, refused, warnings = append(keptAll, kept...), append(refused, r...), append(warnings, w...)
+	}
+	slices.SortFunc(keptAll, source.Compare)
+	return keptAll, refused, warnings
+}

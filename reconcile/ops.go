@@ -42,6 +42,9 @@ type HoldsStep struct {
 type ImportStep struct {
 	Package string `json:"package"`
 	Origin  string `json:"origin"`
+	// SignedBy is the id of the trusted key the package's signature verified with, recorded
+	// on the imported package (axiom:signed-by); empty when it was not checked.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
 // WriteStep writes profile.yaml atomically.

@@ -54,6 +54,7 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	for _, r := range obs.refused {
 		pl.Refused = append(pl.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}
+	pl.Trust = sourceTrust(cfg)
 	phases := [][]Step{d.store.layout, d.store.temps, d.holds.steps, d.mounts(), d.profiles.imports, d.profiles.steps,
 		d.envs.steps, d.removals.steps, d.gc.steps}
 	if opt.GCOnly {
@@ -94,6 +95,9 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 	d := &diffs{in: in}
 	for _, r := range obs.refused {
 		d.all.warn("%s", refusalWarning(r))
+	}
+	for _, w := range obs.signatureWarnings {
+		d.all.warn("%s", w)
 	}
 	if tree := checkTree(in); len(tree.errs) > 0 {
 		d.all.add(tree)

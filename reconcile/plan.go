@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
 // Kind is the kind of a step's operation. Steps are data: a plan is printable, saveable and
@@ -246,6 +248,33 @@ type Plan struct {
 	// Refused are the source packages left out of this plan because they could not be read or
 	// were refused; each is also a warning.
 	Refused []Refusal `json:"refused,omitempty"`
+	// Trust is, for each source whose packages' signatures are checked, its policy and the ids of
+	// its trusted keys.
+	Trust []SourceTrust `json:"trust,omitempty"`
+}
+
+// SourceTrust is a source's signature policy in a plan.
+type SourceTrust struct {
+	Source string   `json:"source"`
+	Policy string   `json:"policy"`
+	Keys   []string `json:"keys"`
+}
+
+// sourceTrust lists the sources whose signatures are checked.
+func sourceTrust(cfg *spec.Config) []SourceTrust {
+	var out []SourceTrust
+	for _, s := range cfg.Sources {
+		policy, keys := s.Trust()
+		if policy == signature.Off {
+			continue
+		}
+		st := SourceTrust{Source: s.Name, Policy: policy.String(), Keys: []string{}}
+		for _, k := range keys.Keys() {
+			st.Keys = append(st.Keys, k.ID)
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // Refusal is a source package a plan left out.
@@ -375,6 +404,9 @@ func (p *Plan) WriteHuman(w io.Writer) {
 }
 
 func (p *Plan) writeNotes(w io.Writer) {
+	for _, t := range p.Trust {
+		fmt.Fprintf(w, "\nSource %s: signatures %s, trusted keys %s.\n", t.Source, t.Policy, strings.Join(t.Keys, ", "))
+	}
 	for _, n := range p.Warnings {
 		fmt.Fprintf(w, "\nWarning: %s\n", n)
 	}

@@ -1410,7 +1410,7 @@ func TestStatusOnModel(t *testing.T) {
 	if !st.Exists || st.Store != testRoot || st.Mountpoint != w.mp {
 		t.Fatalf("status: %+v", st)
 	}
-	if st.Packages != (PackageCounts{Total: 2, Managed: 2, Held: 2}) {
+	if p := st.Packages; p.Total != 2 || p.Managed != 2 || p.Held != 2 || p.SignedBy != nil {
 		t.Fatalf("packages %+v", st.Packages)
 	}
 	if len(st.Profiles) != 1 || st.Profiles[0].Packages != 2 || !st.Profiles[0].Declared || !st.Profiles[0].Managed || st.Profiles[0].LockDigest == "" {

@@ -38,6 +38,8 @@ type PackageCounts struct {
 	Total   int `json:"total"`
 	Managed int `json:"managed"`
 	Held    int `json:"held"`
+	// SignedBy counts the packages whose signature verified at import, by signing key id.
+	SignedBy map[string]int `json:"signed_by,omitempty"`
 }
 
 // ProfileStatus is one profile, declared or found.
@@ -95,6 +97,14 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 		if p.Installed != nil && p.Installed.UserRefs > 0 {
 			st.Packages.Held++
 		}
+		if d, ok := s.obs.tree.Get(p.Dataset); ok {
+			if key, ok := d.Local(layout.PropSignedBy); ok && p.Managed {
+				if st.Packages.SignedBy == nil {
+					st.Packages.SignedBy = map[string]int{}
+				}
+				st.Packages.SignedBy[key]++
+			}
+		}
 	}
 	st.Profiles = profileStatuses(cfg, s)
 	st.Environments = envStatuses(cfg, s)
@@ -117,6 +127,9 @@ func (st *Status) WriteHuman(w io.Writer) {
 		fmt.Fprintf(w, "Store %s does not exist yet (it will be mounted at %s).\n", st.Store, st.Mountpoint)
 	} else {
 		fmt.Fprintf(w, "Store %s at %s: %d packages (%d managed, %d held by generations)\n", st.Store, st.Mountpoint, st.Packages.Total, st.Packages.Managed, st.Packages.Held)
+		for _, key := range slices.Sorted(maps.Keys(st.Packages.SignedBy)) {
+			fmt.Fprintf(w, "  %d signed by key %s\n", st.Packages.SignedBy[key], key)
+		}
 	}
 	if p := st.Pool; p != nil && p.Size > 0 {
 		fmt.Fprintf(w, "Pool %s: %s, %.0f%% of %.1f GiB used\n", p.Name, p.Health, 100*float64(p.Allocated)/float64(p.Size), float64(p.Size)/(1<<30))

@@ -45,12 +45,14 @@ const (
 	// PropAllowSetID is on a generation built with some packages' set-id bits kept
 	// (allow_setuid): their names, comma-separated and sorted. Absent when none were.
 	PropAllowSetID = "axiom:allow-setid"
+	// PropSignedBy is on a package whose signature verified at import: the signing key's id.
+	PropSignedBy = "axiom:signed-by"
 )
 
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
-		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID}
+		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID, PropSignedBy}
 }
 
 // Kinds of managed datasets (PropKind).

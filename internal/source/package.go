@@ -66,8 +66,8 @@ type Package struct {
 	extra []File            // the package's regular files outside root/ and its metadata
 }
 
-// comparePackages orders packages by name, version, revision and build-id.
-func comparePackages(a, b *Package) int {
+// Compare orders packages by name, version, revision and build-id.
+func Compare(a, b *Package) int {
 	return cmp.Or(
 		strings.Compare(a.Manifest.Name, b.Manifest.Name),
 		a.Manifest.Version.Compare(b.Manifest.Version),

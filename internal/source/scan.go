@@ -71,7 +71,7 @@ func scan(ctx context.Context, dirs []string, lim archive.Limits, cache *Cache) 
 			}
 		}
 	}
-	slices.SortFunc(pkgs, comparePackages)
+	slices.SortFunc(pkgs, Compare)
 	return pkgs, errors.Join(errs...)
 }
 

@@ -65,7 +65,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 		return res, err
 	}
 
-	tmp, err := im.createTemp(ctx, layout.TempPackagePrefix(id.BuildID), packageProps(id))
+	tmp, err := im.createTemp(ctx, layout.TempPackagePrefix(id.BuildID), packageProps(id, pkg.SignedBy))
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", id, err)
 	}
@@ -104,13 +104,17 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 // dataset inert: a package holds its set-id programs (su, passwd) as shipped, but nothing run
 // from the store itself gains privileges by them; an environment's generation decides, per
 // package, whether its copies keep the bits (merge.Input.AllowSetID).
-func packageProps(id layout.PackageID) zfs.Props {
-	return zfs.Props{
+func packageProps(id layout.PackageID, signedBy string) zfs.Props {
+	p := zfs.Props{
 		layout.PropManagedBy: layout.ManagedBy,
 		layout.PropKind:      layout.KindPackage,
 		layout.PropPackage:   id.Path(),
 		"setuid":             "off",
 	}
+	if signedBy != "" {
+		p[layout.PropSignedBy] = signedBy
+	}
+	return p
 }
 
 func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {
