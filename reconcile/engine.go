@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,7 +29,14 @@ type Engine struct {
 	// Archive bounds what a source archive may hold.
 	Archive archive.Limits
 
+	// SourceCache, if not empty, is the file the scan cache is kept in between processes (see
+	// source.Cache.Save): a no-op pass then reads no package content. An unusable file is
+	// ignored, with a warning, and replaced.
+	SourceCache string
+
 	meta store.MetaCache
+	// loadScans loads SourceCache into scans once.
+	loadScans sync.Once
 	// scans remembers source packages between passes of a long-lived engine (the daemon), so
 	// unchanged sources are not read and hashed again every pass.
 	scans source.Cache

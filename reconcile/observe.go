@@ -75,7 +75,7 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 	for _, s := range cfg.Sources {
 		dirs = append(dirs, s.Path)
 	}
-	o.sources, err = e.scans.Scan(ctx, dirs, e.Archive)
+	o.sources, err = e.scan(ctx, dirs)
 	if errs := source.DirErrors(err); len(errs) > 0 {
 		return nil, fmt.Errorf("reading sources: %w", errors.Join(errs...))
 	}
@@ -428,4 +428,24 @@ func verifySources(cfg *spec.Config, pkgs []*source.Package, now time.Time) ([]*
 	}
 	slices.SortFunc(keptAll, source.Compare)
 	return keptAll, refused, warnings
+}
+
+// scan reads the sources through the scan cache, which outlives the process when SourceCache
+// is set: loaded on first use, saved after each scan that read something new.
+func (e *Engine) scan(ctx context.Context, dirs []string) ([]*source.Package, error) {
+	if e.SourceCache == "" {
+		return e.scans.Scan(ctx, dirs, e.Archive)
+	}
+	e.loadScans.Do(func() {
+		if err := e.scans.Load(e.SourceCache); err != nil {
+			e.Log.Warn().Err(err).Str("file", e.SourceCache).Msg("ignoring the source scan cache")
+		}
+	})
+	pkgs, err := e.scans.Scan(ctx, dirs, e.Archive)
+	if ctx.Err() == nil {
+		if serr := e.scans.Save(e.SourceCache); serr != nil {
+			e.Log.Warn().Err(serr).Str("file", e.SourceCache).Msg("cannot save the source scan cache")
+		}
+	}
+	return pkgs, err
 }

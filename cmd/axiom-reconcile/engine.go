@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,22 @@ func (g *globals) engine() *reconcile.Engine {
 		open = realStore
 	}
 	st := open(g.log)
-	return &reconcile.Engine{ZFS: st.zfs, Now: st.now, MountCheck: st.mountCheck, Log: g.log}
+	e := &reconcile.Engine{ZFS: st.zfs, Now: st.now, MountCheck: st.mountCheck, Log: g.log}
+	if g.cacheDir != "" {
+		e.SourceCache = filepath.Join(g.cacheDir, "source-scan.cache")
+	}
+	return e
+}
+
+// defaultCacheDir is where the source scan cache lives unless --cache-dir says otherwise:
+// $AXIOM_RECONCILE_CACHE_DIR, else /var/cache/axiom-reconcile.
+func defaultCacheDir(e *env) string {
+	if e != nil && e.getenv != nil {
+		if d := e.getenv("AXIOM_RECONCILE_CACHE_DIR"); d != "" {
+			return d
+		}
+	}
+	return "/var/cache/axiom-reconcile"
 }
 
 func (g *globals) lockOptions(timeout time.Duration, command string, args []string) reconcile.LockOptions {

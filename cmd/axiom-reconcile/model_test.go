@@ -80,6 +80,7 @@ func setupModel(env *testscript.Env) error {
 		envModel: model, envMirror: mirror,
 		"ROOT": "tank/axiom", "MP": filepath.Join(mirror, "axiom"), "PKGS": pkgs,
 		"LOCK": filepath.Join(env.WorkDir, "lock"), "GCLOCK": filepath.Join(env.WorkDir, "gc.lock"),
+		"AXIOM_RECONCILE_CACHE_DIR": filepath.Join(env.WorkDir, "cache"),
 	} {
 		env.Setenv(k, v)
 	}

@@ -87,6 +87,7 @@ type globals struct {
 	logFormat  string
 	lockFile   string
 	gcLockFile string
+	cacheDir   string
 	log        zerolog.Logger
 }
 
@@ -95,6 +96,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.logFormat, "log-format", "", "log in `FORMAT`: json or console (default console when stderr is a terminal, else json)")
 	fs.StringVar(&g.lockFile, "lock-file", "/var/run/axiom-reconcile.lock", "the global lock is `PATH` (never unlinked; its owner is in PATH.owner)")
 	fs.StringVar(&g.gcLockFile, "gc-lock-file", "/var/run/axiom-gc.lock", "upstream axiom's GC lock is `PATH`, held while mutating")
+	fs.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(g.env), "keep the source scan cache in `DIR`, so an unchanged source is not read again (\"\": no cache)")
 }
 
 func (g *globals) setup() error {

@@ -36,6 +36,7 @@ func TestScriptsReal(t *testing.T) {
 			env.Setenv("PKGS", pkgs)
 			env.Setenv("LOCK", env.WorkDir+"/lock")
 			env.Setenv("GCLOCK", env.WorkDir+"/gc.lock")
+			env.Setenv("AXIOM_RECONCILE_CACHE_DIR", env.WorkDir+"/cache")
 			return nil
 		},
 	})

@@ -41,6 +41,8 @@ type Cache struct {
 	used map[string]bool
 	// now is the clock racy entries are judged by; nil: time.Now. Tests move it forward.
 	now func() time.Time
+	// dirty: entries were added or dropped since Load or Save.
+	dirty bool
 }
 
 type cached struct {
@@ -79,13 +81,17 @@ func (c *Cache) load(ctx context.Context, origin string, lim archive.Limits) (*P
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if lerr != nil || err != nil {
-		delete(c.m, origin)
+		if _, ok := c.m[origin]; ok {
+			delete(c.m, origin)
+			c.dirty = true
+		}
 		return p, lerr
 	}
 	if c.m == nil {
 		c.m = map[string]cached{}
 	}
 	c.m[origin] = cached{stamp: st, lim: lim, pkg: p, racy: !newest.Before(stampedAt.Add(-racyWindow))}
+	c.dirty = true
 	c.useLocked(origin)
 	return p, nil
 }

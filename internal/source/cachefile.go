@@ -73,7 +73,7 @@ func (c *Cache) Load(path string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m, c.used = m, nil
+	c.m, c.used, c.dirty = m, nil, false
 	return nil
 }
 
@@ -91,9 +91,16 @@ func (e cacheEntry) pkg() (*Package, bool) {
 }
 
 // Save writes the cache to path atomically: the entries looked up since Load (or since the
-// cache was made) that are not racy. Packages no longer in the sources thereby drop out.
+// cache was made) that are not racy. Packages no longer in the sources thereby drop out. When
+// nothing was read or dropped since the last Load or Save, and the file is there, it writes
+// nothing: a pass over unchanged sources costs no write.
 func (c *Cache) Save(path string) error {
 	c.mu.Lock()
+	if _, err := os.Stat(path); err == nil && !c.dirty {
+		c.mu.Unlock()
+		return nil
+	}
+	c.dirty = false
 	var entries []cacheEntry
 	for origin, e := range c.m {
 		if e.racy || !c.used[origin] || e.pkg.meta == nil {

@@ -105,11 +105,21 @@ func TestCacheFileKeepsOnlyTrustedEntries(t *testing.T) {
 		}
 	}
 	must(c.Save(file))
+	before, err := os.Stat(file)
+	must(err)
 	loaded := settledCache()
 	must(loaded.Load(file))
-	must(loaded.Save(file)) // nothing looked up since Load
-	if n := len(readCacheFile(t, file)); n != 0 {
-		t.Errorf("an entry not looked up since Load was saved (%d entries)", n)
+	must(loaded.Save(file)) // nothing read or dropped since Load: no write
+	if after, err := os.Stat(file); err != nil || !os.SameFile(before, after) {
+		t.Errorf("a Save with nothing new rewrote the file (%v)", err)
+	}
+	src2, _ := cacheSource(t)
+	if _, err := loaded.Scan(ctx, []string{src2}, archive.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	must(loaded.Save(file))
+	if e := readCacheFile(t, file); len(e) != 1 || filepath.Dir(e[0].Origin) != src2 {
+		t.Errorf("after a scan of another source, the file holds %d entries; want only that source's (not looked up since Load: dropped)", len(e))
 	}
 
 	for name, content := range map[string][]byte{"garbage": []byte("not a cache"), "empty": nil} {
