@@ -40,7 +40,8 @@ timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" &
 qemu=$!
 # Stream the console while the guest runs: after the marker, without carriage returns.
-tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | awk -v m="$marker" 'on { sub(/\r$/, ""); print; fflush(); next } index($0, m) { on = 1 }' &
+# (sed -u, not awk: Debian's mawk reads a pipe in blocks, so lines would come late.)
+tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | sed -u -n "/$marker/,\$ { /$marker/d; s/\r\$//; p; }" &
 tailer=$!
 set +e
 wait "$qemu"
