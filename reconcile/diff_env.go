@@ -356,6 +356,9 @@ func heldSnapshots(in *diffInput, g *genState) []string {
 
 // activateScript is the stable script that puts an environment's current generation on PATH. It
 // names `current`, not a generation, so switching generations never rewrites it.
+//
+// Every path is put in single quotes for the shell (the store's mountpoint is also held to a
+// narrow character set by spec), so no mountpoint can make the script run anything.
 func activateScript(env, dir string) string {
 	cur := filepath.Join(dir, layout.CurrentLink)
 	return fmt.Sprintf(`# Axiom environment %[1]s, written by axiom-reconcile. Use it with:  . %[2]s
@@ -364,10 +367,12 @@ if command -v deactivate >/dev/null 2>&1; then deactivate; fi
 _AXIOM_OLD_PATH=${PATH-}
 _AXIOM_OLD_LD_LIBRARY_PATH=${LD_LIBRARY_PATH-}
 _AXIOM_OLD_MANPATH=${MANPATH-}
-AXIOM_ENV=%[1]s
-PATH="%[3]s/bin:%[3]s/sbin${PATH:+:$PATH}"
-LD_LIBRARY_PATH="%[3]s/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-MANPATH="%[3]s/share/man:${MANPATH-}"
+AXIOM_ENV=%[4]s
+_AXIOM_CURRENT=%[5]s
+PATH="$_AXIOM_CURRENT/bin:$_AXIOM_CURRENT/sbin${PATH:+:$PATH}"
+LD_LIBRARY_PATH="$_AXIOM_CURRENT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+MANPATH="$_AXIOM_CURRENT/share/man:${MANPATH-}"
+unset _AXIOM_CURRENT
 export AXIOM_ENV PATH LD_LIBRARY_PATH MANPATH
 deactivate() {
 	PATH=$_AXIOM_OLD_PATH
@@ -376,5 +381,11 @@ deactivate() {
 	unset AXIOM_ENV _AXIOM_OLD_PATH _AXIOM_OLD_LD_LIBRARY_PATH _AXIOM_OLD_MANPATH
 	unset -f deactivate
 }
-`, env, filepath.Join(dir, layout.ActivateScript), cur)
+`, env, filepath.Join(dir, layout.ActivateScript), cur, shellQuote(env), shellQuote(cur))
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, where nothing is special but the
+// single quote itself, written as '\''.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -63,6 +64,9 @@ func (d *decoder) checkMountpoint(a *hcl.Attribute, mp string) {
 		problem = fmt.Sprintf("the store must be mounted by ZFS at a path, so %q is not supported", mp)
 	case strings.IndexFunc(mp, unicode.IsControl) >= 0:
 		problem = "it contains a control character"
+	case strings.IndexFunc(mp, notMountpointChar) >= 0:
+		c, _ := utf8.DecodeRuneInString(mp[strings.IndexFunc(mp, notMountpointChar):])
+		problem = fmt.Sprintf("it contains %q; a mountpoint may hold letters, digits and . _ - + : @ , = / only, since it ends up in shell scripts (activate) and ZFS properties", c)
 	case !path.IsAbs(mp):
 		problem = "it is not an absolute path"
 	case path.Clean(mp) == "/":
@@ -310,4 +314,14 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// notMountpointChar reports a character the store's mountpoint may not contain: anything but
+// ASCII letters and digits and . _ - + : @ , = /, none of which a shell or ZFS treats specially.
+func notMountpointChar(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("._-+:@,=/", r)
 }
