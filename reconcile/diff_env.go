@@ -385,7 +385,7 @@ deactivate() {
 }
 
 // shellQuote quotes s for a POSIX shell: in single quotes, where nothing is special but the
-// single quote itself, written as '\”.
+// single quote itself, which is written as: end the quoting, an escaped quote, quote again.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
