@@ -83,6 +83,9 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 	if plan.Store != cfg.Store.Dataset {
 		return nil, &StalePlanError{Moved: []string{fmt.Sprintf("the plan is for %s, the configuration for %s", plan.Store, cfg.Store.Dataset)}}
 	}
+	if why := planAge(plan.CreatedAt, e.now()); why != "" {
+		return nil, &StalePlanError{Moved: []string{why}}
+	}
 	obs, err := e.observe(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -359,4 +362,23 @@ func SwitchLink(dir, name, target string) error {
 	}
 	// A leftover temporary link is removed by the next plan (clean-files).
 	return atomicfile.Symlink(target, filepath.Join(dir, name), func() { failpoint.Hit(failpoint.LinkTemp) })
+}
+
+// MaxPlanAge is how old a saved plan may be when it is applied. The state check would catch a
+// world that moved, but a plan reviewed days ago is a decision someone should make again; and a
+// plan dated in the future (beyond clock skew, planSkew) was not made by this host's clock.
+const (
+	MaxPlanAge = 24 * time.Hour
+	planSkew   = time.Minute
+)
+
+// planAge says why a plan made at created is too old or too new to apply at now; "" when it is not.
+func planAge(created, now time.Time) string {
+	switch {
+	case created.After(now.Add(planSkew)):
+		return fmt.Sprintf("the plan is dated %s, in the future (the clock says %s)", created.Format(time.RFC3339), now.Format(time.RFC3339))
+	case now.Sub(created) > MaxPlanAge:
+		return fmt.Sprintf("the plan was made %s ago, more than %s: plan again", now.Sub(created).Round(time.Minute), MaxPlanAge)
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -95,12 +96,15 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 	dir := o.dir
 	if dir == "" {
 		dir = plan.ConfigDir
+		fmt.Fprintf(g.env.stderr, "Reading the configuration the plan was made from: %s (-c DIR reads another).\n", dir)
 	}
 	cfg, err := loadConfig(g.env, dir)
 	if err != nil {
 		return err
 	}
 	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
+		fmt.Fprintf(g.env.stdout, "Plan %s: made %s from the configuration in %s, for %s.\n\n", path,
+			plan.CreatedAt.Format(time.RFC3339), plan.ConfigDir, plan.Store)
 		plan.WriteHuman(g.env.stdout)
 		done, err := g.engine().ApplySaved(ctx, cfg, plan)
 		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
