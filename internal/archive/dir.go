@@ -10,6 +10,8 @@ import (
 	"path"
 	"slices"
 	"syscall"
+
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
 // WalkDir reads the directory tree at dir by the same rules as [Walk] and calls fn for each
@@ -29,7 +31,7 @@ import (
 // a tree changed underneath cannot lead the walk outside dir.
 func WalkDir(ctx context.Context, dir string, lim Limits, fn WalkFunc) error {
 	lim = lim.withDefaults()
-	root, err := OpenRoot(dir)
+	root, err := nonblock.OpenRoot(dir)
 	if err != nil {
 		return &Error{Archive: dir, Err: err, Reason: "cannot open directory"}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
 // Cache remembers the packages a process has read, so that a pass over unchanged sources costs
@@ -120,10 +121,10 @@ func Stamp(path string) (string, error) {
 }
 
 // stampDir adds what is below the directory origin/rel, depth first in byte order of names. It
-// lists each directory through archive.OpenDir, so a directory swapped for a FIFO since it was
+// lists each directory through nonblock.OpenDir, so a directory swapped for a FIFO since it was
 // seen fails the stamp instead of hanging it.
 func stampDir(origin, rel string, add func(string, fs.FileInfo) error) error {
-	d, err := archive.OpenDir(filepath.Join(origin, rel))
+	d, err := nonblock.OpenDir(filepath.Join(origin, rel))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
 // The cache file: a header naming the format and its version, then the entries, in gob (the
@@ -49,7 +50,7 @@ var ErrCacheFile = errors.New("source cache file unusable")
 // parse and, with its file list, give its build-id again, or it is dropped. Entries are trusted
 // only while their stamps match, as in memory.
 func (c *Cache) Load(path string) error {
-	b, err := archive.ReadRegular(path, maxCacheFile)
+	b, err := nonblock.ReadRegular(path, maxCacheFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 )
 
@@ -77,7 +77,7 @@ func refused(origin string, err error) error {
 // trailing version ("iproute2-6.1.0.tar.xz" → "iproute2"), which is how source directories
 // name packages by convention.
 func packageName(origin string) string {
-	if b, err := archive.ReadRegular(filepath.Join(origin, manifestFile), pkgmeta.MaxSize); err == nil {
+	if b, err := nonblock.ReadRegular(filepath.Join(origin, manifestFile), pkgmeta.MaxSize); err == nil {
 		if m, err := pkgmeta.ParseManifest(b); err == nil && m.Name != "" {
 			return m.Name
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
 // Scan finds the packages in the source directories dirs (see the package documentation for
@@ -132,7 +133,7 @@ func looksLikePackage(dir string) (bool, error) {
 }
 
 func readDirNames(dir string) ([]string, error) {
-	f, err := archive.OpenDir(dir)
+	f, err := nonblock.OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}

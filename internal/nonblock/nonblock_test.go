@@ -1,4 +1,4 @@
-package archive_test
+package nonblock_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
 // Whatever is swapped in for a directory or file of a source tree, opening it never blocks: a
@@ -22,20 +23,20 @@ func TestOpensNeverBlockOnAFIFO(t *testing.T) {
 	}
 	for name, open := range map[string]func() error{
 		"OpenDir": func() error {
-			f, err := archive.OpenDir(fifo)
+			f, err := nonblock.OpenDir(fifo)
 			if err == nil {
 				f.Close()
 			}
 			return err
 		},
 		"OpenRoot": func() error {
-			r, err := archive.OpenRoot(fifo)
+			r, err := nonblock.OpenRoot(fifo)
 			if err == nil {
 				r.Close()
 			}
 			return err
 		},
-		"ReadRegular": func() error { _, err := archive.ReadRegular(fifo, 1<<20); return err },
+		"ReadRegular": func() error { _, err := nonblock.ReadRegular(fifo, 1<<20); return err },
 		"WalkDir": func() error {
 			return archive.WalkDir(context.Background(), fifo, archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
 		},
@@ -61,7 +62,7 @@ func TestOpenRootAndReadRegular(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := archive.OpenRoot(dir)
+	r, err := nonblock.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +70,10 @@ func TestOpenRootAndReadRegular(t *testing.T) {
 	if b, err := r.ReadFile("f"); err != nil || string(b) != "hello" {
 		t.Fatalf("reading through the root: %q, %v", b, err)
 	}
-	if b, err := archive.ReadRegular(filepath.Join(dir, "f"), 5); err != nil || string(b) != "hello" {
+	if b, err := nonblock.ReadRegular(filepath.Join(dir, "f"), 5); err != nil || string(b) != "hello" {
 		t.Fatalf("ReadRegular at its limit: %q, %v", b, err)
 	}
-	if _, err := archive.ReadRegular(filepath.Join(dir, "f"), 4); err == nil || !strings.Contains(err.Error(), "larger than 4 bytes") {
+	if _, err := nonblock.ReadRegular(filepath.Join(dir, "f"), 4); err == nil || !strings.Contains(err.Error(), "larger than 4 bytes") {
 		t.Fatalf("ReadRegular over its limit: %v", err)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package archive
+package nonblock
 
 // fdDir names the process's open files by number (fdescfs on FreeBSD).
 const fdDir = "/dev/fd"

@@ -1,17 +1,17 @@
-package archive
+// Package nonblock opens paths in directories other people write to (package sources, the
+// configuration, a Git checkout) without ever waiting. Between a walk's Lstat and its open, a
+// directory or file can be swapped for a FIFO, and a plain open(2) of a FIFO waits for a writer
+// forever, under the reconciler's global lock. Every such open goes through here: O_NONBLOCK so
+// nothing waits, O_DIRECTORY where a directory is meant, and a check of what was opened.
+package nonblock
 
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"syscall"
 )
-
-// Source trees live in directories other people write to. Between a walk's Lstat and its open,
-// a directory or file can be swapped for a FIFO, and a plain open(2) of a FIFO waits for a
-// writer forever, under the global lock. Every open of a path in such a tree goes through one of
-// these: O_NONBLOCK so nothing waits, O_DIRECTORY where a directory is meant, and a check of
-// what was opened.
 
 // OpenDir opens the directory path for listing without blocking on whatever is at path.
 func OpenDir(path string) (*os.File, error) {
@@ -36,18 +36,28 @@ func OpenRoot(dir string) (*os.Root, error) {
 	return os.OpenRoot(dir)
 }
 
+// Open opens path for reading without blocking, whatever is there, and says what it opened.
+func Open(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
 // ReadRegular reads the regular file at path, at most max bytes (more is an error), without
 // blocking on a FIFO or device swapped in for it.
 func ReadRegular(path string, max int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	f, fi, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	if !fi.Mode().IsRegular() {
 		return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file (%v)", fi.Mode().Type())}
 	}
