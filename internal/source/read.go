@@ -79,19 +79,9 @@ func readOrigin(ctx context.Context, origin string, lim archive.Limits, visit vi
 			}
 			c.files = append(c.files, f)
 		case e.Path == manifestFile || e.Path == depsFile || e.Path == provenanceFile:
-			if e.Type != archive.Regular {
-				return invalid(origin, e.Path, "is a %v, not a regular file", e.Type)
-			}
-			if e.Size > pkgmeta.MaxSize {
-				return invalid(origin, e.Path, "is %d bytes; at most %d are allowed", e.Size, pkgmeta.MaxSize)
-			}
-			b, err := io.ReadAll(r)
-			if err != nil {
-				return err
-			}
-			c.meta[e.Path] = b
+			return c.readMeta(origin, e, r, pkgmeta.MaxSize)
 		case e.Path == signatureFile:
-			return c.readSignature(origin, e, r)
+			return c.readMeta(origin, e, r, signature.MaxManifestSize)
 		case e.Type == archive.Regular:
 			f := File{Path: e.Path, Type: e.Type, Mode: e.Mode, Size: e.Size}
 			h := sha256.New()
@@ -146,13 +136,14 @@ func canonLinks(files []File) {
 	}
 }
 
-// readSignature keeps a package's manifest.sig, for verification against the trusted keys.
-func (c *contents) readSignature(origin string, e archive.Entry, r io.Reader) error {
+// readMeta keeps one of a package's metadata files (manifest.sig too, for verification against
+// the trusted keys): a regular file of at most max bytes.
+func (c *contents) readMeta(origin string, e archive.Entry, r io.Reader, max int64) error {
 	if e.Type != archive.Regular {
 		return invalid(origin, e.Path, "is a %v, not a regular file", e.Type)
 	}
-	if e.Size > signature.MaxManifestSize {
-		return invalid(origin, e.Path, "is %d bytes; at most %d are allowed", e.Size, signature.MaxManifestSize)
+	if e.Size > max {
+		return invalid(origin, e.Path, "is %d bytes; at most %d are allowed", e.Size, max)
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
