@@ -2,17 +2,21 @@ package store
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ulikunitz/xz"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -50,11 +54,16 @@ func must(t testing.TB, err error) {
 // top-level folder, in a new source directory, and scans it.
 func writeArchivePackage(t testing.TB, name, ver string, files map[string]string) *source.Package {
 	t.Helper()
+	return writeArchiveAs(t, ".tar.gz", name, ver, files)
+}
+
+// writeArchiveAs writes a package as an archive with suffix (.tar.gz, .tar.xz or .tar.bz2) and
+// scans it.
+func writeArchiveAs(t testing.TB, suffix, name, ver string, files map[string]string) *source.Package {
+	t.Helper()
 	src := t.TempDir()
-	f, err := os.Create(filepath.Join(src, name+"-"+ver+".tar.gz"))
-	must(t, err)
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
 	top := name + "-" + ver + "/"
 	add := func(path string, mode int64, body string) {
 		must(t, tw.WriteHeader(&tar.Header{Name: top + path, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg}))
@@ -71,8 +80,7 @@ func writeArchivePackage(t testing.TB, name, ver string, files map[string]string
 		add("root/"+p, 0o755, files[p])
 	}
 	must(t, tw.Close())
-	must(t, gz.Close())
-	must(t, f.Close())
+	must(t, os.WriteFile(filepath.Join(src, name+"-"+ver+suffix), compress(t, suffix, raw.Bytes()), 0o644))
 	pkgs, err := source.Scan(context.Background(), []string{src}, archive.Limits{})
 	if err != nil || len(pkgs) != 1 {
 		t.Fatalf("scan: %v (%d packages)", err, len(pkgs))
@@ -268,4 +276,33 @@ func (r *createRecorder) Create(ctx context.Context, name string, opt zfs.Create
 	r.props[name] = opt.Props
 	r.mu.Unlock()
 	return r.Client.Create(ctx, name, opt)
+}
+
+// compress compresses a tar stream as suffix says.
+func compress(t testing.TB, suffix string, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	switch suffix {
+	case ".tar.gz":
+		w := gzip.NewWriter(&buf)
+		_, err := w.Write(b)
+		must(t, err)
+		must(t, w.Close())
+	case ".tar.xz":
+		w, err := xz.NewWriter(&buf)
+		must(t, err)
+		_, err = w.Write(b)
+		must(t, err)
+		must(t, w.Close())
+	case ".tar.bz2":
+		// The standard library only decompresses bzip2: the tests need the bzip2 program.
+		cmd := exec.Command("bzip2", "-c")
+		cmd.Stdin = bytes.NewReader(b)
+		out, err := cmd.Output()
+		must(t, err)
+		return out
+	default:
+		t.Fatalf("no compression for %s", suffix)
+	}
+	return buf.Bytes()
 }

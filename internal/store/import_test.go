@@ -333,3 +333,22 @@ func TestImportRefusesUnmanagedAtFinalName(t *testing.T) {
 		t.Fatalf("the unmanaged dataset %s is gone", final)
 	}
 }
+
+// A package packed as .tar.xz or .tar.bz2 has the directory's build-id, and imports as the same
+// package: the first form imported is the one in the store, the others find it there.
+func TestImportArchiveFormatsModel(t *testing.T) {
+	ctx := context.Background()
+	_, im := modelStore(t)
+	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n"}
+	dir := writePackage(t, "hello", "1.0.0", files)
+	for i, suffix := range []string{".tar.xz", ".tar.bz2", ".tar.gz"} {
+		p := writeArchiveAs(t, suffix, "hello", "1.0.0", files)
+		if ID(p) != ID(dir) {
+			t.Fatalf("%s: build-id %s, the directory's %s", suffix, ID(p), ID(dir))
+		}
+		res, err := im.Import(ctx, p, nil)
+		if err != nil || res.Imported != (i == 0) {
+			t.Fatalf("importing the %s archive: %+v, %v", suffix, res, err)
+		}
+	}
+}

@@ -104,18 +104,23 @@ func TestImportArchiveReal(t *testing.T) {
 	c, im := realStore(t)
 	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n", "share/doc/hello/README": "hi"}
 	dirPkg := writePackage(t, "hello", "1.0.0", files)
-	arcPkg := writeArchivePackage(t, "hello", "1.0.0", files)
-	if ID(dirPkg) != ID(arcPkg) {
-		t.Fatalf("directory %s and archive %s differ", ID(dirPkg), ID(arcPkg))
-	}
-	if _, err := im.Import(ctx, arcPkg, nil); err != nil {
-		t.Fatal(err)
+	for i, suffix := range []string{".tar.gz", ".tar.xz", ".tar.bz2"} {
+		arcPkg := writeArchiveAs(t, suffix, "hello", "1.0.0", files)
+		if ID(dirPkg) != ID(arcPkg) {
+			t.Fatalf("directory %s and %s archive %s differ", ID(dirPkg), suffix, ID(arcPkg))
+		}
+		_, before := c.Stats()
+		res, err := im.Import(ctx, arcPkg, nil)
+		must(t, err)
+		if _, after := c.Stats(); res.Imported != (i == 0) || (i > 0 && after != before) {
+			t.Fatalf("importing the %s archive: %+v, %d mutating commands (the same package: imported once)", suffix, res, after-before)
+		}
 	}
 	_, before := c.Stats()
 	res, err := im.Import(ctx, dirPkg, nil)
 	must(t, err)
 	if _, after := c.Stats(); res.Imported || after != before {
-		t.Fatalf("importing the directory after the archive: %+v, %d mutating commands", res, after-before)
+		t.Fatalf("importing the directory after the archives: %+v, %d mutating commands", res, after-before)
 	}
 	b, err := os.ReadFile(filepath.Join(im.Layout.Path(res.Dataset), "root/bin/hello"))
 	if err != nil || string(b) != files["bin/hello"] {
