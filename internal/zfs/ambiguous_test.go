@@ -83,8 +83,14 @@ func FuzzTextRecordsNeverForged(f *testing.F) {
 			}
 			return
 		}
+		// Text output cannot show the trailing newlines of the last value (the output's own
+		// end looks the same); every other value must come back exactly.
 		for i, r := range recs {
-			if i >= len(want) || r.dataset != want[i].dataset || r.prop != want[i].prop || r.p.Value != want[i].p.Value {
+			got, exp := r.p.Value, want[min(i, len(want)-1)].p.Value
+			if i == len(want)-1 {
+				got, exp = strings.TrimRight(got, "\n"), strings.TrimRight(exp, "\n")
+			}
+			if i >= len(want) || r.dataset != want[i].dataset || r.prop != want[i].prop || got != exp {
 				t.Fatalf("record %d is %+v, which ZFS did not print (want %+v)", i, r, want)
 			}
 		}
