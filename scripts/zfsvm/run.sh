@@ -41,7 +41,8 @@ timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 qemu=$!
 # Stream the console while the guest runs: after the marker, without carriage returns.
 # (sed -u, not awk: Debian's mawk reads a pipe in blocks, so lines would come late.)
-tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | sed -u -n "/$marker/,\$ { /$marker/d; s/\r\$//; p; }" &
+# Kernel messages ("[  288.4] reboot: Power down") stay in the log too.
+tail -n +1 -s 0.2 -f "$log" --pid="$qemu" | sed -u -n "/$marker/,\$ { /$marker/d; /^\[ *[0-9]*\.[0-9]*\] /d; s/\r\$//; p; }" &
 tailer=$!
 set +e
 wait "$qemu"
