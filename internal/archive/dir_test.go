@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 )
@@ -240,5 +241,26 @@ func TestWalkDirMissing(t *testing.T) {
 	err := archive.WalkDir(context.Background(), filepath.Join(t.TempDir(), "nope"), archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("WalkDir = %v; want os.ErrNotExist", err)
+	}
+}
+
+// A package directory swapped for a FIFO is an error at once: WalkDir opens it through
+// nonblock.OpenRoot, never with a plain open that would wait for a writer.
+func TestWalkDirNeverBlocksOnAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- archive.WalkDir(context.Background(), fifo, archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a FIFO was walked as a directory")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WalkDir blocked on a FIFO")
 	}
 }

@@ -1,8 +1,6 @@
 package nonblock_test
 
 import (
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
 )
 
@@ -37,9 +34,6 @@ func TestOpensNeverBlockOnAFIFO(t *testing.T) {
 			return err
 		},
 		"ReadRegular": func() error { _, err := nonblock.ReadRegular(fifo, 1<<20); return err },
-		"WalkDir": func() error {
-			return archive.WalkDir(context.Background(), fifo, archive.Limits{}, func(archive.Entry, io.Reader) error { return nil })
-		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			done := make(chan error, 1)
