@@ -47,12 +47,19 @@ const (
 	PropAllowSetID = "axiom:allow-setid"
 	// PropSignedBy is on a package whose signature verified at import: the signing key's id.
 	PropSignedBy = "axiom:signed-by"
+	// PropRevision is the configuration revision a pass applied (gitrev's form: a commit id,
+	// with "-dirty" when the work tree had changes, or "none" outside Git): on each generation it
+	// built, and on the store dataset for the last successful apply, beside PropAppliedAt.
+	PropRevision = "axiom:revision"
+	// PropAppliedAt is on the store dataset: when the last successful apply ended (RFC 3339, UTC).
+	PropAppliedAt = "axiom:applied-at"
 )
 
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
-		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID, PropSignedBy}
+		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID, PropSignedBy,
+		PropRevision, PropAppliedAt}
 }
 
 // Kinds of managed datasets (PropKind).
