@@ -264,4 +264,3 @@ func writeExitRoff(w io.Writer) {
 		fmt.Fprintf(w, ".TP\n.B %s\n%s\n", code, roff(strings.TrimSpace(text)))
 	}
 }
-

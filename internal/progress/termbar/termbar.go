@@ -57,14 +57,13 @@ func (r Reporter) Start(j progress.Job) progress.Task {
 		progressbar.OptionShowBytes(byBytes),
 		progressbar.OptionUseIECUnits(true),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.W) }),
 	}
-	if !byBytes { // with bytes, the rate is in bytes per second
-		opts = append(opts, progressbar.OptionSetItsString(j.Unit))
+	if !byBytes { // with bytes, the bar shows the rate in bytes per second itself
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(j.Unit))
 	}
 	t.bar = progressbar.NewOptions64(max, opts...)
 	return t
