@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -35,27 +38,56 @@ func completionCommand() command {
 
 func manCommand() command {
 	return command{
-		name: "man", args: "[COMMAND]", summary: "print a manual page (roff)",
-		help: "Man prints the manual page axiom-reconcile(1), or axiom-reconcile-COMMAND(1), in roff, generated from help.",
+		name: "man", args: "[COMMAND] [--dir DIR]", summary: "print a manual page (roff)",
+		help: "Man prints the manual page axiom-reconcile(1), or axiom-reconcile-COMMAND(1), in roff, generated from help.\n" +
+			"With --dir it writes all of them into DIR instead (make install does).",
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
+			dir := fs.String("dir", "", "write every page into `DIR` (axiom-reconcile.1, axiom-reconcile-COMMAND.1)")
 			return func(_ context.Context, g *globals, args []string) error {
-				cmds := commands()
+				cmds, date := commands(), buildDate(g)
+				if *dir != "" {
+					if len(args) > 0 {
+						return usageError{fmt.Errorf("--dir writes every page: no COMMAND")}
+					}
+					return writeManDir(*dir, cmds, date)
+				}
 				switch len(args) {
 				case 0:
-					writeMainPage(g.env.stdout, cmds, buildDate(g))
+					writeMainPage(g.env.stdout, cmds, date)
 					return nil
 				case 1:
 					c, ok := findCommand(cmds, args[0])
 					if !ok {
 						return usageError{fmt.Errorf("unknown command %q", args[0])}
 					}
-					writeCommandPage(g.env.stdout, c, buildDate(g))
+					writeCommandPage(g.env.stdout, c, date)
 					return nil
 				}
 				return usageError{fmt.Errorf("at most one COMMAND")}
 			}
 		},
 	}
+}
+
+// writeManDir writes every manual page into dir.
+func writeManDir(dir string, cmds []command, date string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, page func(w io.Writer)) error {
+		var b bytes.Buffer
+		page(&b)
+		return os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+	}
+	if err := write("axiom-reconcile.1", func(w io.Writer) { writeMainPage(w, cmds, date) }); err != nil {
+		return err
+	}
+	for _, c := range cmds {
+		if err := write("axiom-reconcile-"+c.name+".1", func(w io.Writer) { writeCommandPage(w, c, date) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // buildDate is the date manual pages carry: SOURCE_DATE_EPOCH when set (reproducible builds),
