@@ -86,10 +86,13 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
 	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
-## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
+## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline); then the chart
+## of time and zfs processes against store size (docs/bench.svg) from their output.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x
+	mkdir -p .build
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS) | tee .build/bench.txt
+	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x | tee -a .build/bench.txt
+	$(GO) run ./scripts/benchchart -o docs/bench.svg .build/bench.txt
 
 ## fuzz: every fuzz target for FUZZTIME each (default 10m; CI runs a short form).
 FUZZTIME ?= 10m
