@@ -19,13 +19,13 @@ func TestBar(t *testing.T) {
 		want []string
 	}{
 		{"bytes", progress.Job{Name: "import big 1.0.0-1", Unit: "files", Total: progress.Counts{Items: 4, Bytes: 4 << 20}},
-			[]progress.Counts{{1, 1 << 20}, {1, 1 << 20}, {2, 2 << 20}},
+			[]progress.Counts{{Items: 1, Bytes: 1 << 20}, {Items: 1, Bytes: 1 << 20}, {Items: 2, Bytes: 2 << 20}},
 			[]string{"import big 1.0.0-1 4/4 files", "100%", "4.0 MiB"}},
 		{"items", progress.Job{Name: "collect", Unit: "packages", Total: progress.Counts{Items: 3}},
 			[]progress.Counts{{Items: 2}, {Items: 1}},
 			[]string{"collect", "100%", "(3/3"}},
 		{"failed short", progress.Job{Name: "realize dev gen-2", Unit: "files", Total: progress.Counts{Items: 10, Bytes: 1000}},
-			[]progress.Counts{{1, 100}},
+			[]progress.Counts{{Items: 1, Bytes: 100}},
 			[]string{"realize dev gen-2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
