@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/resolve"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
@@ -33,6 +34,10 @@ type Engine struct {
 	// source.Cache.Save): a no-op pass then reads no package content. An unusable file is
 	// ignored, with a warning, and replaced.
 	SourceCache string
+
+	// Progress is told how far long steps are (importing, realizing, collecting); nil shows
+	// nothing. The command line gives a terminal bar, the daemon periodic log lines.
+	Progress progress.Reporter
 
 	meta store.MetaCache
 	// loadScans loads SourceCache into scans once.

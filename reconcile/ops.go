@@ -13,6 +13,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -213,7 +214,7 @@ func (op *ImportStep) run(ctx context.Context, x *executor) error {
 	if !ok {
 		return fmt.Errorf("package %s is no longer in any source", op.Package)
 	}
-	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck}
+	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck, Progress: x.e.Progress}
 	_, err := im.Import(ctx, sp, zfs.NewTree(nil))
 	return err
 }
@@ -291,6 +292,8 @@ func (op *RemoveProfileStep) run(ctx context.Context, x *executor) error {
 // one.
 func (op *GCStep) run(ctx context.Context, x *executor) error {
 	names := append(slices.Clone(op.Packages), op.Parents...)
+	task := progress.Or(x.e.Progress).Start(progress.Job{Name: "collect", Unit: "packages", Total: progress.Counts{Items: int64(len(op.Packages))}})
+	defer task.Finish()
 	for len(names) > 0 {
 		n := min(len(names), gcBatch)
 		rep, err := x.e.ZFS.DestroyUnused(ctx, names[:n], zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
@@ -308,6 +311,9 @@ func (op *GCStep) run(ctx context.Context, x *executor) error {
 			return err
 		}
 		failpoint.Hit(failpoint.GCBatch)
+		// names holds the packages first, then their parents: this batch's packages are
+		// those before the parents.
+		task.Add(progress.Counts{Items: int64(max(0, min(n, len(names)-len(op.Parents))))})
 		names = names[n:]
 	}
 	return nil

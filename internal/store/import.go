@@ -15,6 +15,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -34,6 +35,8 @@ type Importer struct {
 	// CheckMounted. Tests against the in-memory model, whose "mounts" are plain directories,
 	// replace it.
 	MountCheck func(dir string) error
+	// Progress is told how far the copy of a package's files is; nil shows nothing.
+	Progress progress.Reporter
 }
 
 // Result says what Import did.
@@ -130,11 +133,30 @@ func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) e
 	if im.Now != nil {
 		now = im.Now
 	}
-	if err := pkg.Materialize(ctx, dir, now()); err != nil {
+	task := progress.Or(im.Progress).Start(importJob(pkg))
+	defer task.Finish()
+	err := pkg.MaterializeReporting(ctx, dir, now(), func(f source.File) {
+		if f.Type == source.Regular {
+			task.Add(progress.Counts{Items: 1, Bytes: f.Size})
+		}
+	})
+	if err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportFilesWritten)
 	return nil
+}
+
+// importJob is the progress job of importing pkg: its regular files and their bytes.
+func importJob(pkg *source.Package) progress.Job {
+	j := progress.Job{Name: "import " + ID(pkg).String(), Unit: "files"}
+	for _, f := range pkg.Files {
+		if f.Type == source.Regular {
+			j.Total.Items++
+			j.Total.Bytes += f.Size
+		}
+	}
+	return j
 }
 
 // commit makes tmp read-only, snapshots it @installed and renames it to final.
