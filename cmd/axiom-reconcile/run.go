@@ -312,7 +312,7 @@ const exitStatusHelp = `EXIT STATUS
 func printUsage(w io.Writer, cmds []command) {
 	fmt.Fprintf(w, "axiom-reconcile: declarative reconciler for Axiom ZFS package stores\n\nUSAGE\n  axiom-reconcile COMMAND [flags]\n\nCOMMANDS\n")
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'axiom-reconcile help COMMAND' for a command's flags.\n\n%s", exitStatusHelp)
 }
