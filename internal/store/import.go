@@ -29,11 +29,35 @@ type Importer struct {
 	ZFS    zfs.Client
 	Layout layout.Layout
 	Log    zerolog.Logger
-	Now    func() time.Time
+	Hooks
+}
+
+// Hooks are the clock and the mount check of whatever writes into new datasets: the importer
+// here and reconcile's engine (which passes its own on), so their defaults are set up in one
+// place. The zero value is the defaults.
+type Hooks struct {
+	// Now is the clock (provenance times); time.Now when nil.
+	Now func() time.Time
 	// MountCheck verifies a new dataset is mounted before anything is written into it; nil means
 	// CheckMounted. Tests against the in-memory model, whose "mounts" are plain directories,
 	// replace it.
 	MountCheck func(dir string) error
+}
+
+// Time returns the time by h's clock.
+func (h Hooks) Time() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// CheckMountedDir runs h's mount check on dir.
+func (h Hooks) CheckMountedDir(dir string) error {
+	if h.MountCheck != nil {
+		return h.MountCheck(dir)
+	}
+	return CheckMounted(dir)
 }
 
 // Result says what Import did.
@@ -119,18 +143,10 @@ func packageProps(id layout.PackageID, signedBy string) zfs.Props {
 
 func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {
 	dir := im.Layout.Path(tmp)
-	check := CheckMounted
-	if im.MountCheck != nil {
-		check = im.MountCheck
-	}
-	if err := check(dir); err != nil {
+	if err := im.CheckMountedDir(dir); err != nil {
 		return err
 	}
-	now := time.Now
-	if im.Now != nil {
-		now = im.Now
-	}
-	if err := pkg.Materialize(ctx, dir, now()); err != nil {
+	if err := pkg.Materialize(ctx, dir, im.Time()); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportFilesWritten)
