@@ -159,7 +159,7 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportReadonly)
-	if err := im.ZFS.Snapshot(ctx, tmp+"@"+layout.SnapInstalled); err != nil {
+	if err := im.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapInstalled)); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportSnapshot)
@@ -280,7 +280,7 @@ func completeAt(tree *zfs.Tree, name string, id layout.PackageID) error {
 	if ro, _ := d.Local("readonly"); ro != "on" {
 		return fmt.Errorf("%s is not read-only: not a complete package", name)
 	}
-	if _, ok := tree.Get(name + "@" + layout.SnapInstalled); !ok {
+	if _, ok := tree.Get(layout.Snapshot(name, layout.SnapInstalled)); !ok {
 		return fmt.Errorf("%s has no @%s: not a complete package", name, layout.SnapInstalled)
 	}
 	return nil
