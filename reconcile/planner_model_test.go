@@ -97,6 +97,12 @@ func applyCases() []applyCase {
 					t.Fatalf("the note went: %q", p.Notes)
 				}
 			}},
+	}, append(gcApplyCases(), holdApplyCases()...)...)
+}
+
+// gcApplyCases: what GC leaves (the plans are in the gc-* golden cases).
+func gcApplyCases() []applyCase {
+	return []applyCase{
 		{name: "gc-grace-ended", base: gcBase(100), after: 50 * time.Minute,
 			check: func(t *testing.T, w *world, _ *Plan, _ any) {
 				pkg := testRoot + "/store/pkg/"
@@ -136,7 +142,7 @@ func applyCases() []applyCase {
 					t.Fatal("store/pkg/zlib survived")
 				}
 			}},
-	}, holdApplyCases()...)
+	}
 }
 
 // holdApplyCases: the holds a snapshot has after the apply that repairs their drift (the plans
