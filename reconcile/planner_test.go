@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,7 +22,7 @@ import (
 // apply really leaves, so no case hand-builds a lock or a digest), changes that State value by
 // hand (edit: a dataset created or destroyed, a hold placed, a package appearing in a source:
 // no model call), and feeds it to the pure stages (e.plan, e.explain) with the configuration
-// hcl. The plan, its steps' payloads and the explanations asked for are compared with
+// hcl. Cases on the same base share its model, which they only read. The plan, its steps' payloads and the explanations asked for are compared with
 // testdata/planner/<name>.golden; `go test -run TestPlannerGolden -update` rewrites them.
 // What needs an apply to show stays on the model, in planner_model_test.go.
 //
@@ -55,10 +57,8 @@ import (
 // plannerCase is one row of TestPlannerGolden.
 type plannerCase struct {
 	name string
-	// src, if set, makes the source directory (else a copy of some sample packages).
-	src func(t *testing.T) string
-	// base makes the state: configurations applied, the clock moved.
-	base []func(w *world)
+	// base is the state the case starts from.
+	base *baseState
 	// hcl is the main.hcl the plan is for; "" keeps the last one applied.
 	hcl string
 	// after moves the clock on after base.
@@ -68,6 +68,20 @@ type plannerCase struct {
 	opt  PlanOptions
 	// explain are packages (name/X.Y.Z/rev, or a dataset below the store's root) to explain.
 	explain []string
+}
+
+// baseState is a state the model reaches: configurations applied in turn, the clock moved. The
+// cases on one base share one model (they only read it), so each base is made once.
+type baseState struct {
+	name string
+	// src, if set, makes the source directory (else a copy of some sample packages).
+	src   func(t *testing.T) string
+	steps []func(w *world)
+}
+
+// based names a base state.
+func based(name string, steps ...func(*world)) *baseState {
+	return &baseState{name: name, steps: steps}
 }
 
 // applied applies main.hcl = hcl.
@@ -252,46 +266,66 @@ func plannerOutput(s *stateEdit, plan *Plan, err error, explains []string) strin
 }
 
 func TestPlannerGolden(t *testing.T) {
+	var bases []*baseState
+	byBase := map[*baseState][]plannerCase{}
 	for _, tc := range plannerCases() {
-		t.Run(tc.name, func(t *testing.T) {
+		if byBase[tc.base] == nil {
+			bases = append(bases, tc.base)
+		}
+		byBase[tc.base] = append(byBase[tc.base], tc)
+	}
+	for _, b := range bases {
+		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			src := ""
-			if tc.src != nil {
-				src = tc.src(t)
+			if b.src != nil {
+				src = b.src(t)
 			}
 			w := newWorld(t, src, "")
-			for _, b := range tc.base {
-				b(w)
+			for _, step := range b.steps {
+				step(w)
 			}
-			if tc.hcl != "" {
-				w.write("main.hcl", tc.hcl)
-			}
-			w.clk.t = w.clk.t.Add(tc.after)
-			cfg := w.cfg()
-			obs, err := w.e.observe(bg, cfg)
+			hcl, err := os.ReadFile(filepath.Join(w.dir, "main.hcl"))
 			must(t, err)
-			s := &stateEdit{t: t, w: w, obs: obs}
-			if tc.edit != nil {
-				tc.edit(s)
+			at := w.clk.t
+			for _, tc := range byBase[b] {
+				t.Run(tc.name, func(t *testing.T) {
+					w.t = t
+					w.clk.t = at.Add(tc.after)
+					w.write("main.hcl", cmp.Or(tc.hcl, string(hcl)))
+					golden(t, filepath.Join("planner", tc.name+".golden"), planFromState(t, w, tc))
+				})
 			}
-			calls := w.m.Calls
-			plan, perr := w.e.plan(bg, cfg, obs, tc.opt)
-			var explains []string
-			for _, e := range tc.explain {
-				ds := e
-				if !strings.HasPrefix(e, testRoot+"/") {
-					ds = s.pkg(e)
-				}
-				why, err := w.e.explain(bg, cfg, obs, ds, tc.opt)
-				if err != nil {
-					why = "error: " + err.Error()
-				}
-				explains = append(explains, e+" ("+ds+"):\n  "+why)
-			}
-			if w.m.Calls != calls {
-				t.Errorf("planning from an observation ran %d zfs commands", w.m.Calls-calls)
-			}
-			golden(t, filepath.Join("planner", tc.name+".golden"), plannerOutput(s, plan, perr, explains))
 		})
 	}
+}
+
+// planFromState observes the world's model, edits the observation as the case says and plans
+// from it (and explains), with no zfs command.
+func planFromState(t *testing.T, w *world, tc plannerCase) string {
+	cfg := w.cfg()
+	obs, err := w.e.observe(bg, cfg)
+	must(t, err)
+	s := &stateEdit{t: t, w: w, obs: obs}
+	if tc.edit != nil {
+		tc.edit(s)
+	}
+	calls := w.m.Calls
+	plan, perr := w.e.plan(bg, cfg, obs, tc.opt)
+	var explains []string
+	for _, e := range tc.explain {
+		ds := e
+		if !strings.HasPrefix(e, testRoot+"/") {
+			ds = s.pkg(e)
+		}
+		why, err := w.e.explain(bg, cfg, obs, ds, tc.opt)
+		if err != nil {
+			why = "error: " + err.Error()
+		}
+		explains = append(explains, e+" ("+ds+"):\n  "+why)
+	}
+	if w.m.Calls != calls {
+		t.Errorf("planning from an observation ran %d zfs commands", w.m.Calls-calls)
+	}
+	return plannerOutput(s, plan, perr, explains)
 }
