@@ -260,22 +260,6 @@ func equalHolds(a, b map[string][]string) bool {
 	return true
 }
 
-// gcWorld has profile p (environment e, keep_generations = 1) on bash ~5.1, then on bash ~5.2:
-// bash 5.1.16 and readline 8.1.2 are then unreferenced; ncurses stays in use, and bash and
-// readline keep a newer version.
-func gcWorld(t *testing.T, maxDeletes int) *world {
-	t.Helper()
-	w := newWorld(t, "", profileHCL("p", "bash ~5.1")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", maxDeletes))
-	w.apply(defaults)
-	w.clk.t = w.clk.t.Add(10 * time.Minute)
-	w.write("main.hcl", profileHCL("p", "bash ~5.2")+envHCL("e", "p", "keep_generations = 1")+gcHCL("1h", maxDeletes))
-	plan := w.apply(defaults)
-	if len(stepsOf(plan, KindPrune)) != 1 || len(stepsOf(plan, KindGC)) != 0 {
-		t.Fatalf("want gen-1 pruned and nothing collected within the grace period:\n%s", humanPlan(plan))
-	}
-	return w
-}
-
 func TestRollbackOnModel(t *testing.T) {
 	w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p"))
 	w.apply(defaults)
