@@ -235,8 +235,8 @@ func (s *stateEdit) removeSource(nameVersion string) {
 	})
 }
 
-// plannerOutput is what a golden file holds: the plan as shown (or the error), each step's
-// kind, target and payload, and the explanations, with the test's directories replaced.
+// plannerOutput is what a golden file holds: the plan as shown (or the error), what it records
+// of its options, each step's kind, target and payload, and the explanations, with the test's directories replaced.
 func plannerOutput(s *stateEdit, plan *Plan, err error, explains []string) string {
 	var b strings.Builder
 	if err != nil {
@@ -246,8 +246,9 @@ func plannerOutput(s *stateEdit, plan *Plan, err error, explains []string) strin
 		}
 	} else {
 		b.WriteString(humanPlan(plan))
+		fmt.Fprintf(&b, "\nrecorded: max deletes %d, upgrade %v\n", plan.MaxDeletes, plan.Upgrade)
 		if len(plan.Steps) > 0 {
-			b.WriteString("\nsteps:\n")
+			b.WriteString("steps:\n")
 		}
 		for _, st := range plan.Steps {
 			op, jerr := json.Marshal(st.Op)
