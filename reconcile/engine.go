@@ -47,19 +47,13 @@ type Engine struct {
 	scans source.Cache
 }
 
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
+// hooks are the engine's clock and mount check, with their defaults set up where the importer's
+// are (store.Hooks).
+func (e *Engine) hooks() store.Hooks { return store.Hooks{Now: e.Now, MountCheck: e.MountCheck} }
 
-func (e *Engine) mountCheck(dir string) error {
-	if e.MountCheck != nil {
-		return e.MountCheck(dir)
-	}
-	return store.CheckMounted(dir)
-}
+func (e *Engine) now() time.Time { return e.hooks().Time() }
+
+func (e *Engine) mountCheck(dir string) error { return e.hooks().CheckMountedDir(dir) }
 
 // PlanOptions change what a plan wants.
 type PlanOptions struct {
