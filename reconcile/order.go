@@ -50,7 +50,10 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	}
 	in := d.in
 	pl := &Plan{Format: PlanFormat, CreatedAt: in.now, ConfigDir: cfg.Dir, Store: cfg.Store.Dataset, Upgrade: opt.Upgrade,
-		MaxDeletes: in.budget, Notes: d.all.notes, Warnings: d.all.warnings}
+		MaxDeletes: in.budget, Notes: d.all.notes, Warnings: d.all.warnings, Revision: opt.Revision}
+	if len(cfg.Dirs) > 1 {
+		pl.ConfigDirs = cfg.Dirs
+	}
 	for _, r := range obs.refused {
 		pl.Refused = append(pl.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}

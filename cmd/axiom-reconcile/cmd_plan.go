@@ -30,7 +30,7 @@ them with "axiom-reconcile gc --max-deletes N").
 `
 
 type planOptions struct {
-	dir        string
+	dirs       dirsFlag
 	out        string
 	json       bool
 	detailed   bool
@@ -45,7 +45,7 @@ func planCommand() command {
 		summary: "show what apply would change", help: planHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o planOptions
-			fs.StringVar(&o.dir, "c", ".", "read the configuration from `DIR`")
+			o.dirs.register(fs, "read")
 			fs.StringVar(&o.out, "out", "", "save the plan to `FILE` for apply")
 			fs.BoolVar(&o.json, "json", false, "print the plan as JSON")
 			fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when there are no changes and 2 when there are")
@@ -63,14 +63,15 @@ func planCommand() command {
 }
 
 func runPlan(ctx context.Context, g *globals, o planOptions) error {
-	cfg, err := loadConfig(g.env, o.dir)
+	cfg, err := loadConfig(g.env, o.dirs.list())
 	if err != nil {
 		return err
 	}
+	rev, _ := configRevision(ctx, g, cfg)
 	var plan *reconcile.Plan
-	err = withShared(ctx, g, o.lock, "plan -c "+o.dir, func() error {
+	err = withShared(ctx, g, o.lock, "plan "+o.dirs.args(), func() error {
 		var err error
-		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
+		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes), Revision: rev})
 		return err
 	})
 	if err != nil {
