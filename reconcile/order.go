@@ -54,6 +54,9 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	if len(cfg.Dirs) > 1 {
 		pl.ConfigDirs = cfg.Dirs
 	}
+	if root, ok := obs.tree.Get(obs.layout.Root); ok {
+		pl.AppliedRevision, _ = root.Local(layout.PropRevision)
+	}
 	for _, r := range obs.refused {
 		pl.Refused = append(pl.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}

@@ -232,6 +232,10 @@ type Plan struct {
 	ConfigDirs []string `json:"config_dirs,omitempty"`
 	// Revision is the configuration's revision (PlanOptions.Revision).
 	Revision string `json:"revision,omitempty"`
+	// AppliedRevision is the revision the store dataset records as applied last, empty when it
+	// records none. An apply of a plan whose Revision differs records Revision even when the
+	// plan has no steps (see Engine.Reconcile).
+	AppliedRevision string `json:"applied_revision,omitempty"`
 	Store    string `json:"store"`
 	Upgrade  bool   `json:"upgrade,omitempty"`
 	// MaxDeletes is the deletion budget the plan was made with.

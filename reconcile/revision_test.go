@@ -53,8 +53,11 @@ func TestRevisionRecorded(t *testing.T) {
 
 	clk.t = clk.t.Add(time.Hour)
 	calls := m.Calls
-	_, done, err := e.Reconcile(bg, cfg, PlanOptions{Revision: "aaa"})
+	again, done, err := e.Reconcile(bg, cfg, PlanOptions{Revision: "aaa"})
 	must(t, err)
+	if plan.AppliedRevision != "" || again.AppliedRevision != "aaa" {
+		t.Errorf("plans' applied revision: %q before the first apply, %q after, want none and aaa", plan.AppliedRevision, again.AppliedRevision)
+	}
 	if done.Steps != 0 || m.Calls != calls || prop(t, m, root, layout.PropAppliedAt) != "2026-03-01T12:00:00Z" {
 		t.Errorf("converged pass of the same revision: %d steps, %d changes to the model", done.Steps, m.Calls-calls)
 	}
