@@ -236,8 +236,8 @@ type Plan struct {
 	// records none. An apply of a plan whose Revision differs records Revision even when the
 	// plan has no steps (see Engine.Reconcile).
 	AppliedRevision string `json:"applied_revision,omitempty"`
-	Store    string `json:"store"`
-	Upgrade  bool   `json:"upgrade,omitempty"`
+	Store           string `json:"store"`
+	Upgrade         bool   `json:"upgrade,omitempty"`
 	// MaxDeletes is the deletion budget the plan was made with.
 	MaxDeletes int `json:"max_deletes"`
 	// Config digests the configuration files and the packages found in the sources.
