@@ -18,7 +18,10 @@ the configuration, grouped by store, profile, environment and garbage collection
   ~  something is changed in place (a profile file, which generation is current)
   -  something is destroyed (a pruned generation, an undeclared environment, a collected package)
 
-Each step says why, and which configuration line caused it. Plan changes nothing. It takes the
+Each step says why, and which configuration line caused it. The plan names the configuration's
+Git revision (the commit of the work tree its directories are in, "-dirty" when a tracked file
+differs, "none" outside Git; JSON "revision", with the store's "applied_revision"), which apply
+records on the generations it builds and on the store dataset. Plan changes nothing. It takes the
 global lock shared, so it waits for (or, without --lock-timeout, refuses to run beside) an apply.
 
 --out FILE saves the plan with a digest of the configuration and its sources and a fingerprint of

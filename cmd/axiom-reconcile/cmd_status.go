@@ -10,7 +10,8 @@ import (
 const statusHelp = `
 Status shows the store as it is: packages, profiles and their lock digests, environments with
 their generations (* marks current) and rollback pins, and the drift from the configuration (what
-a plan would change now). It changes nothing and takes no lock.
+a plan would change now), the configuration revision (Git commit) the store last applied and when,
+and the revision the configuration is at now. It changes nothing and takes no lock.
 `
 
 func statusCommand() command {
