@@ -3,7 +3,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,20 +20,36 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 )
 
-// fleetPlaybook reconciles every host of the inventory with the module, each from the fleet
-// repository's common/ and its own hosts/<name>/.
+// fleetPlaybook is the whole fleet test in one run of ansible-playbook (its start-up is long
+// under emulation): every host reconciled from the repository at commit 1 (worktree wt1), the
+// same in check mode, then at commit 2 (a change in common/), then at commit 3 (a broken
+// hosts/h2/). A failed host leaves the play, so the broken commit comes last.
 const fleetPlaybook = `
 - hosts: fleet
   gather_facts: false
+  vars:
+    axiom: &axiom
+      binary: "{{ axiom_bin }}"
+      lock_file: "{{ work }}/lock-{{ inventory_hostname }}"
+      lock_timeout: 5m
   tasks:
-    - name: Reconcile the store
+    - name: converge at commit 1
       axiom_reconcile:
-        config_dirs:
-          - "{{ repo }}/common"
-          - "{{ repo }}/hosts/{{ inventory_hostname }}"
-        binary: "{{ axiom_bin }}"
-        lock_file: "{{ work }}/lock"
-        lock_timeout: 5m
+        <<: *axiom
+        config_dirs: ["{{ work }}/wt1/common", "{{ work }}/wt1/hosts/{{ inventory_hostname }}"]
+    - name: check mode at commit 1
+      check_mode: true
+      axiom_reconcile:
+        <<: *axiom
+        config_dirs: ["{{ work }}/wt1/common", "{{ work }}/wt1/hosts/{{ inventory_hostname }}"]
+    - name: converge at commit 2
+      axiom_reconcile:
+        <<: *axiom
+        config_dirs: ["{{ work }}/wt2/common", "{{ work }}/wt2/hosts/{{ inventory_hostname }}"]
+    - name: converge at commit 3
+      axiom_reconcile:
+        <<: *axiom
+        config_dirs: ["{{ work }}/wt3/common", "{{ work }}/wt3/hosts/{{ inventory_hostname }}"]
 `
 
 const fleetInventory = `[fleet]
@@ -52,12 +68,13 @@ type fleetRun struct {
 	t           *testing.T
 	repo, work  string
 	root        string // the test root: the stores are root/h1, root/h2, root/h3
-	mountpoint  func(host string) string
 	env         []string
 	bin, module string
-	// recorded reads the revision a host's store records, without its configuration.
-	recorded func(host string) string
-	forks    string
+	zfs         interface {
+		Observe(ctx context.Context, roots ...string) (*zfs.Tree, error)
+	}
+	mountpoint func(host string) string
+	forks      string // ansible-playbook -f
 }
 
 func (f *fleetRun) git(args ...string) string {
@@ -82,23 +99,26 @@ func (f *fleetRun) write(rel, content string) {
 	}
 }
 
-// commit commits everything and returns the commit's id.
-func (f *fleetRun) commit(msg string) string {
+// commit commits everything, checks the commit out in work/<wt> (a worktree: its .git is a
+// file pointing into the repository) and returns the commit's id.
+func (f *fleetRun) commit(msg, wt string) string {
 	f.git("add", "-A")
 	f.git("commit", "-q", "-m", msg)
-	return f.git("rev-parse", "HEAD")
+	c := f.git("rev-parse", "HEAD")
+	f.git("worktree", "add", "-q", "--detach", filepath.Join(f.work, wt), c)
+	return c
 }
 
-// playbook runs the playbook (extra arguments: --check, say) and returns its exit status, its
-// output, and each host's recap counters ("ok", "changed", "failed").
-func (f *fleetRun) playbook(args ...string) (int, string, map[string]map[string]int) {
+// taskLine is a host's result line in ansible-playbook's default output.
+var taskLine = regexp.MustCompile(`^(ok|changed|fatal|failed|skipping): \[(h\d)\]`)
+
+// playbook runs the playbook and returns its exit status, its output, and each task's result
+// ("ok", "changed", "fatal") by host.
+func (f *fleetRun) playbook() (int, string, map[string]map[string]string) {
 	f.t.Helper()
 	start := time.Now()
-	extra := len(args)
-	args = append([]string{"-i", filepath.Join(f.work, "inventory"), "-M", f.module, "-f", f.forks,
-		"-e", "repo=" + f.repo, "-e", "axiom_bin=" + f.bin, "-e", "work=" + f.work,
-		filepath.Join(f.work, "fleet.yml")}, args...)
-	cmd := exec.CommandContext(f.t.Context(), "ansible-playbook", args...)
+	cmd := exec.CommandContext(f.t.Context(), "ansible-playbook", "-i", filepath.Join(f.work, "inventory"),
+		"-M", f.module, "-f", f.forks, "-e", "axiom_bin="+f.bin, "-e", "work="+f.work, filepath.Join(f.work, "fleet.yml"))
 	cmd.Env = f.env
 	out, err := cmd.CombinedOutput()
 	code := 0
@@ -107,43 +127,45 @@ func (f *fleetRun) playbook(args ...string) (int, string, map[string]map[string]
 	} else if err != nil {
 		f.t.Fatalf("ansible-playbook: %v\n%s", err, out)
 	}
-	recap := map[string]map[string]int{}
-	re := regexp.MustCompile(`(?m)^(h\d)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)`)
-	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
-		var ok, changed, failed int
-		fmt.Sscan(m[2], &ok)
-		fmt.Sscan(m[3], &changed)
-		fmt.Sscan(m[4], &failed)
-		recap[m[1]] = map[string]int{"ok": ok, "changed": changed, "failed": failed}
+	results := map[string]map[string]string{}
+	task := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(line, "TASK ["); ok {
+			task, _, _ = strings.Cut(name, "]")
+			results[task] = map[string]string{}
+		} else if m := taskLine.FindStringSubmatch(line); m != nil && task != "" {
+			results[task][m[2]] = m[1]
+		}
 	}
-	f.t.Logf("ansible-playbook %s: exit %d in %s, recap %v", strings.Join(args[len(args)-extra:], " "), code, time.Since(start).Round(time.Millisecond), recap)
-	return code, string(out), recap
+	f.t.Logf("ansible-playbook: exit %d in %s\n%s", code, time.Since(start).Round(time.Millisecond), out)
+	return code, string(out), results
 }
 
-// hostStatus is `axiom-reconcile status --json` of a host.
-func (f *fleetRun) hostStatus(host string) (applied string, gens []int) {
+// recorded is the revision a dataset records (axiom:revision).
+func (f *fleetRun) recorded(ds string) string {
 	f.t.Helper()
-	cmd := exec.CommandContext(f.t.Context(), f.bin, "status", "--json", "-c", filepath.Join(f.repo, "common"), "-c", filepath.Join(f.repo, "hosts", host))
+	tree, err := f.zfs.Observe(f.t.Context(), ds)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	d, ok := tree.Get(ds)
+	if !ok {
+		f.t.Fatalf("%s does not exist", ds)
+	}
+	v, _ := d.Local(layout.PropRevision)
+	return v
+}
+
+// status is a host's `axiom-reconcile status`, with the configuration in worktree wt.
+func (f *fleetRun) status(host, wt string) string {
+	f.t.Helper()
+	cmd := exec.CommandContext(f.t.Context(), f.bin, "status", "-c", filepath.Join(f.work, wt, "common"), "-c", filepath.Join(f.work, wt, "hosts", host))
 	cmd.Env = f.env
-	out, err := cmd.Output()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		f.t.Fatalf("status of %s: %v\n%s", host, err, out)
 	}
-	var st struct {
-		Applied      string `json:"applied_revision"`
-		Environments []struct {
-			Generations []struct {
-				Generation int `json:"generation"`
-			} `json:"generations"`
-		} `json:"environments"`
-	}
-	if err := json.Unmarshal(out, &st); err != nil || len(st.Environments) != 1 {
-		f.t.Fatalf("status of %s: %v\n%s", host, err, out)
-	}
-	for _, g := range st.Environments[0].Generations {
-		gens = append(gens, g.Generation)
-	}
-	return st.Applied, gens
+	return string(out)
 }
 
 func (f *fleetRun) storeHCL(host string) string {
@@ -180,33 +202,22 @@ func TestFleetAnsibleReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps(layout.Props()...))
-	root := zfstest.NewRoot(t, c, pool)
-	f := &fleetRun{t: t, bin: bin, module: module, root: root, forks: "3",
-		mountpoint: func(h string) string { return "/" + root + "/" + h },
-		recorded: func(h string) string {
-			tree, err := c.Observe(t.Context(), root+"/"+h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, _ := tree.Get(root + "/" + h)
-			v, _ := d.Local(layout.PropRevision)
-			return v
-		}}
+	work := t.TempDir()
+	root := zfstest.NewRoot(t, c, zfstest.RealPool(t))
+	f := &fleetRun{t: t, bin: bin, module: module, zfs: c, root: root, work: work, repo: filepath.Join(work, "fleet"),
+		mountpoint: func(h string) string { return "/" + root + "/" + h }, forks: "3"}
 	runFleet(t, f, os.Environ())
 }
 
-// runFleet is TestFleetAnsibleReal's body, on the store f reaches.
+// runFleet is TestFleetAnsibleReal's body, on the stores f reaches.
 func runFleet(t *testing.T, f *fleetRun, env []string) {
-	work := t.TempDir()
-	f.work, f.repo = work, filepath.Join(work, "fleet")
+	work := f.work
 	f.env = append(env, "HOME="+work, "LC_ALL=C.UTF-8", "ANSIBLE_LOCAL_TEMP="+work+"/.ansible/tmp",
 		"ANSIBLE_REMOTE_TEMP="+work+"/.ansible/tmp", "ANSIBLE_NOCOLOR=1", "ANSIBLE_RETRY_FILES_ENABLED=0",
 		"AXIOM_RECONCILE_CACHE_DIR="+work+"/cache", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	// Two tiny packages without dependencies.
-	for _, p := range []string{"make-4.4.1", "zlib-1.3.1"} {
+	for _, p := range []string{"make-4.4.1", "zlib-1.3.1"} { // tiny, without dependencies
 		copyTree(t, filepath.Join("../../examples/packages", p), filepath.Join(work, "packages", p))
 	}
 	for name, s := range map[string]string{"fleet.yml": fleetPlaybook, "inventory": fleetInventory} {
@@ -214,65 +225,75 @@ func runFleet(t *testing.T, f *fleetRun, env []string) {
 			t.Fatal(err)
 		}
 	}
+	commits := f.makeRepository()
+	code, out, results := f.playbook()
+	f.checkResults(code, out, results)
+	f.checkStores(commits)
+}
+
+// makeRepository commits the fleet three times (see fleetPlaybook), each checked out in
+// wt1, wt2, wt3, and returns the commits.
+func (f *fleetRun) makeRepository() [3]string {
 	if err := os.MkdirAll(f.repo, 0o755); err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	f.git("init", "-q", "-b", "main")
 	f.write("common/base.hcl", "profile \"base\" {\n  package \"make\" {}\n}\n")
-	hosts := []string{"h1", "h2", "h3"}
-	for _, h := range hosts {
+	for _, h := range []string{"h1", "h2", "h3"} {
 		f.write("hosts/"+h+"/store.hcl", f.storeHCL(h))
 	}
-	c1 := f.commit("three hosts")
-
-	code, out, recap := f.playbook()
-	for _, h := range hosts {
-		if code != 0 || recap[h]["changed"] != 1 || recap[h]["failed"] != 0 {
-			t.Fatalf("first run: exit %d, %s %v, want every host changed\n%s", code, h, recap[h], out)
-		}
-		if applied, gens := f.hostStatus(h); applied != c1 || fmt.Sprint(gens) != "[1]" {
-			t.Errorf("%s after the first run: applied %q, generations %v; want %s and [1]", h, applied, gens, c1)
-		}
-	}
-
-	code, out, recap = f.playbook("--check")
-	for _, h := range hosts {
-		if code != 0 || recap[h]["changed"] != 0 || recap[h]["failed"] != 0 {
-			t.Fatalf("check mode after converging: exit %d, %s %v, want no change\n%s", code, h, recap[h], out)
-		}
-	}
-
+	var c [3]string
+	c[0] = f.commit("three hosts", "wt1")
 	f.write("common/base.hcl", "profile \"base\" {\n  package \"make\" {}\n  package \"zlib\" {}\n}\n")
-	c2 := f.commit("zlib for everyone")
-	code, out, recap = f.playbook()
-	for _, h := range hosts {
-		if code != 0 || recap[h]["changed"] != 1 {
-			t.Fatalf("after a change in common/: exit %d, %s %v\n%s", code, h, recap[h], out)
-		}
-		if applied, gens := f.hostStatus(h); applied != c2 || fmt.Sprint(gens) != "[1 2]" {
-			t.Errorf("%s after the change in common/: applied %q, generations %v; want %s and [1 2]", h, applied, gens, c2)
-		}
-	}
-
+	c[1] = f.commit("zlib for everyone", "wt2")
 	f.write("hosts/h2/store.hcl", f.storeHCL("h2")+"environment \"broken\" {\n")
-	c3 := f.commit("a broken h2")
-	code, out, recap = f.playbook()
-	if code == 0 || recap["h2"]["failed"] != 1 || recap["h1"]["failed"] != 0 || recap["h3"]["failed"] != 0 {
-		t.Fatalf("broken h2: exit %d, recap %v; want h2 alone failed\n%s", code, recap, out)
+	c[2] = f.commit("a broken h2", "wt3")
+	f.t.Logf("commits: %s (three hosts), %s (common/ changed), %s (h2 broken)", c[0], c[1], c[2])
+	return c
+}
+
+func (f *fleetRun) checkResults(code int, out string, results map[string]map[string]string) {
+	f.t.Helper()
+	want := map[string]map[string]string{
+		"converge at commit 1":   {"h1": "changed", "h2": "changed", "h3": "changed"},
+		"check mode at commit 1": {"h1": "ok", "h2": "ok", "h3": "ok"},
+		"converge at commit 2":   {"h1": "changed", "h2": "changed", "h3": "changed"},
+		// h1 and h3 have nothing to change at commit 3 but record it (changed); h2 fails.
+		"converge at commit 3": {"h1": "changed", "h2": "fatal", "h3": "changed"},
 	}
-	if !strings.Contains(out, "fatal: [h2]") || !strings.Contains(out, "hosts/h2/store.hcl") || strings.Contains(out, "fatal: [h1]") || strings.Contains(out, "fatal: [h3]") {
-		t.Errorf("the failure does not name h2 and its file alone:\n%s", out)
-	}
-	for h, want := range map[string]string{"h1": c3, "h3": c3} {
-		if applied, gens := f.hostStatus(h); applied != want || fmt.Sprint(gens) != "[1 2]" {
-			t.Errorf("%s beside the broken h2: applied %q, generations %v; want %s and [1 2]", h, applied, gens, want)
+	for task, hosts := range want {
+		for h, w := range hosts {
+			if got := results[task][h]; got != w {
+				f.t.Errorf("%s, %s: %q, want %q", task, h, got, w)
+			}
 		}
 	}
-	// h2's store still records the last commit it applied.
-	if got := f.recorded("h2"); got != c2 {
-		t.Errorf("h2's store records %q, want %s", got, c2)
+	if code == 0 || !strings.Contains(out, "fatal: [h2]") || !strings.Contains(out, filepath.Join(f.work, "wt3", "hosts", "h2", "store.hcl")) {
+		f.t.Errorf("exit %d: the failure does not name h2 and its file", code)
 	}
-	t.Logf("commits: %s (three hosts), %s (common/ changed), %s (h2 broken)", c1, c2, c3)
+}
+
+// checkStores: each generation records the commit it was built from, each store the commit it
+// applied last (h2 the one before its broken commit), and status shows it.
+func (f *fleetRun) checkStores(c [3]string) {
+	f.t.Helper()
+	l := func(h string) layout.Layout { return layout.Layout{Root: f.root + "/" + h} }
+	for h, want := range map[string]string{"h1": c[2], "h2": c[1], "h3": c[2]} {
+		if got := f.recorded(l(h).Root); got != want {
+			f.t.Errorf("%s's store records %q, want %s", h, got, want)
+		}
+		for k, wantGen := range []string{c[0], c[1]} {
+			if got := f.recorded(l(h).Generation("base", k+1)); got != wantGen {
+				f.t.Errorf("%s gen-%d records %q, want %s", h, k+1, got, wantGen)
+			}
+		}
+		wt := map[string]string{"h1": "wt3", "h2": "wt2", "h3": "wt3"}[h]
+		st := f.status(h, wt)
+		if !strings.Contains(st, "\nApplied revision: "+want+" at ") {
+			f.t.Errorf("status of %s does not show %s:\n%s", h, want, st)
+		}
+		f.t.Logf("status of %s:\n%s", h, st)
+	}
 }
 
 // copyTree copies a directory of regular files and directories.
