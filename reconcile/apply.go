@@ -99,7 +99,7 @@ func (e *Engine) ApplySaved(ctx context.Context, cfg *spec.Config, plan *Plan) (
 	// The digests say nothing about the steps themselves. Planning again, as of the moment the
 	// plan was made (same options, same configuration, same state: the same steps), proves the
 	// steps about to run are the ones that were shown, not a hand-edited or another version's.
-	again, err := e.plan(ctx, cfg, obs, PlanOptions{Upgrade: plan.Upgrade, MaxDeletes: Budget(plan.MaxDeletes), at: plan.CreatedAt})
+	again, err := e.plan(ctx, cfg, obs, PlanOptions{Upgrade: plan.Upgrade, MaxDeletes: Budget(plan.MaxDeletes), Revision: plan.Revision, at: plan.CreatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 	for _, sp := range obs.sources {
 		sources[store.ID(sp).Path()] = sp
 	}
-	x := &executor{e: e, l: obs.layout, sources: sources, done: done}
+	x := &executor{e: e, l: obs.layout, sources: sources, done: done, revision: plan.Revision}
 	for i := range plan.Steps {
 		if err := ctx.Err(); err != nil {
 			done.Duration = time.Since(start)
@@ -143,11 +143,38 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 		done.ByKind[st.Kind()]++
 		e.Log.Info().Str("kind", string(st.Kind())).Str("target", st.Target).Float64("took_seconds", time.Since(stepStart).Seconds()).Msg(st.Action + " " + st.Summary)
 	}
-	done.Duration = time.Since(start)
 	if len(done.Busy) > 0 {
+		done.Duration = time.Since(start)
 		return done, &BusyError{Datasets: done.Busy}
 	}
-	return done, nil
+	err := e.recordRevision(context.WithoutCancel(ctx), obs, plan.Revision, done.Steps)
+	done.Duration = time.Since(start)
+	return done, err
+}
+
+// recordRevision marks the store dataset with the configuration revision a successful apply
+// brought it to, and when (layout.PropRevision, PropAppliedAt). An apply that changed nothing,
+// of the revision recorded already, writes nothing: a converged pass makes no change at all.
+// A plan without a revision (a rollback's) records none.
+func (e *Engine) recordRevision(ctx context.Context, obs *observation, revision string, steps int) error {
+	if revision == "" {
+		return nil
+	}
+	if steps == 0 {
+		if root, ok := obs.tree.Get(obs.layout.Root); ok {
+			if had, _ := root.Local(layout.PropRevision); had == revision {
+				return nil
+			}
+		}
+	}
+	err := e.ZFS.SetProps(ctx, obs.layout.Root, zfs.Props{
+		layout.PropRevision:  revision,
+		layout.PropAppliedAt: e.now().UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		return fmt.Errorf("recording revision %s on %s: %w", revision, obs.layout.Root, err)
+	}
+	return nil
 }
 
 type executor struct {
@@ -155,6 +182,8 @@ type executor struct {
 	l       layout.Layout
 	sources map[string]*source.Package
 	done    *Applied
+	// revision is the plan's configuration revision, recorded on each generation built.
+	revision string
 }
 
 func (x *executor) run(ctx context.Context, st *Step) error {

@@ -67,6 +67,11 @@ type PlanOptions struct {
 	// resolves to, the locks on disk and every existing generation count as roots, since no
 	// other step of the plan runs, and the plan keeps only the GC and temporary-cleanup steps.
 	GCOnly bool
+	// Revision is the configuration's revision (gitrev.Revisions.String: a commit, "-dirty" when
+	// its tree had changes, several joined with ",", or "none" outside Git), as the caller read
+	// it. The plan carries it; an apply of the plan records it on every generation it builds
+	// and on the store dataset (layout.PropRevision). Empty: not known, and not recorded.
+	Revision string
 	// at, when set, is the planning's clock instead of the engine's: ApplySaved plans again as
 	// of the moment the saved plan was made.
 	at time.Time

@@ -248,7 +248,9 @@ func (op *PropsStep) run(ctx context.Context, x *executor) error {
 	return nil
 }
 
-func (op *RealizeStep) run(ctx context.Context, x *executor) error { return x.e.realize(ctx, x.l, op) }
+func (op *RealizeStep) run(ctx context.Context, x *executor) error {
+	return x.e.realize(ctx, x.l, op, x.revision)
+}
 
 func (op *ActivateStep) run(ctx context.Context, x *executor) error { return x.activate(ctx, op) }
 

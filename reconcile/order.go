@@ -50,7 +50,13 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	}
 	in := d.in
 	pl := &Plan{Format: PlanFormat, CreatedAt: in.now, ConfigDir: cfg.Dir, Store: cfg.Store.Dataset, Upgrade: opt.Upgrade,
-		MaxDeletes: in.budget, Notes: d.all.notes, Warnings: d.all.warnings}
+		MaxDeletes: in.budget, Notes: d.all.notes, Warnings: d.all.warnings, Revision: opt.Revision}
+	if len(cfg.Dirs) > 1 {
+		pl.ConfigDirs = cfg.Dirs
+	}
+	if root, ok := obs.tree.Get(obs.layout.Root); ok {
+		pl.AppliedRevision, _ = root.Local(layout.PropRevision)
+	}
 	for _, r := range obs.refused {
 		pl.Refused = append(pl.Refused, Refusal{Package: r.Package, Origin: r.Origin, Reason: r.Error()})
 	}

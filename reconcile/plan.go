@@ -228,8 +228,16 @@ type Plan struct {
 	Format    int       `json:"format_version"`
 	CreatedAt time.Time `json:"created_at"`
 	ConfigDir string    `json:"config_dir"`
-	Store     string    `json:"store"`
-	Upgrade   bool      `json:"upgrade,omitempty"`
+	// ConfigDirs are all the configuration directories, when there were several.
+	ConfigDirs []string `json:"config_dirs,omitempty"`
+	// Revision is the configuration's revision (PlanOptions.Revision).
+	Revision string `json:"revision,omitempty"`
+	// AppliedRevision is the revision the store dataset records as applied last, empty when it
+	// records none. An apply of a plan whose Revision differs records Revision even when the
+	// plan has no steps (see Engine.Reconcile).
+	AppliedRevision string `json:"applied_revision,omitempty"`
+	Store           string `json:"store"`
+	Upgrade         bool   `json:"upgrade,omitempty"`
 	// MaxDeletes is the deletion budget the plan was made with.
 	MaxDeletes int `json:"max_deletes"`
 	// Config digests the configuration files and the packages found in the sources.
@@ -366,6 +374,7 @@ func (p *Plan) WriteHuman(w io.Writer) {
 	if p.Empty() {
 		fmt.Fprintf(w, "No changes. %s matches the configuration.\n", p.Store)
 		p.writeNotes(w)
+		p.writeRevision(w)
 		return
 	}
 	var order []string
@@ -401,6 +410,14 @@ func (p *Plan) WriteHuman(w io.Writer) {
 	p.writeNotes(w)
 	add, change, remove := p.Count()
 	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to remove.\n", add, change, remove)
+	p.writeRevision(w)
+}
+
+// writeRevision says which configuration revision the plan is of, when it is known.
+func (p *Plan) writeRevision(w io.Writer) {
+	if p.Revision != "" {
+		fmt.Fprintf(w, "Configuration revision: %s\n", p.Revision)
+	}
 }
 
 func (p *Plan) writeNotes(w io.Writer) {

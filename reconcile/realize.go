@@ -140,7 +140,7 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 //
 // Until the rename, the generation is garbage by its location, and its holds belong to a
 // generation that does not exist, which the next plan releases.
-func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) error {
+func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, revision string) error {
 	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
 	snaps := make([]string, 0, len(st.Packages))
 	for _, p := range st.Packages {
@@ -160,6 +160,9 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 	}
 	if len(st.AllowSetID) > 0 {
 		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
+	}
+	if revision != "" {
+		props[layout.PropRevision] = revision
 	}
 	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), props)
 	if err != nil {

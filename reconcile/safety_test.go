@@ -461,7 +461,7 @@ func TestRealizeRefusesMissingRoot(t *testing.T) {
 	wantPlanError(t, err, root+" does not exist", "not mounted")
 	// At apply time too (the plan was made while it was there).
 	st := &RealizeStep{Env: "e", Profile: "p", Generation: 9, Lock: "", Policy: "error", Packages: []string{strings.TrimPrefix(zlib, testRoot+"/store/pkg/")}}
-	err = w.e.realize(bg, layout.Layout{Root: testRoot, Mountpoint: w.mp}, st)
+	err = w.e.realize(bg, layout.Layout{Root: testRoot, Mountpoint: w.mp}, st, "")
 	if err == nil || !strings.Contains(err.Error(), root+" does not exist") {
 		t.Fatalf("realize: %v", err)
 	}

@@ -17,10 +17,18 @@ import (
 
 // Status is what `status` reports: the tree as it is, and how far it is from the configuration.
 type Status struct {
-	Store        string          `json:"store"`
-	Mountpoint   string          `json:"mountpoint"`
-	Exists       bool            `json:"exists"`
-	Pool         *zfs.PoolInfo   `json:"pool,omitempty"`
+	Store      string        `json:"store"`
+	Mountpoint string        `json:"mountpoint"`
+	Exists     bool          `json:"exists"`
+	Pool       *zfs.PoolInfo `json:"pool,omitempty"`
+	// Applied is the configuration revision the last apply that changed something (or moved to
+	// another revision) recorded on the store dataset, and AppliedAt when it ended (RFC 3339).
+	// Both are empty when none was recorded.
+	Applied   string `json:"applied_revision,omitempty"`
+	AppliedAt string `json:"applied_at,omitempty"`
+	// Revision is the revision of the configuration as read now (set by the caller, who reads
+	// it; empty when not known). Differing from Applied, the host runs another commit.
+	Revision     string          `json:"config_revision,omitempty"`
 	Packages     PackageCounts   `json:"packages"`
 	Profiles     []ProfileStatus `json:"profiles"`
 	Environments []EnvStatus     `json:"environments"`
@@ -82,6 +90,10 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 	}
 	s := interpret(obs)
 	st := &Status{Store: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint, Exists: s.root != nil, Pending: []string{}}
+	if s.root != nil {
+		st.Applied, _ = s.root.Local(layout.PropRevision)
+		st.AppliedAt, _ = s.root.Local(layout.PropAppliedAt)
+	}
 	if pr, ok := e.ZFS.(zfs.PoolReader); ok {
 		if info, err := pr.Pool(ctx, cfg.Store.Dataset); err == nil {
 			st.Pool = &info
@@ -131,6 +143,7 @@ func (st *Status) WriteHuman(w io.Writer) {
 			fmt.Fprintf(w, "  %d signed by key %s\n", st.Packages.SignedBy[key], key)
 		}
 	}
+	st.writeRevision(w)
 	if p := st.Pool; p != nil && p.Size > 0 {
 		fmt.Fprintf(w, "Pool %s: %s, %.0f%% of %.1f GiB used\n", p.Name, p.Health, 100*float64(p.Allocated)/float64(p.Size), float64(p.Size)/(1<<30))
 	} else if p != nil {
@@ -189,6 +202,20 @@ func (st *Status) WriteHuman(w io.Writer) {
 	}
 	for _, n := range st.Notes {
 		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+}
+
+// writeRevision says which configuration revision the store was last brought to, and which one
+// the configuration is at now.
+func (st *Status) writeRevision(w io.Writer) {
+	switch {
+	case st.Applied != "":
+		fmt.Fprintf(w, "Applied revision: %s at %s\n", st.Applied, st.AppliedAt)
+	case st.Exists:
+		fmt.Fprintf(w, "Applied revision: none recorded\n")
+	}
+	if st.Revision != "" {
+		fmt.Fprintf(w, "Configuration revision: %s\n", st.Revision)
 	}
 }
 

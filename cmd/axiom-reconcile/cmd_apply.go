@@ -38,7 +38,7 @@ with its holds; the other steps still run, and apply exits 1 naming it, so the n
 `
 
 type applyOptions struct {
-	dir        string
+	dirs       dirsFlag
 	upgrade    bool
 	maxDeletes int
 	lock       lockFlags
@@ -50,7 +50,7 @@ func applyCommand() command {
 		summary: "change the store to match the configuration", help: applyHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o applyOptions
-			fs.StringVar(&o.dir, "c", "", "read the configuration from `DIR` (default: the current directory, or the plan's)")
+			fs.Var(&o.dirs, "c", "read the configuration in `DIR` (repeatable: the directories are read as one configuration; default: the current directory, or the plan's)")
 			fs.BoolVar(&o.upgrade, "upgrade", false, "re-resolve every profile, even where its lock is still valid")
 			maxDeletesFlag(fs, &o.maxDeletes)
 			o.lock.register(fs)
@@ -71,15 +71,13 @@ func applyCommand() command {
 }
 
 func runApply(ctx context.Context, g *globals, o applyOptions) error {
-	if o.dir == "" {
-		o.dir = "."
-	}
-	cfg, err := loadConfig(g.env, o.dir)
+	cfg, err := loadConfig(g.env, o.dirs.list())
 	if err != nil {
 		return err
 	}
-	return withExclusive(ctx, g, o.lock, "apply -c "+o.dir, func() error {
-		plan, done, err := g.engine().Reconcile(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
+	rev, _ := configRevision(ctx, g, cfg)
+	return withExclusive(ctx, g, o.lock, "apply "+o.dirs.args(), func() error {
+		plan, done, err := g.engine().Reconcile(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes), Revision: rev})
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
 		}
@@ -93,18 +91,25 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 	if err != nil {
 		return err
 	}
-	dir := o.dir
-	if dir == "" {
-		dir = plan.ConfigDir
-		fmt.Fprintf(g.env.stderr, "Reading the configuration the plan was made from: %s (-c DIR reads another).\n", dir)
+	dirs := o.dirs.dirs
+	if !o.dirs.given() {
+		dirs = plan.ConfigDirs
+		if len(dirs) == 0 {
+			dirs = []string{plan.ConfigDir}
+		}
+		fmt.Fprintf(g.env.stderr, "Reading the configuration the plan was made from: %s (-c DIR reads another).\n", strings.Join(dirs, ", "))
 	}
-	cfg, err := loadConfig(g.env, dir)
+	cfg, err := loadConfig(g.env, dirs)
 	if err != nil {
 		return err
 	}
 	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
+		from := plan.ConfigDir
+		if len(plan.ConfigDirs) > 0 {
+			from = strings.Join(plan.ConfigDirs, ", ")
+		}
 		fmt.Fprintf(g.env.stdout, "Plan %s: made %s from the configuration in %s, for %s.\n\n", path,
-			plan.CreatedAt.Format(time.RFC3339), plan.ConfigDir, plan.Store)
+			plan.CreatedAt.Format(time.RFC3339), from, plan.Store)
 		plan.WriteHuman(g.env.stdout)
 		done, err := g.engine().ApplySaved(ctx, cfg, plan)
 		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)

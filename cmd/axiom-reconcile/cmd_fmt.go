@@ -29,7 +29,7 @@ with --check when a file needs formatting.
 `
 
 type fmtOptions struct {
-	dir   string
+	dirs  dirsFlag
 	check bool
 }
 
@@ -41,7 +41,7 @@ func fmtCommand() command {
 		help:    fmtHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o fmtOptions
-			fs.StringVar(&o.dir, "c", ".", "format the configuration files in `DIR`")
+			o.dirs.register(fs, "format")
 			fs.BoolVar(&o.check, "check", false, "change nothing; list unformatted files and exit 1 if there are any")
 			return func(_ context.Context, g *globals, args []string) error {
 				if len(args) > 0 {
@@ -54,15 +54,20 @@ func fmtCommand() command {
 }
 
 func runFmt(e *env, o fmtOptions) error {
-	names, err := spec.ListDir(o.dir)
-	if err != nil {
-		return fmt.Errorf("read configuration directory: %w", err)
+	var paths []string
+	for _, dir := range o.dirs.list() {
+		names, err := spec.ListDir(dir)
+		if err != nil {
+			return fmt.Errorf("read configuration directory: %w", err)
+		}
+		for _, name := range names {
+			paths = append(paths, filepath.Join(dir, name))
+		}
 	}
 	var diags hcl.Diagnostics
 	files := map[string]*hcl.File{} // sources of files with syntax errors, for snippets
 	unformatted := false
-	for _, name := range names {
-		path := filepath.Join(o.dir, name)
+	for _, path := range paths {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			return err

@@ -34,7 +34,8 @@ func gcCommand() command {
 	return command{
 		name: "gc", args: "[-c DIR] [--dry-run] [--explain DATASET] [--max-deletes N]", summary: "collect unreferenced packages", help: gcHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
-			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			var dirs dirsFlag
+			dirs.register(fs, "read")
 			dry := fs.Bool("dry-run", false, "print what would be collected; change nothing")
 			explain := fs.String("explain", "", "say why package `DATASET` is kept or collectable")
 			var maxDeletes int
@@ -45,7 +46,7 @@ func gcCommand() command {
 				if len(args) > 0 {
 					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
 				}
-				cfg, err := loadConfig(g.env, *dir)
+				cfg, err := loadConfig(g.env, dirs.list())
 				if err != nil {
 					return err
 				}
@@ -68,7 +69,7 @@ func gcCommand() command {
 						return err
 					})
 				}
-				return withExclusive(ctx, g, lf, "gc -c "+*dir, func() error {
+				return withExclusive(ctx, g, lf, "gc "+dirs.args(), func() error {
 					plan, done, err := g.engine().Reconcile(ctx, cfg, opt)
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)

@@ -30,12 +30,13 @@ nothing and takes no lock.
 
 func historyCommand() command {
 	return command{
-		name: "history", args: "ENV [-c DIR] [--json]", summary: "list an environment's generations", help: historyHelp,
+		name: "history", args: "ENV [-c DIR]... [--json]", summary: "list an environment's generations", help: historyHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
-			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			var dirs dirsFlag
+			dirs.register(fs, "read")
 			asJSON := fs.Bool("json", false, "print the history as JSON")
 			return func(ctx context.Context, g *globals, args []string) error {
-				l, err := envStore(g, *dir, args)
+				l, err := envStore(g, dirs.list(), args)
 				if err != nil {
 					return err
 				}
@@ -55,9 +56,10 @@ func historyCommand() command {
 
 func diffCommand() command {
 	return command{
-		name: "diff", args: "ENV [--from K] [--to L] [-c DIR] [--json]", summary: "show packages changed between two generations", help: diffHelp,
+		name: "diff", args: "ENV [--from K] [--to L] [-c DIR]... [--json]", summary: "show packages changed between two generations", help: diffHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
-			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			var dirs dirsFlag
+			dirs.register(fs, "read")
 			from := fs.Int("from", 0, "compare from generation `K` (default: the one before --to)")
 			to := fs.Int("to", 0, "compare to generation `L` (default: the current one)")
 			asJSON := fs.Bool("json", false, "print the differences as JSON")
@@ -65,7 +67,7 @@ func diffCommand() command {
 				if *from < 0 || *to < 0 {
 					return usageError{fmt.Errorf("--from and --to: generations are numbered from 1")}
 				}
-				l, err := envStore(g, *dir, args)
+				l, err := envStore(g, dirs.list(), args)
 				if err != nil {
 					return err
 				}
@@ -83,12 +85,12 @@ func diffCommand() command {
 	}
 }
 
-// envStore checks the one ENV argument and finds the store from the configuration in dir.
-func envStore(g *globals, dir string, args []string) (layout.Layout, error) {
+// envStore checks the one ENV argument and finds the store from the configuration in dirs.
+func envStore(g *globals, dirs []string, args []string) (layout.Layout, error) {
 	if len(args) != 1 {
 		return layout.Layout{}, usageError{fmt.Errorf("takes one environment name")}
 	}
-	cfg, err := loadConfig(g.env, dir)
+	cfg, err := loadConfig(g.env, dirs)
 	if err != nil {
 		return layout.Layout{}, err
 	}

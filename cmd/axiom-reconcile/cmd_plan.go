@@ -18,7 +18,10 @@ the configuration, grouped by store, profile, environment and garbage collection
   ~  something is changed in place (a profile file, which generation is current)
   -  something is destroyed (a pruned generation, an undeclared environment, a collected package)
 
-Each step says why, and which configuration line caused it. Plan changes nothing. It takes the
+Each step says why, and which configuration line caused it. The plan names the configuration's
+Git revision (the commit of the work tree its directories are in, "-dirty" when a tracked file
+differs, "none" outside Git; JSON "revision", with the store's "applied_revision"), which apply
+records on the generations it builds and on the store dataset. Plan changes nothing. It takes the
 global lock shared, so it waits for (or, without --lock-timeout, refuses to run beside) an apply.
 
 --out FILE saves the plan with a digest of the configuration and its sources and a fingerprint of
@@ -30,7 +33,7 @@ them with "axiom-reconcile gc --max-deletes N").
 `
 
 type planOptions struct {
-	dir        string
+	dirs       dirsFlag
 	out        string
 	json       bool
 	detailed   bool
@@ -45,7 +48,7 @@ func planCommand() command {
 		summary: "show what apply would change", help: planHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o planOptions
-			fs.StringVar(&o.dir, "c", ".", "read the configuration from `DIR`")
+			o.dirs.register(fs, "read")
 			fs.StringVar(&o.out, "out", "", "save the plan to `FILE` for apply")
 			fs.BoolVar(&o.json, "json", false, "print the plan as JSON")
 			fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when there are no changes and 2 when there are")
@@ -63,14 +66,15 @@ func planCommand() command {
 }
 
 func runPlan(ctx context.Context, g *globals, o planOptions) error {
-	cfg, err := loadConfig(g.env, o.dir)
+	cfg, err := loadConfig(g.env, o.dirs.list())
 	if err != nil {
 		return err
 	}
+	rev, _ := configRevision(ctx, g, cfg)
 	var plan *reconcile.Plan
-	err = withShared(ctx, g, o.lock, "plan -c "+o.dir, func() error {
+	err = withShared(ctx, g, o.lock, "plan "+o.dirs.args(), func() error {
 		var err error
-		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
+		plan, err = g.engine().Plan(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes), Revision: rev})
 		return err
 	})
 	if err != nil {

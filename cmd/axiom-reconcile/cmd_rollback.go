@@ -22,7 +22,8 @@ func rollbackCommand() command {
 	return command{
 		name: "rollback", args: "ENV [--to K] [-c DIR]", summary: "switch an environment back to an older generation", help: rollbackHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
-			dir := fs.String("c", ".", "read the configuration from `DIR`")
+			var dirs dirsFlag
+			dirs.register(fs, "read")
 			to := fs.Int("to", 0, "the generation `K` to switch to (default: the newest older than current)")
 			var lf lockFlags
 			lf.register(fs)
@@ -33,7 +34,7 @@ func rollbackCommand() command {
 				if *to < 0 {
 					return usageError{fmt.Errorf("--to %d: generations are numbered from 1", *to)}
 				}
-				cfg, err := loadConfig(g.env, *dir)
+				cfg, err := loadConfig(g.env, dirs.list())
 				if err != nil {
 					return err
 				}

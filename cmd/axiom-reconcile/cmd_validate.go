@@ -46,7 +46,7 @@ Exit status is 0 when the configuration is valid (with or without warnings) and 
 `
 
 type validateOptions struct {
-	dir  string
+	dirs dirsFlag
 	json bool
 }
 
@@ -58,7 +58,7 @@ func validateCommand() command {
 		help:    validateHelp,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
 			var o validateOptions
-			fs.StringVar(&o.dir, "c", ".", "read the configuration from `DIR`")
+			o.dirs.register(fs, "read")
 			fs.BoolVar(&o.json, "json", false, "print the result as JSON on stdout")
 			return func(ctx context.Context, g *globals, args []string) error {
 				if len(args) > 0 {
@@ -79,8 +79,12 @@ type validateReport struct {
 }
 
 func runValidate(ctx context.Context, e *env, o validateOptions) error {
+	dirs, err := resolveDirs(o.dirs.list())
+	if err != nil {
+		return err
+	}
 	var l spec.Loader
-	cfg, diags := l.Load(o.dir)
+	cfg, diags := l.LoadDirs(dirs...)
 	if !diags.HasErrors() {
 		diags = append(diags, sourceDiagnostics(ctx, cfg)...)
 	}

@@ -28,7 +28,8 @@ func watchCommand() command {
 		name: "watch", args: "[-c DIR] [--interval DUR] [--debounce DUR] [--settle-max DUR] [--metrics-addr ADDR] [--status-file PATH]",
 		summary: "reconcile continuously: on file changes, on a timer and on SIGHUP", help: watch.Help,
 		setFlags: func(fs *flag.FlagSet) func(context.Context, *globals, []string) error {
-			dir := fs.String("c", ".", "watch and apply the configuration in `DIR`")
+			var dirs dirsFlag
+			dirs.register(fs, "watch and apply")
 			interval := fs.Duration("interval", watch.DefaultInterval, "resync every `DUR` even without file changes (> 0)")
 			debounce := fs.Duration("debounce", watch.DefaultDebounce, "wait `DUR` of quiet after a file change, and as long again for the settle check, before a pass (> 0)")
 			settleMax := fs.Duration("settle-max", watch.DefaultSettleMax, "run a file-triggered pass at most `DUR` after the first change, even if files are still changing (>= --debounce)")
@@ -41,7 +42,7 @@ func watchCommand() command {
 				if err := checkWatchDurations(*interval, *debounce, *settleMax); err != nil {
 					return usageError{err}
 				}
-				return runWatch(ctx, g, *dir, *interval, *debounce, *settleMax, *metricsAddr, *statusFile)
+				return runWatch(ctx, g, dirs.list(), *interval, *debounce, *settleMax, *metricsAddr, *statusFile)
 			}
 		},
 	}
@@ -66,21 +67,21 @@ func checkWatchDurations(interval, debounce, settleMax time.Duration) error {
 	return nil
 }
 
-func runWatch(ctx context.Context, g *globals, dir string, interval, debounce, settleMax time.Duration, metricsAddr, statusFile string) error {
+func runWatch(ctx context.Context, g *globals, dirs []string, interval, debounce, settleMax time.Duration, metricsAddr, statusFile string) error {
 	hup := make(chan os.Signal, 1)
 	if g.env.notify != nil {
 		g.env.notify(hup, syscall.SIGHUP)
 		defer g.env.stop(hup)
 	}
-	cfg := watch.Config[*spec.Config]{
-		ConfigDir:  dir,
+	cfg := watch.Config[watchState]{
+		ConfigDirs: dirs,
 		Interval:   interval,
 		Debounce:   debounce,
 		SettleMax:  settleMax,
 		Log:        g.log,
 		StatusFile: statusFile,
 		Hangup:     hup,
-		Load:       loadForWatch(g.log),
+		Load:       loadForWatch(ctx, g),
 		Pass:       passForWatch(g),
 	}
 	if metricsAddr != "" {
@@ -94,24 +95,40 @@ func runWatch(ctx context.Context, g *globals, dir string, interval, debounce, s
 	return watch.Run(ctx, cfg)
 }
 
+// watchState is what one daemon pass reconciles: the configuration and its revision, read
+// from the same tree.
+type watchState struct {
+	cfg      *spec.Config
+	revision string
+	dirty    bool
+}
+
 // loadForWatch loads the configuration; invalid files come back as one error holding the
 // rendered diagnostics, for the daemon to log. Warnings of a valid configuration are logged at
-// every load, so they stay visible for as long as they apply.
-func loadForWatch(log zerolog.Logger) func(dir string) (*spec.Config, []string, error) {
-	return func(dir string) (*spec.Config, []string, error) {
+// every load, so they stay visible for as long as they apply. The directories are resolved
+// from one view first (resolveDirs): through a switched `current`, the configuration and its
+// revision are those of the one tree it named.
+func loadForWatch(ctx context.Context, g *globals) func(dirs []string) (watchState, []string, error) {
+	return func(dirs []string) (watchState, []string, error) {
+		dirs, err := resolveDirs(dirs)
+		if err != nil {
+			return watchState{}, nil, err
+		}
 		var l spec.Loader
-		cfg, diags := l.Load(dir)
+		cfg, diags := l.LoadDirs(dirs...)
 		var b bytes.Buffer
 		if len(diags) > 0 {
 			_ = spec.WriteDiagnostics(&b, l.Files(), diags, spec.TextOptions{})
 		}
 		if diags.HasErrors() || cfg == nil {
-			return nil, nil, errors.New(b.String())
+			return watchState{}, nil, errors.New(b.String())
 		}
 		if b.Len() > 0 {
-			log.Warn().Str("diagnostics", b.String()).Msg("configuration has warnings")
+			g.log.Warn().Str("diagnostics", b.String()).Msg("configuration has warnings")
 		}
-		return cfg, sourceDirs(cfg), nil
+		st := watchState{cfg: cfg}
+		st.revision, st.dirty = configRevision(ctx, g, cfg)
+		return st, sourceDirs(cfg), nil
 	}
 }
 
@@ -126,12 +143,13 @@ func sourceDirs(cfg *spec.Config) []string {
 // passForWatch is one full reconcile under the global lock, waiting for the lock as long as it
 // takes. A wait is logged once, naming the holder, and reported to the daemon, which keeps it
 // out of the pass's duration.
-func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassResult, error) {
+func passForWatch(g *globals) func(context.Context, watchState) (watch.PassResult, error) {
 	eng := g.engine()
 	eng.Progress = progress.Log{Log: g.log} // the daemon logs long steps at a steady interval
-	return func(ctx context.Context, cfg *spec.Config) (watch.PassResult, error) {
-		res := watch.PassResult{Steps: map[string]int{}}
-		opts := g.lockOptions(lockWaitForever, "watch -c "+cfg.Dir, nil)
+	return func(ctx context.Context, state watchState) (watch.PassResult, error) {
+		cfg := state.cfg
+		res := watch.PassResult{Steps: map[string]int{}, Revision: state.revision, Dirty: state.dirty}
+		opts := g.lockOptions(lockWaitForever, "watch "+dirArgs(cfg.Dirs), nil)
 		endWait := func() {}
 		opts.OnWait = func(w reconcile.LockWait) {
 			endWait() // the global lock's wait is over when the GC lock's begins
@@ -148,7 +166,7 @@ func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassRes
 			return res, err
 		}
 		defer held.Release()
-		plan, done, err := eng.Reconcile(ctx, cfg, reconcile.PlanOptions{})
+		plan, done, err := eng.Reconcile(ctx, cfg, reconcile.PlanOptions{Revision: state.revision})
 		for _, w := range reconcile.Warnings(plan, err) {
 			zerolog.Ctx(ctx).Warn().Msg(w) // the daemon's plans are seen in its log only
 		}

@@ -19,8 +19,12 @@ func TestServiceFilesMatchTheCLI(t *testing.T) {
 		name string
 		line string
 	}{
-		{"systemd ExecStart", grab(t, unit, `(?m)^ExecStart=\S+ (.*)$`)},
-		{"rc.d command_args", "watch -c " + grab(t, rc, `(?m)^: \$\{axiom_reconcile_config:="([^"]*)"\}$`) + " " + grab(t, rc, `(?m)^: \$\{axiom_reconcile_args:="([^"]*)"\}$`)},
+		// systemd splits an unbraced $VAR into words.
+		{"systemd ExecStart", strings.ReplaceAll(grab(t, unit, `(?m)^ExecStart=\S+ (.*)$`), "$AXIOM_RECONCILE_DIRS",
+			grab(t, unit, `(?m)^Environment="AXIOM_RECONCILE_DIRS=([^"]*)"$`))},
+		{"systemd ExecStart, a fleet host's directories", strings.ReplaceAll(grab(t, unit, `(?m)^ExecStart=\S+ (.*)$`), "$AXIOM_RECONCILE_DIRS",
+			grab(t, unit, `(?m)^#   AXIOM_RECONCILE_DIRS=(.*)$`))},
+		{"rc.d command_args", "watch -c " + strings.Join(strings.Fields(grab(t, rc, `(?m)^: \$\{axiom_reconcile_config:="([^"]*)"\}$`)), " -c ") + " " + grab(t, rc, `(?m)^: \$\{axiom_reconcile_args:="([^"]*)"\}$`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := strings.Fields(tc.line)

@@ -18,10 +18,15 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
-// loadConfig loads the configuration in dir, printing diagnostics if it is invalid.
-func loadConfig(e *env, dir string) (*spec.Config, error) {
+// loadConfig loads the configuration in dirs (-c, merged as one; symbolic links resolved from
+// one view, see resolveDirs), printing diagnostics if it is invalid.
+func loadConfig(e *env, dirs []string) (*spec.Config, error) {
+	dirs, err := resolveDirs(dirs)
+	if err != nil {
+		return nil, err
+	}
 	var l spec.Loader
-	cfg, diags := l.Load(dir)
+	cfg, diags := l.LoadDirs(dirs...)
 	if diags.HasErrors() || cfg == nil {
 		if err := spec.WriteDiagnostics(e.stderr, l.Files(), diags, diagnosticOptions(e)); err != nil {
 			return nil, err

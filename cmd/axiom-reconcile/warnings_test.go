@@ -26,7 +26,7 @@ func TestLoadConfigShowsWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cfg, err := loadConfig(&env{stdout: &bytes.Buffer{}, stderr: &stderr, getenv: func(string) string { return "" }}, dir)
+	cfg, err := loadConfig(&env{stdout: &bytes.Buffer{}, stderr: &stderr, getenv: func(string) string { return "" }}, []string{dir})
 	if err != nil || cfg == nil {
 		t.Fatalf("loadConfig: %v", err)
 	}
@@ -43,8 +43,8 @@ func TestLoadForWatchLogsWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	cfg, _, err := loadForWatch(zerolog.New(&logs))(dir)
-	if err != nil || cfg == nil {
+	st, _, err := loadForWatch(t.Context(), &globals{log: zerolog.New(&logs)})([]string{dir})
+	if err != nil || st.cfg == nil || st.revision != "none" {
 		t.Fatalf("load: %v", err)
 	}
 	if out := logs.String(); !strings.Contains(out, `"message":"configuration has warnings"`) || !strings.Contains(out, "admits no version") {

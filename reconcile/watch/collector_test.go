@@ -32,7 +32,7 @@ func startCollectorCapped(t *testing.T, debounce, settleMax time.Duration, sourc
 	f := &fakeCollector{events: make(chan fsnotify.Event), errs: make(chan error), hup: make(chan os.Signal)}
 	fw := &fsnotify.Watcher{Events: f.events, Errors: f.errs}
 	w := newDirWatcher(fw, zerolog.Nop())
-	w.f.configDir = "/etc/axr"
+	w.f.configDirs["/etc/axr"] = true
 	for _, s := range sources {
 		w.f.sources[s] = true
 	}
@@ -238,9 +238,9 @@ func TestCollectorIgnoresIrrelevantEvents(t *testing.T) {
 
 func TestRelevant(t *testing.T) {
 	f := filter{
-		configDir: "/etc/axr",
-		sources:   map[string]bool{"/srv/pkgs": true, "/etc/axr/local": true},
-		packages:  map[string]bool{"/srv/pkgs/new-1.0": true},
+		configDirs: map[string]bool{"/etc/axr": true},
+		sources:    map[string]bool{"/srv/pkgs": true, "/etc/axr/local": true},
+		packages:   map[string]bool{"/srv/pkgs/new-1.0": true},
 		anchors: map[string]bool{
 			"/etc/axr": true, "/etc/axr/local": true, "/srv/pkgs": true, // the directories
 			"/srv/current": true, // a symlink naming one of them, in its parent

@@ -347,3 +347,47 @@ func TestParentEventsFilteredByName(t *testing.T) {
 	h.expectNone(quiet)
 	h.stop()
 }
+
+// Several configuration directories through one `current` symlink, as contrib/git-sync lays
+// them out (current -> rev-<sha>, the fleet's common/ and hosts/<name>/ inside): the switch is
+// one pass, which reads both directories from the new tree; a save in either directory of the
+// current tree is a pass; a tree being checked out beside them is not.
+func TestConfigDirsFollowOneSwitch(t *testing.T) {
+	root := t.TempDir()
+	for _, rev := range []string{"rev-a", "rev-b"} {
+		mkdirs(t, filepath.Join(root, rev, "common"), filepath.Join(root, rev, "hosts", "h1"))
+		writeFile(t, filepath.Join(root, rev, "common", "c.hcl"), rev+"/common ")
+		writeFile(t, filepath.Join(root, rev, "hosts", "h1", "h.hcl"), rev+"/h1")
+	}
+	current := filepath.Join(root, "current")
+	if err := os.Symlink("rev-a", current); err != nil {
+		t.Fatal(err)
+	}
+
+	h := newHarness(t)
+	h.manualTimer()
+	h.configDir = filepath.Join(current, "common")
+	h.moreDirs = []string{filepath.Join(current, "hosts", "h1")}
+	h.start()
+	h.expect(TriggerStartup, ResultOK)
+	if got := h.state(0); got != "rev-a/common rev-a/h1" {
+		t.Fatalf("startup pass got %q", got)
+	}
+
+	// A checkout in progress beside current: nothing to do until the switch.
+	mkdirs(t, filepath.Join(root, "rev-c", "hosts", "h1"))
+	writeFile(t, filepath.Join(root, "rev-c", "hosts", "h1", "h.hcl"), "half")
+	h.expectNone(quiet)
+
+	flip(t, current, "rev-b")
+	h.expect(TriggerFile, ResultOK)
+	if got := h.state(1); got != "rev-b/common rev-b/h1" {
+		t.Fatalf("pass after the switch got %q, want both directories from rev-b", got)
+	}
+	writeFile(t, filepath.Join(root, "rev-b", "hosts", "h1", "h.hcl"), "rev-b/h1 edited")
+	h.expect(TriggerFile, ResultOK)
+	if got := h.state(2); got != "rev-b/common rev-b/h1 edited" {
+		t.Errorf("pass after a save in the second directory got %q", got)
+	}
+	h.stop()
+}

@@ -42,7 +42,8 @@ type harness struct {
 	dir string // the configuration directory: where write writes, and (unless configDir is set) what Run watches
 
 	// Set before start.
-	configDir string // Config.ConfigDir if not empty (a symlink, say), else dir
+	configDir string   // Config.ConfigDirs[0] if not empty (a symlink, say), else dir
+	moreDirs  []string // the other configuration directories (-c given again)
 	timer     *manualTimer
 
 	// Set before start.
@@ -93,22 +94,24 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-// load is the test Load: the concatenated *.hcl files of dir (not those starting with '.'),
+// load is the test Load: the concatenated *.hcl files of dirs (not those starting with '.'),
 // invalid when any says INVALID.
-func (h *harness) load(dir string) (string, []string, error) {
+func (h *harness) load(dirs []string) (string, []string, error) {
 	h.loads.Add(1)
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return "", nil, err
-	}
 	var b strings.Builder
-	for _, de := range des {
-		if n := de.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasPrefix(n, ".") {
-			data, err := os.ReadFile(filepath.Join(dir, n))
-			if err != nil {
-				return "", nil, err
+	for _, dir := range dirs {
+		des, err := os.ReadDir(dir)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, de := range des {
+			if n := de.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasPrefix(n, ".") {
+				data, err := os.ReadFile(filepath.Join(dir, n))
+				if err != nil {
+					return "", nil, err
+				}
+				b.Write(data)
 			}
-			b.Write(data)
 		}
 	}
 	if strings.Contains(b.String(), "INVALID") || h.broken.Load() {
@@ -159,10 +162,11 @@ func (h *harness) write(name, content string) {
 func (h *harness) start() {
 	h.t.Helper()
 	cfg := h.cfg
-	cfg.ConfigDir = h.dir
+	cfg.ConfigDirs = []string{h.dir}
 	if h.configDir != "" {
-		cfg.ConfigDir = h.configDir
+		cfg.ConfigDirs = []string{h.configDir}
 	}
+	cfg.ConfigDirs = append(cfg.ConfigDirs, h.moreDirs...)
 	if h.timer != nil {
 		cfg.newTimer = func() autoTimer { return h.timer }
 	}

@@ -50,11 +50,19 @@ rename it into place (cp -r pkg src/.pkg && mv src/.pkg src/pkg). The rename is 
 half-copied directory is never looked at. A plain copy is caught by the settle check unless it
 takes longer than --settle-max.
 
-The configuration directory (or a source directory) may be a symbolic link switched atomically
-to a new release: a new link renamed over the old one (ln -s releases/r2 current.new, then
-mv -T current.new current on Linux, mv -h on FreeBSD). Links are resolved again before every
-pass, and the watches follow them. Each watched directory's parent is watched too, for its name
-only; on FreeBSD (kqueue) that costs one file descriptor per entry of the parent.
+-c DIR may be given several times (a fleet repository's common/, roles/<role>/ and
+hosts/<name>/): the directories are read as one configuration and all of them are watched.
+
+A configuration directory (or a source directory) may be, or lie inside, a symbolic link
+switched atomically to a new release: a new link renamed over the old one (ln -s releases/r2
+current.new, then mv -T current.new current on Linux, mv -h on FreeBSD), as contrib/git-sync
+switches current to a complete checkout of each commit. The switch is one change: links are
+resolved again before every pass, every directory of the pass is read from the tree the links
+named when the pass began (resolved again until two resolutions agree, so a switch between
+two directories is never half seen), and the watches follow the links. A tree being checked
+out beside current is not looked at. Each watched directory's parent, and the directory
+holding each link on the way, is watched too, for the name only; on FreeBSD (kqueue) that
+costs one file descriptor per entry of such a directory.
 
 Invalid configuration is never applied. Its diagnostics are logged and a save that leaves the
 configuration invalid starts no pass; the next valid save does. Until then, interval, signal and
@@ -75,6 +83,8 @@ waiting for the global lock and who holds it, or simply not done yet) and whenev
 recent pass failed (with its error), 200 "ok" otherwise. Invalid configuration after a success
 does not fail the health check (the daemon still enforces the last valid configuration); it
 shows as axiom_reconcile_config_valid 0.
+axiom_reconcile_config_info{revision,dirty} is 1, labelled with the Git revision of the
+configuration the last successful pass applied ("none" outside Git).
 --status-file PATH is replaced atomically after every pass (and every rejected configuration)
-with the result as JSON.
+with the result as JSON, the configuration's revision included.
 `

@@ -31,6 +31,8 @@ import (
 //	refused_packages                       source packages the last pass left out as unreadable or refused
 //	config_valid                           1 when the configuration files were valid at the last load
 //	terminal_error                         1 when the last pass failed with a terminal error (see Terminal)
+//	config_info{revision,dirty}            1, labelled with the configuration revision the last successful
+//	                                       pass applied (see PassResult.Revision); absent before one
 //
 // plus the standard go_* and process_* collectors.
 type Metrics struct {
@@ -46,6 +48,7 @@ type Metrics struct {
 	drift       prometheus.Gauge
 	refused     prometheus.Gauge
 	configValid prometheus.Gauge
+	configInfo  *prometheus.GaugeVec
 
 	mu            sync.Mutex
 	lastErr       string // error of the most recent pass; "" when it succeeded or none has run
@@ -96,8 +99,11 @@ func NewMetrics() *Metrics {
 		configValid: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
 		}),
+		configInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Name: "config_info", Help: "1, labelled with the configuration revision (Git commit, \"none\" outside Git) the last successful pass applied and whether its tree was dirty.",
+		}, []string{"revision", "dirty"}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid,
+	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid, m.configInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -185,6 +191,10 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 	}
 	m.lastErr = ""
 	m.succeeded = true
+	if res.Revision != "" {
+		m.configInfo.Reset() // one series: the revision applied last
+		m.configInfo.WithLabelValues(res.Revision, fmt.Sprint(res.Dirty)).Set(1)
+	}
 	m.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
 }
 

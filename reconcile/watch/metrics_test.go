@@ -222,3 +222,37 @@ func jsonUnmarshalStrict(data []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
+
+// The revision info metric names the revision of the last successful pass only: a failed pass
+// does not move it, and a new revision replaces the old series.
+func TestConfigInfoMetric(t *testing.T) {
+	m := NewMetrics()
+	scrape := func() map[string]float64 {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		return parseExposition(t, rec.Body.String())
+	}
+	if s := infoSeries(scrape()); len(s) != 0 {
+		t.Fatalf("before any pass: %v, want no config_info", s)
+	}
+	now := time.Now()
+	m.observePass(TriggerStartup, PassResult{Revision: "aaa"}, nil, false, 0, 0, now)
+	m.observePass(TriggerFile, PassResult{Revision: "bbb-dirty", Dirty: true}, errors.New("busy"), false, 0, 0, now)
+	if s := infoSeries(scrape()); len(s) != 1 || s[0] != `axiom_reconcile_config_info{dirty="false",revision="aaa"}` {
+		t.Fatalf("after a success and a failure: %v, want the successful pass's revision only", s)
+	}
+	m.observePass(TriggerFile, PassResult{Revision: "bbb-dirty", Dirty: true}, nil, false, 0, 0, now)
+	if s := infoSeries(scrape()); len(s) != 1 || s[0] != `axiom_reconcile_config_info{dirty="true",revision="bbb-dirty"}` {
+		t.Fatalf("after a second success: %v, want its revision alone", s)
+	}
+}
+
+func infoSeries(m map[string]float64) []string {
+	var out []string
+	for k, v := range m {
+		if strings.HasPrefix(k, "axiom_reconcile_config_info{") && v == 1 {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -26,15 +26,15 @@ import (
 // The safe way to add a package is still to copy it in under a name beginning with '.', which
 // both the watcher and the scanner ignore, and rename it into place: the rename is atomic.
 
-// treeStamp summarises the metadata of what a pass reads: the *.hcl files of configDir and every
+// treeStamp summarises the metadata of what a pass reads: the *.hcl files of configDirs and every
 // entry (recursively, for package directories) of each source directory, names beginning with
 // '.' excepted, as the loader and the scanner skip them. Symbolic links naming the directories
 // are followed. Errors go into the stamp as text: a
 // tree that is changing may fail half-way, and a stable error is as settled as a stable tree.
-func treeStamp(configDir string, sources []string) string {
+func treeStamp(configDirs, sources []string) string {
 	h := sha256.New()
-	if configDir != "" {
-		stampEntries(h, configDir, func(name string) bool { return strings.HasSuffix(name, ".hcl") })
+	for _, dir := range configDirs {
+		stampEntries(h, dir, func(name string) bool { return strings.HasSuffix(name, ".hcl") })
 	}
 	for _, dir := range sources {
 		stampEntries(h, dir, func(string) bool { return true })
@@ -70,7 +70,7 @@ func (d *daemon[S]) settle(ctx context.Context, since time.Time) (quiet, signal 
 	deadline := since.Add(d.cfg.SettleMax)
 	// The paths as configured, not as last resolved: a directory that has just appeared, or a
 	// link just switched, is read through its name, as the pass will read it.
-	prev := treeStamp(d.configDir, d.sources)
+	prev := treeStamp(d.configDirs, d.sources)
 	d.log.Debug().Msg("waiting for the watched directories to settle")
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
@@ -92,7 +92,7 @@ func (d *daemon[S]) settle(ctx context.Context, since time.Time) (quiet, signal 
 			continue // more changes went quiet: the timer restarts from now
 		case <-t.C:
 		}
-		cur := treeStamp(d.configDir, d.sources)
+		cur := treeStamp(d.configDirs, d.sources)
 		if cur == prev {
 			if waited > 0 {
 				d.log.Debug().Int("rounds", waited+1).Msg("watched directories settled")

@@ -21,6 +21,8 @@ type Status struct {
 	Planned  int            `json:"steps_planned"`     // the drift the pass found
 	// Refused lists the source packages the pass left out (unreadable or refused), with why.
 	Refused []string `json:"refused_packages,omitempty"`
+	// Revision is the configuration revision the pass reconciled (see PassResult.Revision).
+	Revision string `json:"revision,omitempty"`
 
 	// ConfigValid reports whether the configuration files were valid when this attempt loaded
 	// them. When false and Result is not invalid-config, the pass reconciled the last valid

@@ -51,21 +51,27 @@ type PassResult struct {
 	// Refused lists the source packages the pass left out because they could not be read or
 	// were refused, one "name: why" line each. Like Planned, it is known only after planning.
 	Refused []string
+	// Revision is the revision of the configuration the pass reconciled (gitrev's form: a commit,
+	// several joined with ",", "-dirty" appended to a dirty tree's, or "none" outside Git), and
+	// Dirty whether a tree had changes its commit does not. Empty when not known.
+	Revision string
+	Dirty    bool
 }
 
 // Config is what Run needs. S is the desired state Load produces and Pass consumes; Run never
 // looks inside it. Zero durations and a zero Backoff mean the defaults.
 type Config[S any] struct {
-	// ConfigDir is the configuration directory, passed to Load as given and watched for *.hcl.
-	// It may be a symbolic link (a release switched atomically): the link is resolved again
-	// before every load, and the watches follow it.
-	ConfigDir string
+	// ConfigDirs are the configuration directories (`-c DIR` given once or more), passed to Load
+	// as given and each watched for *.hcl. Any may be, or pass through, a symbolic link (a
+	// release switched atomically, as contrib/git-sync's `current`): the links are resolved again
+	// before every load, and the watches follow them.
+	ConfigDirs []string
 
-	// Load reads the configuration in dir. It returns the desired state and the source
+	// Load reads the configuration in dirs. It returns the desired state and the source
 	// directories to watch, or a non-nil error holding the diagnostics (rendered for a log) when
 	// the configuration is invalid, in which case state and sourceDirs are ignored. Run calls it
 	// at the start of every attempt (each trigger), from one goroutine, never during a pass.
-	Load func(dir string) (state S, sourceDirs []string, err error)
+	Load func(dirs []string) (state S, sourceDirs []string, err error)
 
 	// Pass runs one full reconcile of state. It must block while another process holds the
 	// global lock (waiting is not failing; report the wait with WaitingForLock), and when ctx is
@@ -153,21 +159,23 @@ func Run[S any](ctx context.Context, cfg Config[S]) error {
 		// Closed by Serve once it runs; closing it twice is harmless.
 		defer cfg.MetricsListener.Close()
 	}
-	cfg, configDir, err := cfg.validate()
+	cfg, configDirs, err := cfg.validate()
 	if err != nil {
 		return err
 	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
-		return &WatchError{Path: configDir, Err: err}
+		return &WatchError{Path: configDirs[0], Err: err}
 	}
 	defer fw.Close()
 	// The one watch whose failure is fatal: a daemon that cannot see its configuration is
 	// misconfigured. The others are set up (and kept up) by sync.
-	if err := fw.Add(configDir); err != nil {
-		return &WatchError{Path: configDir, Err: err}
+	for _, dir := range configDirs {
+		if err := fw.Add(dir); err != nil {
+			return &WatchError{Path: dir, Err: err}
+		}
+		_ = fw.Remove(dir)
 	}
-	_ = fw.Remove(configDir)
 	dw := newDirWatcher(fw, cfg.Log)
 
 	if cfg.MetricsListener != nil {
@@ -195,8 +203,8 @@ func Run[S any](ctx context.Context, cfg Config[S]) error {
 		<-col.done
 	}()
 
-	d := &daemon[S]{cfg: cfg, configDir: configDir, w: dw, col: col, log: cfg.Log}
-	cfg.Log.Info().Str("config_dir", cfg.ConfigDir).Float64("interval_seconds", cfg.Interval.Seconds()).
+	d := &daemon[S]{cfg: cfg, configDirs: configDirs, w: dw, col: col, log: cfg.Log}
+	cfg.Log.Info().Strs("config_dirs", cfg.ConfigDirs).Float64("interval_seconds", cfg.Interval.Seconds()).
 		Float64("debounce_seconds", cfg.Debounce.Seconds()).Float64("settle_max_seconds", cfg.SettleMax.Seconds()).
 		Float64("backoff_initial_seconds", cfg.Backoff.Initial.Seconds()).
 		Float64("backoff_max_seconds", cfg.Backoff.Max.Seconds()).Float64("backoff_jitter", cfg.Backoff.Jitter).
@@ -206,21 +214,23 @@ func Run[S any](ctx context.Context, cfg Config[S]) error {
 	return nil
 }
 
-// validate returns cfg with defaults filled in, and the absolute configuration directory.
-func (cfg Config[S]) validate() (Config[S], string, error) {
+// validate returns cfg with defaults filled in, and the absolute configuration directories.
+func (cfg Config[S]) validate() (Config[S], []string, error) {
 	switch {
-	case cfg.ConfigDir == "":
-		return cfg, "", &ConfigError{Field: "ConfigDir", Reason: "is empty"}
+	case len(cfg.ConfigDirs) == 0:
+		return cfg, nil, &ConfigError{Field: "ConfigDirs", Reason: "is empty"}
+	case slices.Contains(cfg.ConfigDirs, ""):
+		return cfg, nil, &ConfigError{Field: "ConfigDirs", Reason: "holds an empty name"}
 	case cfg.Load == nil:
-		return cfg, "", &ConfigError{Field: "Load", Reason: "is nil"}
+		return cfg, nil, &ConfigError{Field: "Load", Reason: "is nil"}
 	case cfg.Pass == nil:
-		return cfg, "", &ConfigError{Field: "Pass", Reason: "is nil"}
+		return cfg, nil, &ConfigError{Field: "Pass", Reason: "is nil"}
 	case cfg.Interval < 0:
-		return cfg, "", &ConfigError{Field: "Interval", Reason: "must not be negative"}
+		return cfg, nil, &ConfigError{Field: "Interval", Reason: "must not be negative"}
 	case cfg.Debounce < 0:
-		return cfg, "", &ConfigError{Field: "Debounce", Reason: "must not be negative"}
+		return cfg, nil, &ConfigError{Field: "Debounce", Reason: "must not be negative"}
 	case cfg.SettleMax < 0:
-		return cfg, "", &ConfigError{Field: "SettleMax", Reason: "must not be negative"}
+		return cfg, nil, &ConfigError{Field: "SettleMax", Reason: "must not be negative"}
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
@@ -232,30 +242,34 @@ func (cfg Config[S]) validate() (Config[S], string, error) {
 		cfg.SettleMax = max(DefaultSettleMax, cfg.Debounce)
 	}
 	if cfg.SettleMax < cfg.Debounce {
-		return cfg, "", &ConfigError{Field: "SettleMax", Reason: "must not be less than Debounce"}
+		return cfg, nil, &ConfigError{Field: "SettleMax", Reason: "must not be less than Debounce"}
 	}
 	if cfg.newTimer == nil {
 		cfg.newTimer = newRealTimer
 	}
 	b, err := cfg.Backoff.validate()
 	if err != nil {
-		return cfg, "", err
+		return cfg, nil, err
 	}
 	cfg.Backoff = b
-	dir, err := filepath.Abs(cfg.ConfigDir)
-	if err != nil {
-		return cfg, "", &WatchError{Path: cfg.ConfigDir, Err: err}
+	dirs := make([]string, 0, len(cfg.ConfigDirs))
+	for _, d := range cfg.ConfigDirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return cfg, nil, &WatchError{Path: d, Err: err}
+		}
+		dirs = append(dirs, abs)
 	}
-	return cfg, dir, nil
+	return cfg, dirs, nil
 }
 
 // daemon is the scheduler's state. Only Run's goroutine touches it.
 type daemon[S any] struct {
-	cfg       Config[S]
-	configDir string // absolute, as given (symlinks not resolved)
-	w         *dirWatcher
-	col       *collector
-	log       zerolog.Logger
+	cfg        Config[S]
+	configDirs []string // absolute, as given (symlinks not resolved)
+	w          *dirWatcher
+	col        *collector
+	log        zerolog.Logger
 
 	auto        autoTimer // the next automatic pass: interval resync or retry
 	autoTrigger Trigger
@@ -334,7 +348,7 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 	wait := tr.finish()
 	busy := end.Sub(start) - wait
 	st.Duration, st.LockWait = busy.Seconds(), wait.Seconds()
-	st.Steps, st.Planned, st.Refused = res.Steps, res.Planned, res.Refused
+	st.Steps, st.Planned, st.Refused, st.Revision = res.Steps, res.Planned, res.Refused, res.Revision
 	cancelled := err != nil && ctx.Err() != nil
 	switch {
 	case err == nil:
@@ -367,18 +381,18 @@ func (d *daemon[S]) attempt(ctx context.Context, k kick) {
 // one it returns the last valid state to reconcile, or false when no pass runs (the attempt is
 // then finished and reported).
 func (d *daemon[S]) load(t Trigger, start time.Time, st *Status, settled bool) (S, bool) {
-	d.w.sync(d.configDir, d.sources, settled)
-	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDir)
+	d.w.sync(d.configDirs, d.sources, settled)
+	state, dirs, lerr := d.cfg.Load(d.cfg.ConfigDirs)
 	d.cfg.Metrics.setConfigValid(lerr == nil)
 	st.ConfigValid = lerr == nil
 	if lerr == nil {
 		d.last, d.haveValid = state, true
 		d.sources = d.absSources(dirs)
-		d.w.sync(d.configDir, d.sources, false)
+		d.w.sync(d.configDirs, d.sources, false)
 	} else {
 		st.ConfigError = lerr.Error()
 		// The diagnostics are the user's to read; the error level makes sure they are seen.
-		d.log.Error().Err(lerr).Str("config_dir", d.cfg.ConfigDir).Msg("configuration is invalid")
+		d.log.Error().Err(lerr).Strs("config_dirs", d.cfg.ConfigDirs).Msg("configuration is invalid")
 		if t == TriggerFile || t == TriggerStartup || !d.haveValid {
 			// A save that broke the configuration asks for nothing to be applied.
 			if t == TriggerStartup || t == TriggerInterval {

@@ -640,23 +640,24 @@ func readStatus(t *testing.T, path string) Status {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
-	noLoad := func(string) (int, []string, error) { return 0, nil, nil }
+	noLoad := func([]string) (int, []string, error) { return 0, nil, nil }
 	noPass := func(context.Context, int) (PassResult, error) { return PassResult{}, nil }
 	dir := t.TempDir()
 	tests := map[string]struct {
 		cfg   Config[int]
 		field string
 	}{
-		"no dir":            {Config[int]{Load: noLoad, Pass: noPass}, "ConfigDir"},
-		"no load":           {Config[int]{ConfigDir: dir, Pass: noPass}, "Load"},
-		"no pass":           {Config[int]{ConfigDir: dir, Load: noLoad}, "Pass"},
-		"negative":          {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Interval: -1}, "Interval"},
-		"negative debounce": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Debounce: -1}, "Debounce"},
-		"negative settle":   {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, SettleMax: -1}, "SettleMax"},
-		"settle below debounce": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass,
+		"no dir":            {Config[int]{Load: noLoad, Pass: noPass}, "ConfigDirs"},
+		"empty dir name":    {Config[int]{ConfigDirs: []string{dir, ""}, Load: noLoad, Pass: noPass}, "ConfigDirs"},
+		"no load":           {Config[int]{ConfigDirs: []string{dir}, Pass: noPass}, "Load"},
+		"no pass":           {Config[int]{ConfigDirs: []string{dir}, Load: noLoad}, "Pass"},
+		"negative":          {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass, Interval: -1}, "Interval"},
+		"negative debounce": {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass, Debounce: -1}, "Debounce"},
+		"negative settle":   {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass, SettleMax: -1}, "SettleMax"},
+		"settle below debounce": {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass,
 			Debounce: time.Second, SettleMax: time.Millisecond}, "SettleMax"},
-		"jitter": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass, Backoff: Backoff{Jitter: 1}}, "Backoff.Jitter"},
-		"max below initial": {Config[int]{ConfigDir: dir, Load: noLoad, Pass: noPass,
+		"jitter": {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass, Backoff: Backoff{Jitter: 1}}, "Backoff.Jitter"},
+		"max below initial": {Config[int]{ConfigDirs: []string{dir}, Load: noLoad, Pass: noPass,
 			Backoff: Backoff{Initial: time.Minute, Max: time.Second}}, "Backoff.Max"},
 	}
 	for name, tt := range tests {
@@ -673,9 +674,9 @@ func TestRunRejectsBadConfig(t *testing.T) {
 func TestRunMissingConfigDir(t *testing.T) {
 	var loads atomic.Int32
 	err := Run(context.Background(), Config[int]{
-		ConfigDir: filepath.Join(t.TempDir(), "missing"),
-		Load:      func(string) (int, []string, error) { loads.Add(1); return 0, nil, nil },
-		Pass:      func(context.Context, int) (PassResult, error) { return PassResult{}, nil },
+		ConfigDirs: []string{t.TempDir(), filepath.Join(t.TempDir(), "missing")}, // the second one
+		Load:       func([]string) (int, []string, error) { loads.Add(1); return 0, nil, nil },
+		Pass:       func(context.Context, int) (PassResult, error) { return PassResult{}, nil },
 	})
 	var we *WatchError
 	if !errors.As(err, &we) || !strings.HasSuffix(we.Path, "missing") || !errors.Is(err, fs.ErrNotExist) {

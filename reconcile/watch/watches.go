@@ -50,10 +50,10 @@ type fileID struct{ dev, ino uint64 }
 // filter is what makes an event relevant. All paths are absolute, clean and symlink-free, as
 // fsnotify reports them for the paths dirWatcher adds.
 type filter struct {
-	configDir string          // *.hcl entries count; "" when the directory does not exist
-	sources   map[string]bool // every entry counts
-	packages  map[string]bool // newly created package directories: every entry counts
-	anchors   map[string]bool // watched directories and symlinks by full path: any event on the name counts
+	configDirs map[string]bool // *.hcl entries count (the directories that exist)
+	sources    map[string]bool // every entry counts
+	packages   map[string]bool // newly created package directories: every entry counts
+	anchors    map[string]bool // watched directories and symlinks by full path: any event on the name counts
 }
 
 func newDirWatcher(fw *fsnotify.Watcher, log zerolog.Logger) *dirWatcher {
@@ -61,21 +61,23 @@ func newDirWatcher(fw *fsnotify.Watcher, log zerolog.Logger) *dirWatcher {
 }
 
 func emptyFilter() filter {
-	return filter{sources: map[string]bool{}, packages: map[string]bool{}, anchors: map[string]bool{}}
+	return filter{configDirs: map[string]bool{}, sources: map[string]bool{}, packages: map[string]bool{}, anchors: map[string]bool{}}
 }
 
-// sync brings the watches in line with configDir and sourceDirs (absolute, as the configuration
+// sync brings the watches in line with configDirs and sourceDirs (absolute, as the configuration
 // names them, symlinks not resolved): it resolves symbolic links again, watches what is missing,
 // re-watches directories that were replaced, and drops the rest. With dropPackages it also
 // drops the watches on new package directories. It never fails: a directory that cannot be
 // watched is logged and left to the interval resync.
-func (w *dirWatcher) sync(configDir string, sourceDirs []string, dropPackages bool) {
+func (w *dirWatcher) sync(configDirs, sourceDirs []string, dropPackages bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f := emptyFilter()
 	want := map[string]bool{}
-	if t, ok := w.resolve(configDir, want, f.anchors); ok {
-		f.configDir = t
+	for _, dir := range configDirs {
+		if t, ok := w.resolve(dir, want, f.anchors); ok {
+			f.configDirs[t] = true
+		}
 	}
 	for _, dir := range sourceDirs {
 		if t, ok := w.resolve(dir, want, f.anchors); ok {
@@ -151,7 +153,32 @@ func (w *dirWatcher) resolve(dir string, want, anchors map[string]bool) (string,
 		// dir is, or passes through, a symlink: the release it points at can be replaced too.
 		want[tp] = true
 	}
+	w.watchLinksOnTheWay(filepath.Dir(dir), want, anchors)
 	return t, true
+}
+
+// watchLinksOnTheWay watches, for each symbolic link among dir's components (dir absolute and
+// clean), the directory holding the link, with the link's name as an anchor: a configuration
+// directory inside a switched tree (contrib/git-sync's current/hosts/web1) follows the switch
+// of `current`, which shows only in current's own parent. Links inside a link's target are
+// resolved, not watched.
+func (w *dirWatcher) watchLinksOnTheWay(dir string, want, anchors map[string]bool) {
+	for p := dir; ; p = filepath.Dir(p) {
+		parent := filepath.Dir(p)
+		if parent == p {
+			return
+		}
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		rp, err := filepath.EvalSymlinks(parent)
+		if err != nil || !isDir(rp) {
+			continue
+		}
+		want[rp] = true
+		anchors[filepath.Join(rp, filepath.Base(p))] = true
+	}
 }
 
 // relevant reports whether ev may change what a pass would do; see filter.relevant.
@@ -221,7 +248,7 @@ func (f *filter) relevantName(name string) bool {
 	if f.sources[dir] || f.packages[dir] {
 		return true
 	}
-	return dir == f.configDir && strings.HasSuffix(base, ".hcl")
+	return f.configDirs[dir] && strings.HasSuffix(base, ".hcl")
 }
 
 func isDir(p string) bool {

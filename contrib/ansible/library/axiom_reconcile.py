@@ -16,7 +16,11 @@ description:
     directories. In check mode that is all it does; C(changed) says whether the plan has steps,
     and the plan is returned (and shown with C(--diff)).
   - Otherwise, when the plan has steps, runs C(axiom-reconcile apply) with the same directories
-    and options. A plan without steps applies nothing and reports no change.
+    and options. A plan without steps applies nothing and reports no change, unless the store
+    records another configuration revision than the plan's (the plan's C(revision) and
+    C(applied_revision), the Git commits): then apply runs to record the new one, and the task
+    reports C(changed), in check mode too. So every converged store records the commit it is
+    at.
   - A failure carries the command's exit status (C(rc)), its output, and a message; exit status
     75 means another axiom-reconcile (the daemon, or another play) held the host's lock for
     longer than I(lock_timeout).
@@ -209,10 +213,17 @@ def run_plan(run, binary, params):
     return plan, rc == EXIT_CHANGES, out, err, cmd
 
 
+def revision_moved(plan):
+    """Whether the store records another configuration revision than the plan's."""
+    rev = plan.get("revision")
+    return bool(rev) and rev != plan.get("applied_revision")
+
+
 def reconcile(run, binary, params, check_mode):
     """Plan, and apply unless in check mode or there is nothing to do. Returns the result dict;
     raises CommandFailed. run(cmd) -> (rc, stdout, stderr) runs one command."""
     plan, changed, out, err, cmd = run_plan(run, binary, params)
+    changed = changed or revision_moved(plan)
     result = dict(changed=changed, plan=plan, steps=count_steps(plan), applied=False,
                   stdout=out, stderr=err, cmd=cmd)
     result["diff"] = dict(prepared=describe(plan))

@@ -196,6 +196,27 @@ class ModuleTest(unittest.TestCase):
         self.assertFalse(r["applied"])
         self.assertEqual([c[0] for c in self.calls()], ["plan"])
 
+    def test_new_revision_applied_without_steps(self):
+        plan = dict(EMPTY_PLAN, revision="b" * 40, applied_revision="a" * 40)
+        self.env.update(FAKE_PLAN_OUT=json.dumps(plan), FAKE_PLAN_RC="0")
+        failed, r = self.run_module(check_mode=True, config_dirs=["/a"])
+        self.assertFalse(failed, r)
+        self.assertTrue(r["changed"])
+        self.assertEqual([c[0] for c in self.calls()], ["plan"])
+        failed, r = self.run_module(config_dirs=["/a"])
+        self.assertFalse(failed, r)
+        self.assertTrue(r["changed"])
+        self.assertTrue(r["applied"])
+        self.assertEqual([c[0] for c in self.calls()], ["plan", "plan", "apply"])
+
+    def test_same_revision_applies_nothing(self):
+        plan = dict(EMPTY_PLAN, revision="a" * 40, applied_revision="a" * 40)
+        self.env.update(FAKE_PLAN_OUT=json.dumps(plan), FAKE_PLAN_RC="0")
+        failed, r = self.run_module(config_dirs=["/a"])
+        self.assertFalse(failed, r)
+        self.assertFalse(r["changed"])
+        self.assertEqual([c[0] for c in self.calls()], ["plan"])
+
     def test_lock_held(self):
         self.env.update(FAKE_PLAN_RC="75", FAKE_PLAN_OUT="", FAKE_STDERR="error: the lock is held by pid 42 (watch)")
         failed, r = self.run_module(config_dirs=["/a"], lock_timeout="1s")
