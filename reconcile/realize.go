@@ -18,6 +18,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/merge"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/treedigest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
@@ -194,11 +195,18 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
 	failpoint.Hit(failpoint.RealizeHeld)
-	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
+	digest, err := treedigest.Digest(ctx, dir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeReadonly)
 	if err := e.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapRealized)); err != nil {
+		return fail(err)
+	}
+	if err := store.RecordSnapshot(ctx, e.ZFS, tmp, layout.SnapRealized); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeSnapshot)

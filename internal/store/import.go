@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -147,6 +148,9 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportSnapshot)
+	if err := RecordSnapshot(ctx, im.ZFS, tmp, layout.SnapInstalled); err != nil {
+		return err
+	}
 	err := im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	if errors.Is(err, zfs.ErrNotExist) {
 		// The parents name/X.Y.Z/rev are missing: make them (each managed), then rename again.
@@ -157,6 +161,21 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	}
 	return err
+}
+
+// RecordSnapshot records on fs the guid of its snapshot fs@snap (layout.PropSnapshotGUID), so
+// that a snapshot taken later under the same name, after the content changed, is told from it
+// (verify). It runs before the commit's rename: every committed package and generation has it.
+func RecordSnapshot(ctx context.Context, c zfs.Client, fs, snap string) error {
+	t, err := c.Observe(ctx, fs)
+	if err != nil {
+		return err
+	}
+	d, ok := t.Get(fs + "@" + snap)
+	if !ok {
+		return fmt.Errorf("%s@%s vanished right after it was taken", fs, snap)
+	}
+	return c.SetProps(ctx, fs, zfs.Props{layout.PropSnapshotGUID: strconv.FormatUint(d.GUID, 10)})
 }
 
 // createTemp creates a uniquely named, managed dataset below <root>/tmp.
