@@ -77,6 +77,7 @@ func commands() []command {
 		statusCommand(),
 		gcCommand(),
 		rollbackCommand(),
+		verifyCommand(),
 	}
 }
 
