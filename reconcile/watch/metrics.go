@@ -31,6 +31,7 @@ import (
 //	refused_packages                       source packages the last pass left out as unreadable or refused
 //	config_valid                           1 when the configuration files were valid at the last load
 //	terminal_error                         1 when the last pass failed with a terminal error (see Terminal)
+//	integrity_drift                        managed packages and generations the last pass's fast verify found changed since committed
 //
 // plus the standard go_* and process_* collectors.
 type Metrics struct {
@@ -46,6 +47,7 @@ type Metrics struct {
 	drift       prometheus.Gauge
 	refused     prometheus.Gauge
 	configValid prometheus.Gauge
+	integrity   prometheus.Gauge
 
 	mu            sync.Mutex
 	lastErr       string // error of the most recent pass; "" when it succeeded or none has run
@@ -62,6 +64,9 @@ func NewMetrics() *Metrics {
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "passes_total", Help: "Reconcile passes run, by trigger.",
 		}, []string{"trigger"}),
+		integrity: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "integrity_drift", Help: "Managed packages and generations the last pass found changed since they were committed (fast verify; repair with axiom-reconcile verify --repair).",
+		}),
 		terminal: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "terminal_error", Help: "1 when the last pass failed with an error no retry can fix (configuration or store content), else 0.",
 		}),
@@ -97,7 +102,7 @@ func NewMetrics() *Metrics {
 			Namespace: ns, Name: "config_valid", Help: "1 if the configuration was valid when last loaded, else 0.",
 		}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid,
+	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid, m.integrity,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -167,6 +172,9 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 		// A pass that failed before planning knows nothing about drift: keep the last value.
 		m.drift.Set(float64(res.Planned))
 		m.refused.Set(float64(len(res.Refused)))
+	}
+	if res.IntegrityChecked {
+		m.integrity.Set(float64(len(res.IntegrityDrift)))
 	}
 	if cancelled {
 		return

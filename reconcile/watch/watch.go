@@ -51,6 +51,10 @@ type PassResult struct {
 	// Refused lists the source packages the pass left out because they could not be read or
 	// were refused, one "name: why" line each. Like Planned, it is known only after planning.
 	Refused []string
+	// IntegrityChecked says the pass ran a fast verify (see reconcile.Engine.Verify);
+	// IntegrityDrift then names the managed packages and generations changed since committed.
+	IntegrityChecked bool
+	IntegrityDrift   []string
 }
 
 // Config is what Run needs. S is the desired state Load produces and Pass consumes; Run never
