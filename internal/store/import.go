@@ -138,8 +138,12 @@ func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) e
 	return nil
 }
 
-// commit makes tmp read-only, snapshots it @installed and renames it to final.
+// commit settles tmp's intent log (see zfs.Settler), makes it read-only, snapshots it
+// @installed, records the snapshot's guid and renames it to final.
 func (im *Importer) commit(ctx context.Context, tmp, final string) error {
+	if err := Settle(ctx, im.ZFS, tmp); err != nil {
+		return err
+	}
 	if err := im.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
 		return err
 	}
@@ -161,6 +165,16 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	}
 	return err
+}
+
+// Settle unmounts and mounts fs again when the client can (zfs.Settler), so that the snapshot
+// about to be taken leaves nothing for a later mount to write: written@ stays 0 until someone
+// changes the files.
+func Settle(ctx context.Context, c zfs.Client, fs string) error {
+	if s, ok := c.(zfs.Settler); ok {
+		return s.Settle(ctx, fs)
+	}
+	return nil
 }
 
 // RecordSnapshot records on fs the guid of its snapshot fs@snap (layout.PropSnapshotGUID), so
