@@ -135,7 +135,7 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 //	create tmp/gen-<env>-<K>-<rand> (managed, with what it is built from as properties)
 //	merge the packages' root/ trees into it, write .axiom/profile.lock.yaml
 //	hold every package's @installed with axiom-env:<env>:<K>
-//	record the content digest; settle (unmount, mount); readonly=on; snapshot @realized
+//	record the content digest, readonly=on, snapshot @realized
 //	record the snapshot's guid
 //	rename to env/<env>/gen-<K>
 //
@@ -158,6 +158,7 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 		layout.PropGeneration:    fmt.Sprint(st.Generation),
 		layout.PropLockDigest:    st.LockDigest,
 		layout.PropRealizeDigest: st.RealizeDigest,
+		"sync":                   store.SyncDisabled, // see store.SyncDisabled
 	}
 	if len(st.AllowSetID) > 0 {
 		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
@@ -198,9 +199,6 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep) 
 	failpoint.Hit(failpoint.RealizeHeld)
 	digest, err := treedigest.Digest(ctx, dir)
 	if err != nil {
-		return fail(err)
-	}
-	if err := store.Settle(ctx, e.ZFS, tmp); err != nil {
 		return fail(err)
 	}
 	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {

@@ -101,6 +101,15 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 	return res, nil
 }
 
+// SyncDisabled is the sync property of every package and generation, from its creation: the
+// fsyncs of the files written into it are no-ops, and its commit (the snapshot, which waits
+// for its transaction group to reach disk) is what makes them durable. With the intent log in
+// use, fsync'd files leave log blocks that the snapshot records and that every later mount
+// re-initialises, writing to the dataset after its snapshot: written@ would never be 0 again
+// (1 KiB per mount on OpenZFS 2.3, measured), and verify could not tell that from a change.
+// Once committed the dataset is read-only, so the setting has nothing left to affect.
+const SyncDisabled = "disabled"
+
 // packageProps are the properties a package dataset is created with. setuid=off makes the
 // dataset inert: a package holds its set-id programs (su, passwd) as shipped, but nothing run
 // from the store itself gains privileges by them; an environment's generation decides, per
@@ -111,6 +120,7 @@ func packageProps(id layout.PackageID, signedBy string) zfs.Props {
 		layout.PropKind:      layout.KindPackage,
 		layout.PropPackage:   id.Path(),
 		"setuid":             "off",
+		"sync":               SyncDisabled,
 	}
 	if signedBy != "" {
 		p[layout.PropSignedBy] = signedBy
@@ -138,12 +148,9 @@ func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) e
 	return nil
 }
 
-// commit settles tmp's intent log (see zfs.Settler), makes it read-only, snapshots it
-// @installed, records the snapshot's guid and renames it to final.
+// commit makes tmp read-only, snapshots it @installed, records the snapshot's guid and renames
+// it to final.
 func (im *Importer) commit(ctx context.Context, tmp, final string) error {
-	if err := Settle(ctx, im.ZFS, tmp); err != nil {
-		return err
-	}
 	if err := im.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
 		return err
 	}
@@ -165,16 +172,6 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	}
 	return err
-}
-
-// Settle unmounts and mounts fs again when the client can (zfs.Settler), so that the snapshot
-// about to be taken leaves nothing for a later mount to write: written@ stays 0 until someone
-// changes the files.
-func Settle(ctx context.Context, c zfs.Client, fs string) error {
-	if s, ok := c.(zfs.Settler); ok {
-		return s.Settle(ctx, fs)
-	}
-	return nil
 }
 
 // RecordSnapshot records on fs the guid of its snapshot fs@snap (layout.PropSnapshotGUID), so

@@ -117,26 +117,3 @@ func (c *CLI) Sync(ctx context.Context, dataset string) error {
 	_, err := c.runBin(ctx, c.zpoolBin, "sync", pool, false, nil, "sync", pool)
 	return err
 }
-
-// Settler settles a filesystem's intent log before a snapshot. Files written with fsync leave
-// log blocks that the snapshot records (OpenZFS takes snapshots without suspending the log);
-// the next mount then replays and frees them, writing to the filesystem after its snapshot,
-// which written@ counts (1 KiB on OpenZFS 2.3: measured). Unmounting and mounting before the
-// snapshot does that clean-up first. *CLI and zfstest.Model implement it.
-type Settler interface {
-	// Settle unmounts the filesystem and mounts it again.
-	Settle(ctx context.Context, name string) error
-}
-
-var _ Settler = (*CLI)(nil)
-
-// Settle implements Settler with `zfs unmount NAME` and `zfs mount NAME`.
-func (c *CLI) Settle(ctx context.Context, name string) error {
-	if err := ValidateDataset(name); err != nil {
-		return err
-	}
-	if _, err := c.run(ctx, "unmount", name, true, "unmount", name); err != nil {
-		return err
-	}
-	return c.Mount(ctx, name)
-}

@@ -230,19 +230,3 @@ func sameEntry(x, y string) bool {
 	}
 	return true
 }
-
-var _ zfs.Settler = (*Model)(nil)
-
-// Settle implements zfs.Settler: the model has no intent log, so it only checks the name.
-func (m *Model) Settle(_ context.Context, name string) error {
-	if err := zfs.ValidateDataset(name); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.Calls++
-	if d, ok := m.ds[name]; !ok || d.typ != zfs.Filesystem {
-		return fail("unmount", name, zfs.ErrNotExist)
-	}
-	return nil
-}
