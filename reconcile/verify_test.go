@@ -91,6 +91,14 @@ func TestVerifyOnModel(t *testing.T) {
 			must(t, w.m.Destroy(bg, gen+"@"+layout.SnapRealized, zfs.DestroyOptions{}))
 			return ""
 		}, want{fast: []string{"@realized is missing"}, deep: []string{"@realized is missing"}, unrepairedWhy: "snapshot is gone"}},
+		{"file added beside root/", func(t *testing.T, w *world, pkg, _ string) string {
+			must(t, os.WriteFile(filepath.Join(w.path(pkg), "README"), []byte("not part of any build-id"), 0o644))
+			return ""
+		}, want{fast: []string{"bytes written since @installed"}, deep: []string{"never has: [README]"}, repaired: true}},
+		{"not mounted", func(t *testing.T, w *world, pkg, _ string) string {
+			must(t, w.m.Unmount(pkg))
+			return ""
+		}, want{fast: []string{"not mounted"}, deep: []string{"not mounted"}, unrepairedWhy: "mount it (the next apply does)"}},
 		{"identity never recorded", func(t *testing.T, w *world, pkg, _ string) string {
 			must(t, w.m.InheritProp(bg, pkg, layout.PropSnapshotGUID))
 			return ""
