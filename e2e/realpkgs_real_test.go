@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -58,12 +61,19 @@ func TestRealPackagesReal(t *testing.T) {
 	e, c, top, root, mp := realEngine(t)
 	pkgs := corpus(t, c, top, "small")
 	cfgDir, extra := t.TempDir(), t.TempDir()
+	// extra holds only packages signed in this test: it trusts that key alone, and requires it.
+	key, priv, err := signature.GenerateKey(rand.Reader)
+	must(t, err)
 	config := func(sources []string, profiles ...string) *spec.Config {
 		t.Helper()
 		var b strings.Builder
 		fmt.Fprintf(&b, "store {\n  dataset    = %q\n  mountpoint = %q\n}\n", root, mp)
 		for i, s := range sources {
-			fmt.Fprintf(&b, "source \"s%d\" {\n  path = %q\n}\n", i, s)
+			trust := ""
+			if s == extra {
+				trust = fmt.Sprintf("  trusted_key_data = [%q]\n  signatures = \"require\"\n", hex.EncodeToString(key.Key))
+			}
+			fmt.Fprintf(&b, "source \"s%d\" {\n  path = %q\n%s}\n", i, s, trust)
 		}
 		b.WriteString("gc {\n  grace_period = \"0s\"\n}\n")
 		for _, p := range profiles {
@@ -134,11 +144,15 @@ func TestRealPackagesReal(t *testing.T) {
 	bumped := filepath.Join(extra, "gzip-1.12.1")
 	copyTree(t, packageDirs(t, pkgs)["gzip"], bumped)
 	bumpVersion(t, filepath.Join(bumped, "manifest.yaml"), "1.12.0", "1.12.1")
+	signPackage(t, bumped, priv)
 	cfg = config([]string{pkgs, extra}, baseProfile, cxxProfile)
 	plan, _ := apply("upgrade", cfg, reconcile.PlanOptions{Upgrade: true})
 	if text := planText(plan); !strings.Contains(text, "gzip 1.12.0-1 -> 1.12.1-1") {
 		t.Errorf("the upgrade plan does not show gzip moving:\n%s", text)
 	}
+	// The signed real package was imported under require, its key recorded; the store, real
+	// packages (hard links, set-uid, absolute links) and generations, verifies fast and deep.
+	checkSignedAndVerified(t, e, c, cfg, pkgDataset(t, c, root, "gzip", "1.12.1"), key.ID)
 	if cur, err := os.Readlink(gen); err != nil || cur != "gen-2" {
 		t.Fatalf("after the upgrade base current is %q, %v; want gen-2", cur, err)
 	}

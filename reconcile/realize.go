@@ -19,6 +19,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/treedigest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
@@ -135,7 +136,8 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 //	create tmp/gen-<env>-<K>-<rand> (managed, with what it is built from as properties)
 //	merge the packages' root/ trees into it, write .axiom/profile.lock.yaml
 //	hold every package's @installed with axiom-env:<env>:<K>
-//	readonly=on, snapshot @realized
+//	record the content digest, readonly=on, snapshot @realized
+//	record the snapshot's guid
 //	rename to env/<env>/gen-<K>
 //
 // Until the rename, the generation is garbage by its location, and its holds belong to a
@@ -157,6 +159,7 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		layout.PropGeneration:    fmt.Sprint(st.Generation),
 		layout.PropLockDigest:    st.LockDigest,
 		layout.PropRealizeDigest: st.RealizeDigest,
+		"sync":                   store.SyncDisabled, // see store.SyncDisabled
 	}
 	if len(st.AllowSetID) > 0 {
 		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
@@ -198,11 +201,18 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
 	failpoint.Hit(failpoint.RealizeHeld)
-	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
+	digest, err := treedigest.Digest(ctx, dir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeReadonly)
 	if err := e.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapRealized)); err != nil {
+		return fail(err)
+	}
+	if err := store.RecordSnapshot(ctx, e.ZFS, tmp, layout.SnapRealized); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeSnapshot)

@@ -39,6 +39,30 @@ type Status struct {
 	Notes     []string `json:"notes,omitempty"`
 	// Warnings are the plan's: what it cannot do and someone should look at.
 	Warnings []string `json:"warnings,omitempty"`
+	// Integrity is fast verify's finding (see Engine.Verify); nil when the ZFS client cannot
+	// tell or the store does not exist.
+	Integrity *IntegrityStatus `json:"integrity,omitempty"`
+}
+
+// IntegrityStatus counts and names the managed packages and generations changed since they
+// were committed.
+type IntegrityStatus struct {
+	Drift int      `json:"drift"`
+	Names []string `json:"names,omitempty"`
+}
+
+// IntegrityDrift runs a fast verify (no repair) and summarises it.
+func (e *Engine) IntegrityDrift(ctx context.Context, cfg *spec.Config) (*IntegrityStatus, error) {
+	rep, err := e.Verify(ctx, cfg, VerifyOptions{})
+	if err != nil {
+		return nil, err
+	}
+	st := &IntegrityStatus{}
+	for _, f := range rep.Drift() {
+		st.Drift++
+		st.Names = append(st.Names, f.Name)
+	}
+	return st, nil
 }
 
 // PackageCounts counts the store's packages.
@@ -116,6 +140,11 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 				}
 				st.Packages.SignedBy[key]++
 			}
+		}
+	}
+	if _, ok := e.ZFS.(zfs.Integrity); ok && st.Exists {
+		if st.Integrity, err = e.IntegrityDrift(ctx, cfg); err != nil {
+			st.Notes = append(st.Notes, "integrity: "+err.Error())
 		}
 	}
 	st.Profiles = profileStatuses(cfg, s)
@@ -196,6 +225,12 @@ func (st *Status) WriteHuman(w io.Writer) {
 		for _, p := range st.Pending {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
+	}
+	if in := st.Integrity; in != nil && in.Drift > 0 {
+		fmt.Fprintf(w, "Integrity drift: %s changed since committed (see `axiom-reconcile verify`): %s\n",
+			english.Count(in.Drift, "dataset"), strings.Join(in.Names, ", "))
+	} else if in != nil {
+		fmt.Fprintf(w, "Integrity drift: none.\n")
 	}
 	for _, n := range st.Warnings {
 		fmt.Fprintf(w, "Warning: %s\n", n)

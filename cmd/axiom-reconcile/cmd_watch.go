@@ -181,6 +181,24 @@ func passForWatch(g *globals) func(context.Context, watchState) (watch.PassResul
 				res.Steps[string(k)] = n
 			}
 		}
+		checkIntegrity(ctx, eng, cfg, &res)
 		return res, err
+	}
+}
+
+// checkIntegrity runs a fast verify after the pass (still under its lock), logging what drifted
+// and reporting it for the integrity_drift metric. It repairs nothing: that is verify --repair's.
+func checkIntegrity(ctx context.Context, eng *reconcile.Engine, cfg *spec.Config, res *watch.PassResult) {
+	in, err := eng.IntegrityDrift(ctx, cfg)
+	if err != nil {
+		if ctx.Err() == nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("integrity check failed")
+		}
+		return
+	}
+	res.IntegrityChecked, res.IntegrityDrift = true, in.Names
+	if in.Drift > 0 {
+		zerolog.Ctx(ctx).Warn().Int("count", in.Drift).Strs("datasets", in.Names).
+			Msg("integrity drift: managed packages or generations changed since committed; run axiom-reconcile verify --repair")
 	}
 }

@@ -81,6 +81,7 @@ func commands() []command {
 		statusCommand(),
 		gcCommand(),
 		rollbackCommand(),
+		verifyCommand(),
 		diffCommand(),
 		historyCommand(),
 		completionCommand(),

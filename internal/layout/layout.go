@@ -53,13 +53,20 @@ const (
 	PropRevision = "axiom:revision"
 	// PropAppliedAt is on the store dataset: when the last successful apply ended (RFC 3339, UTC).
 	PropAppliedAt = "axiom:applied-at"
+	// PropSnapshotGUID is on a package and a generation: the guid of its @installed or @realized
+	// snapshot, recorded when it was committed. A snapshot with another guid under that name is
+	// not the one taken then (verify reports it).
+	PropSnapshotGUID = "axiom:snapshot-guid"
+	// PropContentDigest is on a generation: the digest of its files as realized
+	// (internal/treedigest), which verify --deep compares its files with.
+	PropContentDigest = "axiom:content-digest"
 )
 
 // Props lists every property above, for observations that read a known list (zfs.WithProps).
 func Props() []string {
 	return []string{PropManagedBy, PropKind, PropPackage, PropProfile, PropGeneration, PropLockDigest,
 		PropRealizeDigest, PropPreventDestroy, PropPinned, PropPinnedFor, PropAllowSetID, PropSignedBy,
-		PropRevision, PropAppliedAt}
+		PropRevision, PropAppliedAt, PropSnapshotGUID, PropContentDigest}
 }
 
 // Kinds of managed datasets (PropKind).

@@ -231,3 +231,24 @@ func load(ctx context.Context, origin string, lim archive.Limits) (*Package, err
 		extra:      c.extra,
 	}, nil
 }
+
+// Read reads the one package directory or archive at origin, as Scan reads each it finds, with
+// the limits lim. `verify --deep` reads a stored package with it to compute its build-id again.
+func Read(ctx context.Context, origin string, lim archive.Limits) (*Package, error) {
+	return load(ctx, origin, lim)
+}
+
+// Unexpected lists, sorted, the files of the package besides manifest.yaml, deps.yaml,
+// provenance.yaml and root/: manifest.sig and any other. A package in the store has none
+// (Materialize writes none).
+func (p *Package) Unexpected() []string {
+	var out []string
+	if _, ok := p.meta[signatureFile]; ok {
+		out = append(out, signatureFile)
+	}
+	for _, f := range p.extra {
+		out = append(out, f.Path)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -59,7 +59,8 @@ func classifyReason(s string) error {
 		"no such tag", "could not find any snapshots", "no such dataset", "no datasets available"):
 		return ErrNotExist
 	case containsAny(s, "dataset is busy", "pool or dataset is busy", "has children", "has dependent clones",
-		"snapshot is cloned", "being held", "device busy", "is busy"):
+		"snapshot is cloned", "being held", "device busy", "is busy",
+		"more recent snapshots or bookmarks exist"):
 		return ErrBusy
 	case containsAny(s, "invalid character", "name is too long", "invalid dataset name", "invalid name",
 		"leading slash", "empty component", "multiple '@'", "trailing slash", "is not expected here",

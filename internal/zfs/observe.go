@@ -36,21 +36,8 @@ func (c *CLI) Observe(ctx context.Context, roots ...string) (*Tree, error) {
 	if len(roots) == 0 {
 		return NewTree(nil), nil
 	}
-	under := func(n string) bool {
-		for _, r := range roots {
-			if n == r || strings.HasPrefix(n, r+"/") || strings.HasPrefix(n, r+"@") {
-				return true
-			}
-		}
-		return false
-	}
 	if c.props != nil {
-		cols := append(append([]string(nil), getColumns...), c.props...)
-		recs, err := c.get(ctx, roots, under, "-r", "-t", "filesystem,volume,snapshot", "-o", "name,property,source,value", strings.Join(cols, ","))
-		if err != nil {
-			return nil, err
-		}
-		return datasetsFromRecords(recs)
+		return c.observeOne(ctx, roots, nil)
 	}
 
 	out, err := c.query(ctx, "list", roots, "-r", "-t", "filesystem,volume,snapshot", "-o", strings.Join(listColumns, ","))
@@ -84,6 +71,38 @@ func (c *CLI) Observe(ctx context.Context, roots ...string) (*Tree, error) {
 		return nil, err
 	}
 	attachProps(tree, recs)
+	return tree, nil
+}
+
+// observeOne is the one-process observation (WithProps), reading the extra columns too
+// (written@ properties, attached by attachWritten).
+func (c *CLI) observeOne(ctx context.Context, roots, extra []string) (*Tree, error) {
+	for _, r := range roots {
+		if err := ValidateDataset(r); err != nil {
+			return nil, err
+		}
+	}
+	if len(roots) == 0 {
+		return NewTree(nil), nil
+	}
+	under := func(n string) bool {
+		for _, r := range roots {
+			if n == r || strings.HasPrefix(n, r+"/") || strings.HasPrefix(n, r+"@") {
+				return true
+			}
+		}
+		return false
+	}
+	cols := append(append(append([]string(nil), getColumns...), c.props...), extra...)
+	recs, err := c.get(ctx, roots, under, "-r", "-t", "filesystem,volume,snapshot", "-o", "name,property,source,value", strings.Join(cols, ","))
+	if err != nil {
+		return nil, err
+	}
+	tree, err := datasetsFromRecords(recs)
+	if err != nil {
+		return nil, err
+	}
+	attachWritten(tree, recs)
 	return tree, nil
 }
 

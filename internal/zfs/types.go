@@ -112,6 +112,9 @@ type Dataset struct {
 	// Unmounted is set for a filesystem the observation saw with mounted=no. Only the one-process
 	// observation (WithProps) reads the property; false means mounted, or not known.
 	Unmounted bool
+	// Written is, for a filesystem observed by Integrity.ObserveWritten, the bytes written to it
+	// since each of its snapshots asked about, by short snapshot name.
+	Written map[string]uint64
 	// Props holds the user properties (names with a ':') that are set locally, inherited or
 	// received, and the native "readonly" when set locally.
 	Props map[string]Prop

@@ -33,6 +33,7 @@ import (
 //	terminal_error                         1 when the last pass failed with a terminal error (see Terminal)
 //	config_info{revision,dirty}            1, labelled with the configuration revision the last successful
 //	                                       pass applied (see PassResult.Revision); absent before one
+//	integrity_drift                        managed packages and generations the last pass's fast verify found changed since committed
 //
 // plus the standard go_* and process_* collectors.
 type Metrics struct {
@@ -49,6 +50,7 @@ type Metrics struct {
 	refused     prometheus.Gauge
 	configValid prometheus.Gauge
 	configInfo  *prometheus.GaugeVec
+	integrity   prometheus.Gauge
 
 	mu            sync.Mutex
 	lastErr       string // error of the most recent pass; "" when it succeeded or none has run
@@ -65,6 +67,9 @@ func NewMetrics() *Metrics {
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "passes_total", Help: "Reconcile passes run, by trigger.",
 		}, []string{"trigger"}),
+		integrity: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "integrity_drift", Help: "Managed packages and generations the last pass found changed since they were committed (fast verify; repair with axiom-reconcile verify --repair).",
+		}),
 		terminal: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "terminal_error", Help: "1 when the last pass failed with an error no retry can fix (configuration or store content), else 0.",
 		}),
@@ -103,7 +108,7 @@ func NewMetrics() *Metrics {
 			Namespace: ns, Name: "config_info", Help: "1, labelled with the configuration revision (Git commit, \"none\" outside Git) the last successful pass applied and whether its tree was dirty.",
 		}, []string{"revision", "dirty"}),
 	}
-	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid, m.configInfo,
+	m.reg.MustRegister(m.passes, m.failures, m.terminal, m.duration, m.lockWait, m.waiting, m.steps, m.lastSuccess, m.drift, m.refused, m.configValid, m.configInfo, m.integrity,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Export every trigger from the start, so that rate() sees the first increment.
 	for _, t := range []Trigger{TriggerStartup, TriggerFile, TriggerInterval, TriggerSignal, TriggerRetry} {
@@ -173,6 +178,9 @@ func (m *Metrics) observePass(t Trigger, res PassResult, err error, cancelled bo
 		// A pass that failed before planning knows nothing about drift: keep the last value.
 		m.drift.Set(float64(res.Planned))
 		m.refused.Set(float64(len(res.Refused)))
+	}
+	if res.IntegrityChecked {
+		m.integrity.Set(float64(len(res.IntegrityDrift)))
 	}
 	if cancelled {
 		return

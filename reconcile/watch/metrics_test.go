@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestMetricsAndHealthOverHTTP(t *testing.T) {
@@ -255,4 +257,28 @@ func infoSeries(m map[string]float64) []string {
 		}
 	}
 	return out
+}
+
+// integrity_drift follows the passes that checked integrity and keeps its value through those
+// that did not.
+func TestIntegrityDriftGauge(t *testing.T) {
+	m := NewMetrics()
+	now := time.Now()
+	for _, tc := range []struct {
+		res  PassResult
+		want float64
+	}{
+		{PassResult{IntegrityChecked: true, IntegrityDrift: []string{"vim 9.0.2-1 x", "dev/gen-1"}}, 2},
+		{PassResult{}, 2}, // not checked: unchanged
+		{PassResult{IntegrityChecked: true}, 0},
+	} {
+		m.observePass(TriggerInterval, tc.res, nil, false, time.Millisecond, 0, now)
+		var g dto.Metric
+		if err := m.integrity.Write(&g); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.GetGauge().GetValue(); got != tc.want {
+			t.Fatalf("after %+v: integrity_drift %v, want %v", tc.res, got, tc.want)
+		}
+	}
 }

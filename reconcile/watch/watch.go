@@ -56,6 +56,10 @@ type PassResult struct {
 	// Dirty whether a tree had changes its commit does not. Empty when not known.
 	Revision string
 	Dirty    bool
+	// IntegrityChecked says the pass ran a fast verify (see reconcile.Engine.Verify);
+	// IntegrityDrift then names the managed packages and generations changed since committed.
+	IntegrityChecked bool
+	IntegrityDrift   []string
 }
 
 // Config is what Run needs. S is the desired state Load produces and Pass consumes; Run never

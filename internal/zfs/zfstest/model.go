@@ -2,6 +2,7 @@ package zfstest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -183,10 +184,13 @@ func (m *Model) Snapshot(_ context.Context, snapshots ...string) error {
 		}
 		seen[s] = true
 	}
+	var errs []error
 	for _, s := range snapshots {
 		m.add(s, &mds{typ: zfs.Snapshot, holds: map[string]bool{}})
+		fs, _, _ := strings.Cut(s, "@")
+		errs = append(errs, m.keepSnapshot(fs, s))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Clone implements zfs.Client.
@@ -302,6 +306,7 @@ func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) 
 		if err := m.snapshotsBusy([]string{name}); err != nil {
 			return err
 		}
+		m.dropSnapshot(d)
 		delete(m.ds, name)
 		return nil
 	}
@@ -362,6 +367,7 @@ func (m *Model) destroyTree(fs string) error {
 			return
 		}
 		for _, s := range snaps {
+			m.dropSnapshot(m.ds[s])
 			delete(m.ds, s)
 		}
 		if len(m.descendants(fs)) > 0 {
@@ -530,6 +536,7 @@ func (m *Model) DestroyUnused(_ context.Context, names []string, guard zfs.Guard
 		}
 		mp := m.mountpoint(n)
 		for _, v := range m.descendants(n) {
+			m.dropSnapshot(m.ds[v])
 			delete(m.ds, v)
 		}
 		delete(m.ds, n)

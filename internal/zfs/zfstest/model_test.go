@@ -12,7 +12,8 @@ import (
 func TestConformanceModel(t *testing.T) {
 	RunSuite(t, func(t *testing.T) Target {
 		m := NewModel("pool")
-		if err := m.Create(context.Background(), "pool/root", zfs.CreateOptions{}); err != nil {
+		m.MirrorUnder = t.TempDir()
+		if err := m.Create(context.Background(), "pool/root", zfs.CreateOptions{Props: zfs.Props{"mountpoint": m.MirrorUnder + "/root"}}); err != nil {
 			t.Fatal(err)
 		}
 		return Target{Client: m, Root: "pool/root"}

@@ -556,4 +556,5 @@ var suiteCases = []struct {
 			s.t.Fatalf("observed %v, want only a", names(tree))
 		}
 	}},
+	{"WrittenAndRollback", func(s *suite) { suiteWrittenAndRollback(s) }},
 }
