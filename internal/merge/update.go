@@ -168,4 +168,3 @@ func (w *writer) remove(ctx context.Context, gone []Placed) error {
 	}
 	return nil
 }
-
