@@ -130,6 +130,7 @@ func TestDerivedNames(t *testing.T) {
 			"zroot/axiom/env/dev",
 			"zroot/axiom/env/dev/gen-7",
 			"zroot/axiom/env/dev/gen-7@realized",
+			"zroot/axiom/env/dev/gen-7@pruned-gen-7",
 			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX",
 			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX@realized",
 		}},

@@ -167,17 +167,33 @@ func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Pro
 // CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
 // container if needed. Everything below tmp is garbage once no pass is running.
 func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
+	return makeTemp(ctx, c, l, prefix, func(name string) error {
+		return c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	})
+}
+
+// CloneTemp is CreateTemp for a clone of snapshot: the temporary dataset starts with the
+// snapshot's files.
+func CloneTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix, snapshot string, props zfs.Props) (string, error) {
+	return makeTemp(ctx, c, l, prefix, func(name string) error {
+		return c.Clone(ctx, snapshot, name, props)
+	})
+}
+
+// makeTemp picks a temporary name with prefix and makes it with mk, creating tmp/ first if
+// that is what is missing.
+func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, mk func(name string) error) (string, error) {
 	var b [layout.TempRandLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
 	name := l.Temp(prefix, hex.EncodeToString(b[:]))
-	err := c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	err := mk(name)
 	if errors.Is(err, zfs.ErrNotExist) {
 		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {
 			return "", err
 		}
-		err = c.Create(ctx, name, zfs.CreateOptions{Props: props})
+		err = mk(name)
 	}
 	return name, err
 }
