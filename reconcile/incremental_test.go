@@ -178,7 +178,7 @@ func TestPruneOriginKeepsSiblingsClones(t *testing.T) {
 	if w.exists(gen(1)) {
 		t.Fatal("gen-1 was not pruned")
 	}
-	held := gen(3) + "@pruned-gen-1"
+	held := gen(3) + "@pruned-1"
 	if o := w.dataset(gen(2)).Origin; o != held {
 		t.Fatalf("gen-2's origin is %q, want %s", o, held)
 	}
@@ -269,7 +269,7 @@ func TestPruneOfOriginConverges(t *testing.T) {
 	}{
 		{"after the rename", func(op, name string) bool { return op == "promote" }},
 		{"after the promote", func(op, name string) bool { return op == "destroy" && name == gen(1) }},
-		{"after the destroy", func(op, name string) bool { return op == "destroy" && strings.Contains(name, "@pruned-gen-1") }},
+		{"after the destroy", func(op, name string) bool { return op == "destroy" && strings.Contains(name, "@pruned-1") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, "", profileHCL("p", "make")+envHCL("e", "p", "keep_generations = 2"))

@@ -15,7 +15,7 @@ import (
 //
 // ZFS refuses to destroy a snapshot with clones, so the pruned generation's snapshots that have
 // clones are first moved to the newest of those clones with `zfs promote`: its @realized is
-// renamed to pruned-gen-K (the clone has an @realized of its own, and promote refuses a name
+// renamed to pruned-K (the clone has an @realized of its own, and promote refuses a name
 // clash), the clone is promoted (it takes the snapshot, and the pruned generation becomes a
 // clone of it), and the pruned generation, now with nothing depending on it, is destroyed as
 // any other. Its files then live on only in that snapshot, which is destroyed as soon as no
@@ -103,7 +103,7 @@ func newestGeneration(names []string) string {
 	return best
 }
 
-// dropPruned destroys snap if it is the files of a pruned generation (pruned-gen-K) kept in a
+// dropPruned destroys snap if it is the files of a pruned generation (pruned-K) kept in a
 // generation, and nothing is cloned from it any more. One that is still cloned or held stays
 // (the kernel refuses), as does any other snapshot.
 func (x *executor) dropPruned(ctx context.Context, snap string) error {

@@ -95,10 +95,13 @@ const (
 // generations still share its blocks: pruning a generation that later ones were cloned from
 // moves its @realized, under this name, to the newest of them (zfs promote). It goes when no
 // generation is cloned from it any more.
-func PrunedSnapshot(k int) string { return "pruned-" + GenerationName(k) }
+//
+// The name is pruned-K, as short as it is so that no environment name that fits otherwise is too
+// long for it: gen-K@pruned-J is never longer than the temporary name of generation K.
+func PrunedSnapshot(k int) string { return "pruned-" + strconv.Itoa(k) }
 
 // IsPrunedSnapshot reports whether name is a PrunedSnapshot of a generation of an environment:
-// <root>/env/<env>/gen-K@pruned-gen-J.
+// <root>/env/<env>/gen-K@pruned-J.
 func (l Layout) IsPrunedSnapshot(name string) bool {
 	fs, snap, ok := strings.Cut(name, "@")
 	if !ok {
@@ -111,11 +114,11 @@ func (l Layout) IsPrunedSnapshot(name string) bool {
 
 // ParsePrunedSnapshot reads the snapshot name PrunedSnapshot makes.
 func ParsePrunedSnapshot(s string) (int, bool) {
-	g, ok := strings.CutPrefix(s, "pruned-")
+	n, ok := strings.CutPrefix(s, "pruned-")
 	if !ok {
 		return 0, false
 	}
-	return ParseGeneration(g)
+	return ParseGenerationNumber(n)
 }
 
 // Layout is an Axiom tree: its root dataset and the mountpoint the root is mounted at.
@@ -270,9 +273,9 @@ func (l Layout) EnvNames(env string, k int) []string {
 		l.Env(env),
 		l.Generation(env, k),
 		l.Generation(env, k) + "@" + SnapRealized,
-		l.Generation(env, k) + "@" + PrunedSnapshot(k),
 		tmp,
 		tmp + "@" + SnapRealized,
+		l.Generation(env, k) + "@" + PrunedSnapshot(k),
 	}
 }
 
