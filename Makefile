@@ -52,10 +52,13 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
 	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
-## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline).
+## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline; docs/benchmarks.md).
+## BENCH picks real-ZFS benchmarks by name, BENCHTIME their iterations (each is minutes in the guest).
+BENCH     ?= .
+BENCHTIME ?= 2x
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x
+	scripts/test-realzfs.sh -test.run '^$$' -test.bench '$(BENCH)' -test.benchtime $(BENCHTIME)
 
 ## fuzz: every fuzz target for FUZZTIME each (default 10m; CI runs a short form).
 FUZZTIME ?= 10m
