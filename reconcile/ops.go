@@ -225,7 +225,7 @@ func (op *ImportStep) run(ctx context.Context, x *executor) error {
 		return fmt.Errorf("package %s is no longer in any source", op.Package)
 	}
 	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck}
-	_, err := im.Import(ctx, sp, zfs.NewTree(nil))
+	_, err := im.Import(ctx, sp, x.tree)
 	return err
 }
 
