@@ -74,6 +74,13 @@ func (l *stepLog) took(kind reconcile.Kind) time.Duration {
 	return time.Duration(total * float64(time.Second))
 }
 
+// saw reports whether a message was logged since the last took.
+func (l *stepLog) saw(msg string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Contains(l.buf.Bytes(), []byte(msg))
+}
+
 // benchSet is the real set unpacked, the packages the generations use, and an engine whose steps
 // are timed.
 type benchSet struct {
@@ -281,6 +288,9 @@ func BenchmarkGenerations(b *testing.B) {
 			s.apply(s.config(root, s.names, "inc"), reconcile.PlanOptions{Upgrade: true})
 			p1, _ := s.c.Stats()
 			procs += p1 - p0
+			if !s.log.saw("built the generation from the previous one") {
+				b.Fatal("the next generation was not built from the previous one (see the engine's warnings)")
+			}
 			ours += s.log.took(reconcile.KindRealize)
 			pruned += s.log.took(reconcile.KindPrune)
 			used += zfsGet(b, "zfs", root+"/env/inc/gen-"+strconv.Itoa(i+2), "used")[0]
