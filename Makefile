@@ -86,12 +86,15 @@ fmt:
 	$(GO) run ./cmd/axiom-reconcile fmt -c examples/fleet-host
 	for d in examples/fleet/common examples/fleet/roles/* examples/fleet/hosts/*; do $(GO) run ./cmd/axiom-reconcile fmt -c "$$d"; done
 
-## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline); then the chart
-## of time and zfs processes against store size (docs/bench.svg) from their output.
+## bench: pure-Go benchmarks, then the real-ZFS ones (each beside its baseline; docs/benchmarks.md),
+## then the chart of time and zfs processes against store size (docs/bench.svg) from their output.
+## BENCH picks real-ZFS benchmarks by name, BENCHTIME their iterations (each is minutes in the guest).
+BENCH     ?= .
+BENCHTIME ?= 2x
 bench:
 	mkdir -p .build
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS) | tee .build/bench.txt
-	scripts/test-realzfs.sh -test.run '^$$' -test.bench . -test.benchtime 5x | tee -a .build/bench.txt
+	scripts/test-realzfs.sh -test.run '^$$' -test.bench '$(BENCH)' -test.benchtime $(BENCHTIME) | tee -a .build/bench.txt
 	$(GO) run ./scripts/benchchart -o docs/bench.svg .build/bench.txt
 
 ## fuzz: every fuzz target for FUZZTIME each (default 10m; CI runs a short form).

@@ -127,7 +127,7 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 	for _, sp := range obs.sources {
 		sources[store.ID(sp).Path()] = sp
 	}
-	x := &executor{e: e, l: obs.layout, sources: sources, done: done, revision: plan.Revision}
+	x := &executor{e: e, l: obs.layout, tree: obs.tree, sources: sources, done: done, revision: plan.Revision}
 	for i := range plan.Steps {
 		if err := ctx.Err(); err != nil {
 			done.Duration = time.Since(start)
@@ -178,8 +178,11 @@ func (e *Engine) recordRevision(ctx context.Context, obs *observation, revision 
 }
 
 type executor struct {
-	e       *Engine
-	l       layout.Layout
+	e *Engine
+	l layout.Layout
+	// tree is the observation the plan was made from: stale once a step ran, so only ever used
+	// to skip work (the parents an import need not create).
+	tree    *zfs.Tree
 	sources map[string]*source.Package
 	done    *Applied
 	// revision is the plan's configuration revision, recorded on each generation built.

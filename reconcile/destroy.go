@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
@@ -18,8 +19,11 @@ import (
 // snapshot with a user hold or a clone is in use by someone. Either keeps the whole destroy from
 // happening, and the error names it.
 
-// notOurs lists what in the tree at name is not the reconciler's to destroy, one line each.
-func notOurs(tree *zfs.Tree, name string) []string {
+// notOurs lists what in the tree at name is not the reconciler's to destroy, one line each. A
+// clone inside the tree goes with it (zfs destroy -r destroys it first); one outside is in use
+// unless detachable says the destroy can first make it independent (a later generation of
+// the same environment, see detachClones).
+func notOurs(tree *zfs.Tree, name string, detachable func(clone string) bool) []string {
 	var out []string
 	for _, d := range tree.Under(name) {
 		if d.Type != zfs.Snapshot {
@@ -32,7 +36,9 @@ func notOurs(tree *zfs.Tree, name string) []string {
 			out = append(out, fmt.Sprintf("%s has %s", d.Name, english.Count(int(d.UserRefs), "user hold")))
 		}
 		for _, c := range d.Clones {
-			out = append(out, fmt.Sprintf("%s is the origin of %s", d.Name, c))
+			if !layout.Under(c, name) && (detachable == nil || !detachable(c)) {
+				out = append(out, fmt.Sprintf("%s is the origin of %s", d.Name, c))
+			}
 		}
 	}
 	return out
@@ -62,7 +68,7 @@ func destroyOwned(ctx context.Context, c zfs.Client, name string) error {
 	if _, ok := tree.Get(name); !ok {
 		return nil
 	}
-	if what := notOurs(tree, name); len(what) > 0 {
+	if what := notOurs(tree, name, nil); len(what) > 0 {
 		return &NotOursError{Dataset: name, What: what}
 	}
 	err = c.Destroy(ctx, name, zfs.DestroyOptions{Recursive: true})

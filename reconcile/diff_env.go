@@ -321,7 +321,7 @@ func priorityOrder(sp *spec.Profile, lock *pkgmeta.Lock) []layout.PackageID {
 
 // prune plans destroying generation g, then releasing its holds.
 func (d *envsDiff) prune(in *diffInput, env, group string, g *genState, reason string, src *Pos) {
-	if what := notOurs(in.s.obs.tree, g.ds.Name); len(what) > 0 {
+	if what := notOurs(in.s.obs.tree, g.ds.Name, laterGeneration(in.s.obs.tree, in.l.Env(env))); len(what) > 0 {
 		d.cannotDestroy(fmt.Sprintf("environment %q: %s is beyond keep_generations but cannot be pruned", env, g.ds.Name), "move that away, or destroy it yourself", what)
 		d.retained = append(d.retained, g)
 		return

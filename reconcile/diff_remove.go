@@ -35,7 +35,7 @@ func diffRemovals(in *diffInput) removalsDiff {
 		if _, declared := in.cfg.Profile(name); declared || !ps.managed {
 			continue
 		}
-		if what := notOurs(in.s.obs.tree, ps.ds.Name); len(what) > 0 {
+		if what := notOurs(in.s.obs.tree, ps.ds.Name, nil); len(what) > 0 {
 			d.cannotDestroy(fmt.Sprintf("profile %q is no longer declared, but %s cannot be removed", name, ps.ds.Name), "move that away or destroy it yourself, or declare the profile again", what)
 			continue
 		}
@@ -63,7 +63,7 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 		keep()
 		return
 	}
-	if what := notOurs(in.s.obs.tree, es.ds.Name); len(what) > 0 {
+	if what := notOurs(in.s.obs.tree, es.ds.Name, nil); len(what) > 0 {
 		d.cannotDestroy(fmt.Sprintf("environment %q is no longer declared, but %s cannot be removed", es.name, es.ds.Name), "move that away or destroy it yourself, or declare the environment again", what)
 		keep()
 		return

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -103,7 +104,7 @@ func diffStore(in *diffInput) storeDiff {
 			d.note("%s is not managed by axiom-reconcile; it is left alone", t.Name)
 			continue
 		}
-		if what := notOurs(in.s.obs.tree, t.Name); len(what) > 0 {
+		if what := notOurs(in.s.obs.tree, t.Name, nil); len(what) > 0 {
 			d.cannotDestroy(fmt.Sprintf("the temporary dataset %s, left by an interrupted pass, cannot be cleaned", t.Name), "move that away, or destroy it yourself", what)
 			continue
 		}
@@ -113,10 +114,35 @@ func diffStore(in *diffInput) storeDiff {
 		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Tmp(),
 			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Reason: "garbage by its location", Op: &CleanTempStep{Temps: temps}})
 	}
+	if snaps := leftoverPruned(in); len(snaps) > 0 {
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Envs(),
+			Summary: fmt.Sprintf("destroy %s of pruned generations that nothing is cloned from", english.Count(len(snaps), "snapshot")),
+			Reason:  "left by an interrupted prune", Op: &CleanTempStep{Temps: snaps}})
+	}
 	if files := in.s.obs.leftovers; len(files) > 0 {
 		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Root,
 			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", english.Count(len(files), "temporary file")),
 			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Op: &CleanFilesStep{Files: slices.Sorted(slices.Values(files))}})
 	}
 	return d
+}
+
+// leftoverPruned lists the snapshots of pruned generations (layout.PrunedSnapshot) that a prune
+// killed before it destroyed them left in a generation of the reconciler's with nothing cloned
+// from them and no hold on them.
+func leftoverPruned(in *diffInput) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(in.s.envs)) {
+		for _, g := range in.s.envs[name].gens {
+			if !g.managed {
+				continue
+			}
+			for _, snap := range in.s.obs.tree.Snapshots(g.ds.Name) {
+				if in.l.IsPrunedSnapshot(snap.Name) && len(snap.Clones) == 0 && snap.UserRefs == 0 {
+					out = append(out, snap.Name)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
@@ -57,7 +58,8 @@ type WriteStep struct {
 // LockStep writes profile.lock.yaml atomically.
 type LockStep WriteStep
 
-// CleanTempStep destroys the temporary datasets an interrupted pass left in tmp/.
+// CleanTempStep destroys the temporary datasets an interrupted pass left in tmp/, and the
+// snapshots of pruned generations (layout.PrunedSnapshot) it left with nothing cloned from them.
 type CleanTempStep struct{ Temps []string }
 
 // CleanFilesStep removes the temporary files a killed write left behind.
@@ -162,6 +164,15 @@ func (op *CreateStep) run(ctx context.Context, x *executor) error {
 
 func (op *CleanTempStep) run(ctx context.Context, x *executor) error {
 	for _, t := range op.Temps {
+		if strings.Contains(t, "@") { // a pruned generation's snapshot nothing is cloned from
+			if !x.l.IsPrunedSnapshot(t) {
+				return fmt.Errorf("refusing to destroy %s: not a snapshot of a pruned generation", t)
+			}
+			if err := x.dropPruned(ctx, t); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := destroyOwned(ctx, x.e.ZFS, t); err != nil {
 			return err
 		}
@@ -215,7 +226,7 @@ func (op *ImportStep) run(ctx context.Context, x *executor) error {
 		return fmt.Errorf("package %s is no longer in any source", op.Package)
 	}
 	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Progress: x.e.Progress, Hooks: x.e.hooks()}
-	_, err := im.Import(ctx, sp, zfs.NewTree(nil))
+	_, err := im.Import(ctx, sp, x.tree)
 	return err
 }
 
@@ -256,12 +267,23 @@ func (op *ActivateStep) run(ctx context.Context, x *executor) error { return x.a
 
 // run destroys first and releases after: a generation that is busy keeps its holds, and so
 // keeps its packages; one killed in between leaves holds of a generation that does not exist,
-// which the next plan releases.
+// which the next plan releases. A generation later ones were cloned from is first made the
+// origin of nothing (detachClones), and the pruned snapshot it was itself cloned from goes
+// with it when nothing else needs it.
 func (op *PruneStep) run(ctx context.Context, x *executor) error {
+	origin, err := x.detachClones(ctx, op.Env, op.Dataset, op.Generation)
+	if err != nil {
+		return err
+	}
 	if destroyed, err := x.destroyUnlessBusy(ctx, op.Dataset); err != nil || !destroyed {
 		return err
 	}
 	failpoint.Hit(failpoint.PruneDestroyed)
+	if origin != "" {
+		if err := x.dropPruned(ctx, origin); err != nil {
+			return err
+		}
+	}
 	if err := x.release(ctx, map[string][]string{op.Tag: op.Snapshots}); err != nil {
 		return err
 	}

@@ -3,13 +3,13 @@ package reconcile
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
@@ -133,15 +133,20 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 
 // realize builds generation K under a temporary name and commits it with a rename:
 //
-//	create tmp/gen-<env>-<K>-<rand> (managed, with what it is built from as properties)
-//	merge the packages' root/ trees into it, write .axiom/profile.lock.yaml
 //	hold every package's @installed with axiom-env:<env>:<K>
+//	clone the previous generation's @realized to tmp/gen-<env>-<K>-<rand> and change only what
+//	differs (incremental), or, without a usable previous generation, create that dataset empty
+//	and merge every package's root/ tree into it (full)
+//	write .axiom/profile.lock.yaml and .axiom/realize.json
 //	record the content digest, readonly=on, snapshot @realized
 //	record the snapshot's guid
 //	rename to env/<env>/gen-<K>
 //
+// The holds come first, so that no package the generation reads is ever unheld while it is being
+// copied, whoever destroys packages meanwhile (an upstream `axiom gc`, a hand-run zfs destroy).
 // Until the rename, the generation is garbage by its location, and its holds belong to a
-// generation that does not exist, which the next plan releases.
+// generation that does not exist, which the next plan releases. A clone depends on the
+// snapshot it was cloned from only until that generation is pruned (see PruneStep).
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, revision string) error {
 	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
 	snaps := make([]string, 0, len(st.Packages))
@@ -152,56 +157,33 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		}
 		snaps = append(snaps, l.Installed(id))
 	}
-	props := zfs.Props{
-		layout.PropManagedBy:     layout.ManagedBy,
-		layout.PropKind:          layout.KindGeneration,
-		layout.PropProfile:       st.Profile,
-		layout.PropGeneration:    fmt.Sprint(st.Generation),
-		layout.PropLockDigest:    st.LockDigest,
-		layout.PropRealizeDigest: st.RealizeDigest,
-		"sync":                   store.SyncDisabled, // see store.SyncDisabled
-	}
-	if len(st.AllowSetID) > 0 {
-		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
-	}
-	if revision != "" {
-		props[layout.PropRevision] = revision
-	}
-	tmp, err := store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), props)
-	if err != nil {
-		return err
-	}
-	failpoint.Hit(failpoint.RealizeTempCreated)
-	held := false
 	tag := layout.HoldTag(st.Env, st.Generation)
+	var tmp string
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)
-		if held {
-			if rerr := e.releaseTag(bg, tag, snaps); rerr != nil {
-				e.Log.Warn().Err(rerr).Str("tag", tag).Msg("could not release the holds of a failed generation; the next pass will")
-			}
+		if rerr := e.releaseTag(bg, tag, snaps); rerr != nil {
+			e.Log.Warn().Err(rerr).Str("tag", tag).Msg("could not release the holds of a failed generation; the next pass will")
+		}
+		if tmp == "" {
+			return err
 		}
 		if derr := e.ZFS.Destroy(bg, tmp, zfs.DestroyOptions{Recursive: true}); derr != nil {
 			e.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
 		}
 		return err
 	}
-	dir := l.Path(tmp)
-	if err := e.mountCheck(dir); err != nil {
-		return fail(err)
-	}
-	if err := e.fillGeneration(ctx, l, st, dir); err != nil {
-		return fail(err)
-	}
-	failpoint.Hit(failpoint.RealizeFilesWriten)
 	// The tag may be there already, left by an interrupted pass that built this generation number
 	// and died before committing it: hold tolerates that.
-	held = true // from here on, a failure releases the tag wherever it is
 	if err := e.hold(ctx, tag, snaps); err != nil {
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
 	failpoint.Hit(failpoint.RealizeHeld)
-	digest, err := treedigest.Digest(ctx, dir)
+	tmp, err := e.buildGeneration(ctx, l, st, generationProps(st, revision))
+	if err != nil {
+		return fail(err)
+	}
+	failpoint.Hit(failpoint.RealizeFilesWriten)
+	digest, err := treedigest.Digest(ctx, l.Path(tmp))
 	if err != nil {
 		return fail(err)
 	}
@@ -223,46 +205,78 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 	return nil
 }
 
-func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, dir string) error {
-	inputs := make([]merge.Input, 0, len(st.Packages))
-	roots := make([]string, 0, len(st.Packages))
-	for _, p := range st.Packages {
-		id, ok := layout.ParsePackagePath(p)
-		if !ok {
-			return fmt.Errorf("bad package %q in the plan", p)
-		}
-		root := filepath.Join(l.Path(l.Package(id)), "root")
-		entries, err := storeEntries(root)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", id, err)
-		}
-		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries, AllowSetID: slices.Contains(st.AllowSetID, id.Name)})
-		roots = append(roots, root)
+// generationProps are the properties generation st is created with; revision is the
+// configuration revision it is applied from ("" when unknown).
+func generationProps(st *RealizeStep, revision string) zfs.Props {
+	props := zfs.Props{
+		layout.PropManagedBy:     layout.ManagedBy,
+		layout.PropKind:          layout.KindGeneration,
+		layout.PropProfile:       st.Profile,
+		layout.PropGeneration:    fmt.Sprint(st.Generation),
+		layout.PropLockDigest:    st.LockDigest,
+		layout.PropRealizeDigest: st.RealizeDigest,
+		"sync":                   store.SyncDisabled, // see store.SyncDisabled
 	}
-	if err := checkReserved(inputs); err != nil {
-		return err
+	if len(st.AllowSetID) > 0 {
+		props[layout.PropAllowSetID] = strings.Join(st.AllowSetID, ",")
 	}
-	res, err := merge.Merge(inputs, merge.Policy(st.Policy))
+	if revision != "" {
+		props[layout.PropRevision] = revision
+	}
+	return props
+}
+
+// buildGeneration makes the temporary dataset of generation st with its files, its lock and its
+// record in it, and returns its name: incrementally from a previous generation where one is
+// usable, else in full. An incremental build that fails for any reason but ctx is discarded and
+// done in full (it only ever saves time). On error, the temporary dataset (if any) is gone.
+func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, props zfs.Props) (string, error) {
+	pk := newPackageTrees(l)
+	tmp, err := e.incremental(ctx, l, st, pk, props)
+	if err == nil {
+		return tmp, nil
+	}
+	if ctx.Err() != nil {
+		return "", err
+	}
+	if !errors.Is(err, errNoBase) {
+		e.Log.Warn().Err(err).Str("env", st.Env).Int("generation", st.Generation).Msg("could not build the generation from the previous one; building it in full")
+	}
+	tmp, err = store.CreateTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), props)
+	if err != nil {
+		return "", err
+	}
+	failpoint.Hit(failpoint.RealizeTempCreated)
+	err = e.mountCheck(l.Path(tmp))
+	if err == nil {
+		err = e.fillGeneration(ctx, st, l.Path(tmp), pk)
+	}
+	if err != nil {
+		if derr := e.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); derr != nil {
+			e.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
+		}
+		return "", err
+	}
+	return tmp, nil
+}
+
+// fillGeneration merges the packages of st into the empty directory dir and writes the
+// generation's lock and record.
+func (e *Engine) fillGeneration(ctx context.Context, st *RealizeStep, dir string, pk *packageTrees) error {
+	t, roots, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
 	if err != nil {
 		return err
 	}
-	task, sizes := e.realizeProgress(st, res)
+	task, sizes := e.realizeProgress(st, t.Result)
 	defer task.Finish()
 	open := func(input int, path string) (io.ReadCloser, error) {
-		if !filepath.IsLocal(filepath.FromSlash(path)) {
-			return nil, fmt.Errorf("unsafe path %q", path)
-		}
 		task.Add(progress.Counts{Items: 1, Bytes: sizes[placedKey{input, path}]})
-		return os.Open(filepath.Join(roots[input], filepath.FromSlash(path)))
+		return roots.open(input, path)
 	}
-	if err := merge.Write(ctx, dir, res, open); err != nil {
+	if err := merge.Write(ctx, dir, t.Result, open); err != nil {
 		return err
 	}
-	lockPath := filepath.Join(dir, layout.GenerationLock)
-	if err := os.MkdirAll(filepath.Dir(lockPath), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(lockPath, []byte(st.Lock), 0o644)
+	return writeGenerationFiles(dir, st)
 }
 
 // placedKey is a file of a merge's result by where its content comes from.
@@ -285,4 +299,25 @@ func (e *Engine) realizeProgress(st *RealizeStep, res merge.Result) (progress.Ta
 		}
 	}
 	return progress.Or(e.Progress).Start(j), sizes
+}
+
+// writeGenerationFiles writes the generation's copy of its lock and its record.
+func writeGenerationFiles(dir string, st *RealizeStep) error {
+	rec, err := json.Marshal(realizeRecord{Format: realizeRecordFormat, Packages: st.Packages, Policy: st.Policy, AllowSetID: st.AllowSetID})
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{layout.GenerationLock, []byte(st.Lock)}, {layout.GenerationRecord, append(rec, '\n')}} {
+		p := filepath.Join(dir, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(p, f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -89,7 +89,8 @@ gc { grace_period = "0s" }
 // one must be reached by configuration A.
 var (
 	phaseB = []string{
-		failpoint.TempCleaned, failpoint.FilesCleaned, failpoint.HoldsReleased, failpoint.Mounted, failpoint.PropsSet, failpoint.ActivateUnpinned, failpoint.PruneDestroyed,
+		failpoint.TempCleaned, failpoint.FilesCleaned, failpoint.HoldsReleased, failpoint.Mounted, failpoint.PropsSet, failpoint.ActivateUnpinned,
+		failpoint.PruneOriginRenamed, failpoint.PrunePromoted, failpoint.PruneDestroyed,
 		failpoint.RemoveEnvDestroyed, failpoint.RemoveProfile, failpoint.GCUnmounted, failpoint.GCBatch,
 	}
 	phaseC        = []string{failpoint.PruneReleased, failpoint.RemoveEnvReleased}

@@ -28,9 +28,9 @@ const (
 	ProfileWritten     = "profile/profile-written"  // profile.yaml written
 	LockWritten        = "profile/lock-written"     // profile.lock.yaml written
 	PropsSet           = "props/set"                // an environment's properties set
-	RealizeTempCreated = "realize/temp-created"     // generation: temp dataset created
+	RealizeHeld        = "realize/held"             // generation: packages held, nothing built yet
+	RealizeTempCreated = "realize/temp-created"     // generation: temp dataset created (or cloned)
 	RealizeFilesWriten = "realize/files-written"    // generation: files merged in
-	RealizeHeld        = "realize/held"             // generation: packages held
 	RealizeReadonly    = "realize/readonly"         // generation: read-only
 	RealizeSnapshot    = "realize/snapshotted"      // generation: @realized taken
 	RealizeRenamed     = "realize/renamed"          // generation: in place, not active
@@ -38,6 +38,8 @@ const (
 	LinkTemp           = "link/temp-created"        // SwitchLink: the new symlink made under a temporary name, not renamed
 	ActivateSwitched   = "activate/switched"        // current switched
 	ActivateUnpinned   = "activate/unpinned"        // rollback pin cleared
+	PruneOriginRenamed = "prune/origin-renamed"     // generation later ones were cloned from: @realized renamed, not promoted yet
+	PrunePromoted      = "prune/promoted"           // the newest clone promoted, the generation not destroyed yet
 	PruneDestroyed     = "prune/destroyed"          // generation destroyed, its holds not released yet
 	PruneReleased      = "prune/released"           // pruned generation's holds released
 	RemoveEnvDestroyed = "remove-env/destroyed"     // undeclared environment destroyed, holds not released yet
@@ -54,9 +56,9 @@ func Names() []string {
 		DatasetCreated, TempCleaned, FilesCleaned, HoldsReleased, HoldsRepaired, Mounted,
 		ImportTempCreated, ImportFilesWritten, ImportReadonly, ImportSnapshot, ImportParents, ImportRenamed,
 		ProfileWritten, LockWritten, PropsSet,
-		RealizeTempCreated, RealizeFilesWriten, RealizeHeld, RealizeReadonly, RealizeSnapshot, RealizeRenamed,
+		RealizeHeld, RealizeTempCreated, RealizeFilesWriten, RealizeReadonly, RealizeSnapshot, RealizeRenamed,
 		ActivateScript, LinkTemp, ActivateSwitched, ActivateUnpinned,
-		PruneDestroyed, PruneReleased, RemoveEnvDestroyed, RemoveEnvReleased, RemoveProfile,
+		PruneOriginRenamed, PrunePromoted, PruneDestroyed, PruneReleased, RemoveEnvDestroyed, RemoveEnvReleased, RemoveProfile,
 		GCUnmounted, GCBatch, RollbackPinned,
 	}
 }

@@ -92,7 +92,41 @@ const (
 	ActivateScript = "activate"
 	// GenerationLock is where a generation keeps a copy of the lock it was built from.
 	GenerationLock = ".axiom/" + LockFile
+	// GenerationRecord is where a generation records what its files were merged from (the
+	// packages in priority order, the conflict policy, the packages whose set-id bits it
+	// keeps), so that the next generation can be built from it by changing only what differs.
+	GenerationRecord = ".axiom/realize.json"
 )
+
+// PrunedSnapshot names the snapshot that holds the files of pruned generation k while other
+// generations still share its blocks: pruning a generation that later ones were cloned from
+// moves its @realized, under this name, to the newest of them (zfs promote). It goes when no
+// generation is cloned from it any more.
+//
+// The name is pruned-K, as short as it is so that no environment name that fits otherwise is too
+// long for it: gen-K@pruned-J is never longer than the temporary name of generation K.
+func PrunedSnapshot(k int) string { return "pruned-" + strconv.Itoa(k) }
+
+// IsPrunedSnapshot reports whether name is a PrunedSnapshot of a generation of an environment:
+// <root>/env/<env>/gen-K@pruned-J.
+func (l Layout) IsPrunedSnapshot(name string) bool {
+	fs, snap, ok := strings.Cut(name, "@")
+	if !ok {
+		return false
+	}
+	_, pruned := ParsePrunedSnapshot(snap)
+	_, gen := ParseGeneration(path.Base(fs))
+	return pruned && gen && path.Dir(path.Dir(fs)) == l.Envs()
+}
+
+// ParsePrunedSnapshot reads the snapshot name PrunedSnapshot makes.
+func ParsePrunedSnapshot(s string) (int, bool) {
+	n, ok := strings.CutPrefix(s, "pruned-")
+	if !ok {
+		return 0, false
+	}
+	return ParseGenerationNumber(n)
+}
 
 // Layout is an Axiom tree: its root dataset and the mountpoint the root is mounted at.
 type Layout struct {
@@ -236,7 +270,8 @@ func (l Layout) ProfileNames(profile string) []string {
 }
 
 // EnvNames lists the datasets and snapshots created for environment env up to generation k: its
-// container, generation k and its @realized snapshot, and the temporary dataset generation k is
+// container, generation k, its @realized snapshot and a pruned generation's snapshot moved to it
+// (PrunedSnapshot), and the temporary dataset generation k is
 // built in, with its snapshot. Names only grow with k, so passing the largest generation (or
 // MaxGeneration) covers all of them. The random part of the temporary name is shown as X's.
 func (l Layout) EnvNames(env string, k int) []string {
@@ -247,6 +282,7 @@ func (l Layout) EnvNames(env string, k int) []string {
 		l.Generation(env, k) + "@" + SnapRealized,
 		tmp,
 		tmp + "@" + SnapRealized,
+		l.Generation(env, k) + "@" + PrunedSnapshot(k),
 	}
 }
 

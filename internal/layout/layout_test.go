@@ -132,6 +132,7 @@ func TestDerivedNames(t *testing.T) {
 			"zroot/axiom/env/dev/gen-7@realized",
 			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX",
 			"zroot/axiom/tmp/gen-dev-7-XXXXXXXX@realized",
+			"zroot/axiom/env/dev/gen-7@pruned-7",
 		}},
 		{l.PackageNames(id), []string{
 			"zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4",
@@ -194,6 +195,26 @@ func TestNameLengthsCoverEverything(t *testing.T) {
 					t.Fatalf("root %q, env of %d bytes: generation %d too long but %d fits", root, n, k, MaxGeneration)
 				}
 			}
+		}
+	}
+}
+
+func TestPrunedSnapshot(t *testing.T) {
+	l := Layout{Root: "zroot/axiom"}
+	if s := PrunedSnapshot(12); s != "pruned-12" {
+		t.Fatalf("PrunedSnapshot(12) = %q", s)
+	}
+	for name, want := range map[string]bool{
+		"zroot/axiom/env/dev/gen-3@pruned-2":  true,
+		"zroot/axiom/env/dev/gen-3@realized":  false,
+		"zroot/axiom/env/dev/gen-3@pruned-02": false,
+		"zroot/axiom/env/dev/mine@pruned-2":   false,
+		"zroot/axiom/store/x/gen-3@pruned-2":  false,
+		"zroot/axiom/env/dev/gen-3":           false,
+		"zroot/axiom/env/gen-3@pruned-2":      false,
+	} {
+		if got := l.IsPrunedSnapshot(name); got != want {
+			t.Errorf("IsPrunedSnapshot(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -41,10 +41,24 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var dirs, files, links []Placed
-	for _, p := range res.Placed {
+	dirs, files, links, err := split(res.Placed)
+	if err != nil {
+		return err
+	}
+	root, err := openDest(dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return write(ctx, root, dirs, files, links, dirs, open)
+}
+
+// split checks every entry as far as writing it safely needs and sorts them, by type, into
+// tree order.
+func split(placed []Placed) (dirs, files, links []Placed, err error) {
+	for _, p := range placed {
 		if err := checkPath(p.Path); err != nil {
-			return fmt.Errorf("writing %q: %w: %v", p.Path, ErrUnsafePath, err)
+			return nil, nil, nil, fmt.Errorf("writing %q: %w: %v", p.Path, ErrUnsafePath, err)
 		}
 		switch p.Type {
 		case Dir:
@@ -53,26 +67,26 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 			files = append(files, p)
 		case Symlink:
 			if err := checkTarget(p.Target); err != nil {
-				return fmt.Errorf("writing %q: %w: %v", p.Path, ErrUnsafePath, err)
+				return nil, nil, nil, fmt.Errorf("writing %q: %w: %v", p.Path, ErrUnsafePath, err)
 			}
 			links = append(links, p)
 		default:
-			return fmt.Errorf("writing %q: %w: unknown entry type %v", p.Path, ErrInvalidInput, p.Type)
+			return nil, nil, nil, fmt.Errorf("writing %q: %w: unknown entry type %v", p.Path, ErrInvalidInput, p.Type)
 		}
 	}
 	byPath := func(a, b Placed) int { return comparePaths(a.Path, b.Path) }
 	for _, s := range [][]Placed{dirs, files, links} {
 		slices.SortFunc(s, byPath)
 	}
+	return dirs, files, links, nil
+}
 
-	root, err := openDest(dest)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
+// write creates dirs, files and links (each in tree order, their parents there already or
+// among dirs) below root, then gives each directory of finish (in tree order) its mode,
+// deepest first.
+func write(ctx context.Context, root *os.Root, dirs, files, links, finish []Placed, open func(input int, path string) (io.ReadCloser, error)) error {
 	w := &writer{stack: []openDir{{path: "", root: root}}, chown: os.Geteuid() == 0}
 	defer w.close()
-
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -103,7 +117,7 @@ func Write(ctx context.Context, dest string, res Result, open func(input int, pa
 			return fmt.Errorf("creating symlink %s: %w", l.Path, err)
 		}
 	}
-	for _, d := range slices.Backward(dirs) { // tree order reversed: children before parents
+	for _, d := range slices.Backward(finish) { // tree order reversed: children before parents
 		if err := ctx.Err(); err != nil {
 			return err
 		}

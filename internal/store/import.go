@@ -71,8 +71,8 @@ type Result struct {
 }
 
 // Import puts pkg into the store unless a complete copy is there already. known, if not nil, is
-// a fresh observation the caller made (saving a process); it is only used to skip work, never
-// to decide that creating is safe.
+// an observation the caller made (saving a process, and the creation of parents it shows); it
+// may be stale, as it is only used to skip work, never to decide that creating is safe.
 func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.Tree) (Result, error) {
 	id := ID(pkg)
 	final := im.Layout.Package(id)
@@ -103,7 +103,7 @@ func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.
 	if err := im.fill(ctx, pkg, tmp); err != nil {
 		return res, errors.Join(fmt.Errorf("import %s from %s: %w", id, pkg.Origin, err), im.discard(ctx, tmp))
 	}
-	err = im.commit(ctx, tmp, final)
+	err = im.commit(ctx, tmp, final, known)
 	if errors.Is(err, zfs.ErrExist) {
 		// Another importer won the rename. Its copy has the same build-id, so the same content;
 		// only its completeness needs checking.
@@ -187,8 +187,10 @@ func importJob(pkg *source.Package) progress.Job {
 }
 
 // commit makes tmp read-only, snapshots it @installed, records the snapshot's guid and renames
-// it to final.
-func (im *Importer) commit(ctx context.Context, tmp, final string) error {
+// it to final. The parents name/X.Y.Z/rev that known does not show are created first; if the
+// rename still finds one missing (known was not an observation, or one went meanwhile), all are
+// ensured and it is renamed again.
+func (im *Importer) commit(ctx context.Context, tmp, final string, known *zfs.Tree) error {
 	if err := im.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
 		return err
 	}
@@ -199,6 +201,16 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 	failpoint.Hit(failpoint.ImportSnapshot)
 	if err := RecordSnapshot(ctx, im.ZFS, tmp, layout.SnapInstalled); err != nil {
 		return err
+	}
+	if missing := missingParents(im.Layout, final, known); len(missing) > 0 && len(known.Datasets) > 0 {
+		err := im.ensure(ctx, missing...)
+		if errors.Is(err, zfs.ErrNotExist) { // one known showed went meanwhile
+			err = im.ensure(ctx, parentChain(im.Layout, final)...)
+		}
+		if err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.ImportParents)
 	}
 	err := im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	if errors.Is(err, zfs.ErrNotExist) {
@@ -235,17 +247,33 @@ func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Pro
 // CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
 // container if needed. Everything below tmp is garbage once no pass is running.
 func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
+	return makeTemp(ctx, c, l, prefix, func(name string) error {
+		return c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	})
+}
+
+// CloneTemp is CreateTemp for a clone of snapshot: the temporary dataset starts with the
+// snapshot's files.
+func CloneTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix, snapshot string, props zfs.Props) (string, error) {
+	return makeTemp(ctx, c, l, prefix, func(name string) error {
+		return c.Clone(ctx, snapshot, name, props)
+	})
+}
+
+// makeTemp picks a temporary name with prefix and makes it with mk, creating tmp/ first if
+// that is what is missing.
+func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, mk func(name string) error) (string, error) {
 	var b [layout.TempRandLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
 	name := l.Temp(prefix, hex.EncodeToString(b[:]))
-	err := c.Create(ctx, name, zfs.CreateOptions{Props: props})
+	err := mk(name)
 	if errors.Is(err, zfs.ErrNotExist) {
 		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {
 			return "", err
 		}
-		err = c.Create(ctx, name, zfs.CreateOptions{Props: props})
+		err = mk(name)
 	}
 	return name, err
 }
@@ -264,6 +292,18 @@ func Ensure(ctx context.Context, c zfs.Client, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// missingParents lists, top down, the parents of a package's dataset (from store/ down) that the
+// observation known does not show.
+func missingParents(l layout.Layout, pkg string, known *zfs.Tree) []string {
+	var out []string
+	for _, p := range parentChain(l, pkg) {
+		if _, ok := known.Get(p); !ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // parentChain lists the containers from store/ down to a package's revision dataset.

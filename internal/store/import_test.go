@@ -352,3 +352,50 @@ func TestImportArchiveFormatsModel(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCallsWithObservation counts the zfs calls of an import (the model counts every
+// mutating one): given the observation the plan was made from, the parents it shows are not
+// created again and the rename is not tried before the missing ones exist; an observation that
+// is wrong (a parent it shows went meanwhile) still imports, by the fallback.
+func TestImportCallsWithObservation(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		first     string // imported before, so its parents exist
+		version   string
+		wantCalls int
+		drop      string // a parent destroyed after the observation, relative to the store
+	}{
+		// 3 parents, then create, readonly, snapshot, its guid recorded (one set; the model counts no
+		// observation), rename
+		{"a new name", "", "1.0.0", 3 + 5, ""},
+		{"a new version", "1.0.0", "2.0.0", 2 + 5, ""},         // X.Y.Z and rev
+		{"a new build", "1.0.0", "1.0.0", 5, ""},               // nothing but the package
+		{"the observation is stale", "1.0.0", "2.0.0", 0, "x"}, // counted below: it imports
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, im := modelStore(t)
+			_, err := im.Import(ctx, writePackage(t, "y", "1.0.0", map[string]string{"a": "other"}), nil)
+			must(t, err)
+			if tc.first != "" {
+				_, err := im.Import(ctx, writePackage(t, "x", tc.first, map[string]string{"a": "first"}), nil)
+				must(t, err)
+			}
+			known, err := m.Observe(ctx, im.Layout.Root)
+			must(t, err)
+			if tc.drop != "" {
+				must(t, m.Destroy(ctx, im.Layout.PkgRoot()+"/"+tc.drop, zfs.DestroyOptions{Recursive: true}))
+			}
+			pkg := writePackage(t, "x", tc.version, map[string]string{"a": "second"})
+			calls := m.Calls
+			res, err := im.Import(ctx, pkg, known)
+			must(t, err)
+			if !res.Imported {
+				t.Fatalf("not imported: %+v", res)
+			}
+			if got := m.Calls - calls; tc.wantCalls > 0 && got != tc.wantCalls {
+				t.Errorf("%d zfs calls, want %d", got, tc.wantCalls)
+			}
+		})
+	}
+}

@@ -5,6 +5,8 @@ package zfs_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,4 +56,77 @@ func BenchmarkObserve(b *testing.B) {
 	b.ReportMetric(float64(observe.Milliseconds())/float64(b.N), "observe-ms/op")
 	b.ReportMetric(float64(baseline.Milliseconds())/float64(b.N), "zfs-list-ms/op")
 	b.ReportMetric(float64(observe)/float64(baseline), "x-baseline")
+}
+
+// BenchmarkGC times collecting N unused packages (filesystems with an @installed snapshot and
+// the guard property set locally) with DestroyUnused, the batched channel programs GC runs,
+// beside a loop of one `zfs destroy -r` per package over an identical copy, and reports the
+// ratio and the zfs processes DestroyUnused ran. Each iteration's two copies are received from
+// one stream of a template made once (zfs create per package is the slow part of the setup).
+func BenchmarkGC(b *testing.B) {
+	for _, n := range []int{100, 500} {
+		b.Run(fmt.Sprintf("pkgs=%d", n), func(b *testing.B) { benchGC(b, n) })
+	}
+}
+
+func benchGC(b *testing.B, n int) {
+	ctx := context.Background()
+	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps("axiom:managed-by"))
+	root := zfstest.NewRoot(b, c, zfstest.RealPool(b))
+	tmpl := root + "/template"
+	if err := c.Create(ctx, tmpl, zfs.CreateOptions{Props: zfs.Props{"canmount": "off"}}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if err := c.Create(ctx, fmt.Sprintf("%s/p%04d", tmpl, i), zfs.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run := func(name string, args ...string) {
+		b.Helper()
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			b.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run("zfs", "snapshot", "-r", tmpl+"@installed")
+	stream := filepath.Join(b.TempDir(), "template.zstream")
+	run("sh", "-c", "zfs send -R "+tmpl+"@installed > "+stream)
+	guard := zfs.Guard{Prop: "axiom:managed-by", Value: "bench"}
+	copyOf := func(name string) []string {
+		b.Helper()
+		ds := root + "/" + name
+		run("sh", "-c", "zfs receive -u "+ds+" < "+stream)
+		names := make([]string, n)
+		for i := range n {
+			names[i] = fmt.Sprintf("%s/p%04d", ds, i)
+		}
+		run("zfs", append([]string{"set", guard.Prop + "=" + guard.Value}, names...)...) // local, as GC requires
+		return names
+	}
+	var ours, baseline time.Duration
+	var procs int64
+	for i := 0; b.Loop(); i++ {
+		names := copyOf(fmt.Sprintf("ours-%d", i))
+		p0, _ := c.Stats()
+		t0 := time.Now()
+		rep, err := c.DestroyUnused(ctx, names, guard)
+		ours += time.Since(t0)
+		p1, _ := c.Stats()
+		procs += p1 - p0
+		if err != nil || len(rep.Destroyed) != n {
+			b.Fatalf("DestroyUnused destroyed %d of %d (skipped %v): %v", len(rep.Destroyed), n, rep.Skipped, err)
+		}
+		names = copyOf(fmt.Sprintf("loop-%d", i))
+		t1 := time.Now()
+		for _, name := range names {
+			if err := c.Destroy(ctx, name, zfs.DestroyOptions{Recursive: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		baseline += time.Since(t1)
+	}
+	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "ours-ms/op")
+	b.ReportMetric(float64(baseline.Milliseconds())/float64(b.N), "destroy-loop-ms/op")
+	b.ReportMetric(float64(ours)/float64(baseline), "x-baseline")
+	b.ReportMetric(float64(procs)/float64(b.N), "zfs-procs/op")
 }

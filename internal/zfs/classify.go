@@ -53,7 +53,7 @@ func classifyReason(s string) error {
 	switch {
 	case containsAny(s, "permission denied", "operation not permitted", "must be root", "insufficient privileges"):
 		return ErrPermission
-	case containsAny(s, "dataset already exists", "tag already exists", "already exists"):
+	case containsAny(s, "dataset already exists", "tag already exists", "already exists", "conflicting snapshot"):
 		return ErrExist
 	case containsAny(s, "dataset does not exist", "no such pool", "parent does not exist",
 		"no such tag", "could not find any snapshots", "no such dataset", "no datasets available"):
@@ -65,7 +65,7 @@ func classifyReason(s string) error {
 	case containsAny(s, "invalid character", "name is too long", "invalid dataset name", "invalid name",
 		"leading slash", "empty component", "multiple '@'", "trailing slash", "is not expected here",
 		"missing '@' delimiter", "descendant of current dataset name", "must be within same pool",
-		"snapshots must be part of same dataset"):
+		"snapshots must be part of same dataset", "not a cloned filesystem"):
 		return ErrInvalidName
 	case containsAny(s, "unsupported", "not supported", "unrecognized command", "invalid option", "unknown option"):
 		return ErrUnsupported

@@ -22,6 +22,12 @@ type Client interface {
 	Snapshot(ctx context.Context, snapshots ...string) error
 	// Clone creates a filesystem from a snapshot.
 	Clone(ctx context.Context, snapshot, name string, props Props) error
+	// Promote makes the clone name independent of its origin (zfs promote): the origin
+	// filesystem's snapshots up to and including the one name was cloned from move to name
+	// (keeping their names), and the origin filesystem becomes a clone of the moved snapshot,
+	// so it can then be destroyed. A filesystem that is not a clone is ErrInvalidName; a moved
+	// snapshot whose name name already has is ErrExist, and nothing changes.
+	Promote(ctx context.Context, name string) error
 	// Rename renames a filesystem (with its snapshots and children) or a snapshot. The target
 	// existing is ErrExist; a missing target parent is ErrNotExist unless Parents. A snapshot
 	// renamed to a name that is not a snapshot of the same filesystem, a filesystem renamed to a

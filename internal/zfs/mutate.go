@@ -70,6 +70,15 @@ func (c *CLI) Clone(ctx context.Context, snapshot, name string, props Props) err
 	return c.created(c.run(ctx, "clone", name, true, append(args, snapshot, name)...))
 }
 
+// Promote implements Client.
+func (c *CLI) Promote(ctx context.Context, name string) error {
+	if err := ValidateDataset(name); err != nil {
+		return err
+	}
+	_, err := c.run(ctx, "promote", name, true, "promote", name)
+	return err
+}
+
 // Rename implements Client.
 func (c *CLI) Rename(ctx context.Context, from, to string, opt RenameOptions) error {
 	if err := CheckRename(from, to); err != nil {

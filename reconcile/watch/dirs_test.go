@@ -265,7 +265,9 @@ func TestSettleMaxRunsPassAnyway(t *testing.T) {
 				return
 			default:
 			}
-			if err := os.WriteFile(filepath.Join(deep, "log"), fmt.Append(nil, i), 0o644); err != nil {
+			// A new file each time: the tree's listing changes too, not only a file's times,
+			// so every stamp differs even where timestamps are coarse.
+			if err := os.WriteFile(filepath.Join(deep, fmt.Sprint("log.", i)), fmt.Append(nil, i), 0o644); err != nil {
 				done <- err
 				return
 			}

@@ -125,51 +125,6 @@ func (m *Model) Sync(_ context.Context, dataset string) error {
 	return zfs.ValidateName(dataset)
 }
 
-// copyTree copies the directory src to dst (which must not exist), without following symlinks,
-// keeping permission bits.
-func copyTree(src, dst string) error {
-	type dirMode struct {
-		path string
-		mode fs.FileMode
-	}
-	var dirs []dirMode
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, to)
-		case d.IsDir():
-			dirs = append(dirs, dirMode{to, info.Mode() & fs.ModePerm})
-			return os.MkdirAll(to, 0o700)
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(to, b, 0o600); err != nil {
-				return err
-			}
-			return os.Chmod(to, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid))
-		}
-	})
-	for i := len(dirs) - 1; i >= 0 && err == nil; i-- { // children before parents
-		err = os.Chmod(dirs[i].path, dirs[i].mode)
-	}
-	return err
-}
-
 // removeContents empties the directory dir.
 func removeContents(dir string) error {
 	entries, err := os.ReadDir(dir)

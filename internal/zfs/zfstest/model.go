@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -221,6 +222,50 @@ func (m *Model) Clone(_ context.Context, snapshot, name string, props zfs.Props)
 		d.props[k] = v
 	}
 	m.add(name, d)
+	m.mirrorClone(parentFS(snapshot), name)
+	return nil
+}
+
+// parentFS returns the filesystem a snapshot belongs to.
+func parentFS(snapshot string) string {
+	fs, _, _ := strings.Cut(snapshot, "@")
+	return fs
+}
+
+// Promote implements zfs.Client: the origin's snapshots up to the clone's origin (by creation
+// txg) move to the clone, the clone takes over the origin's own origin, and every dataset
+// cloned from a moved snapshot follows it.
+func (m *Model) Promote(_ context.Context, name string) error {
+	d, unlock, err := m.existing("promote", name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if d.typ == zfs.Snapshot || d.origin == "" {
+		return fail("promote", name, zfs.ErrInvalidName)
+	}
+	pivot := m.ds[d.origin]
+	parent := parentFS(d.origin)
+	var moving []string
+	for _, n := range m.descendants(parent) {
+		if s := m.ds[n]; s.typ == zfs.Snapshot && strings.HasPrefix(n, parent+"@") && s.txg <= pivot.txg {
+			moving = append(moving, n)
+		}
+	}
+	for _, n := range moving {
+		if _, ok := m.ds[name+n[len(parent):]]; ok {
+			return fail("promote", name, zfs.ErrExist)
+		}
+	}
+	origin := d.origin
+	d.origin = m.ds[parent].origin
+	for _, n := range moving {
+		to := name + n[len(parent):]
+		m.ds[to] = m.ds[n]
+		delete(m.ds, n)
+		m.repointOrigins(n, to)
+	}
+	m.ds[parent].origin = name + origin[len(parent):]
 	return nil
 }
 
@@ -666,6 +711,65 @@ func (m *Model) mirrorMove(from, to string) {
 		_ = os.MkdirAll(filepath.Dir(to), 0o755)
 		_ = os.Rename(from, to)
 	}
+}
+
+// mirrorClone gives a new clone the files of the filesystem it was cloned from. The model keeps
+// no snapshot contents, so these are the origin filesystem's files now: the snapshot's exactly
+// when nothing was written since it was taken (as for a read-only filesystem).
+func (m *Model) mirrorClone(origin, clone string) {
+	from, to := m.mountpoint(origin), m.mountpoint(clone)
+	if !m.mirrored(from) || !m.mirrored(to) || m.ds[origin].unmounted {
+		return
+	}
+	_ = copyTree(from, to)
+}
+
+// copyTree copies the directory from to to (made if missing), with the files, directories and
+// symlinks below it, without following symlinks, keeping permission and set-id bits (a
+// directory's once its children are in).
+func copyTree(from, to string) error {
+	type dirMode struct {
+		path string
+		mode fs.FileMode
+	}
+	var dirs []dirMode
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		case d.IsDir():
+			dirs = append(dirs, dirMode{dst, info.Mode().Perm()})
+			return os.MkdirAll(dst, 0o700)
+		default:
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, data, 0o600); err != nil {
+				return err
+			}
+			return os.Chmod(dst, info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid))
+		}
+	})
+	for _, d := range slices.Backward(dirs) {
+		if cerr := os.Chmod(d.path, d.mode); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 func (m *Model) mirrorRemove(mp string) {

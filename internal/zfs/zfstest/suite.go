@@ -340,6 +340,40 @@ var suiteCases = []struct {
 		s.ok(s.c.Destroy(s.ctx, s.n("c"), zfs.DestroyOptions{}), "destroy the clone")
 		s.ok(s.c.Destroy(s.ctx, s.n("a@s"), zfs.DestroyOptions{}), "destroy the origin")
 	}},
+	{"Promote", func(s *suite) {
+		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{}), "create")
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s1")), "snapshot s1")
+		s.ok(s.c.Snapshot(s.ctx, s.n("a@s2")), "snapshot s2")
+		s.ok(s.c.Clone(s.ctx, s.n("a@s1"), s.n("c"), nil), "clone")
+		s.ok(s.c.Snapshot(s.ctx, s.n("c@s1")), "snapshot the clone")
+		s.is(s.c.Promote(s.ctx, s.n("c")), zfs.ErrExist, "promote with a conflicting snapshot name")
+		if c := s.get(s.observe(), "c"); c.Origin != s.n("a@s1") {
+			s.t.Fatalf("a refused promote changed the clone: %+v", c)
+		}
+		s.ok(s.c.Destroy(s.ctx, s.n("c@s1"), zfs.DestroyOptions{}), "destroy the clone's snapshot")
+		s.ok(s.c.Promote(s.ctx, s.n("c")), "promote")
+		tree := s.observe()
+		s.absent(tree, "a@s1")
+		s.get(tree, "a@s2") // taken after the origin: it stays
+		if c, a := s.get(tree, "c"), s.get(tree, "a"); c.Origin != "" || a.Origin != s.n("c@s1") {
+			s.t.Fatalf("after promote: c origin %q, a origin %q", c.Origin, a.Origin)
+		}
+		if snap := s.get(tree, "c@s1"); len(snap.Clones) != 1 || snap.Clones[0] != s.n("a") {
+			s.t.Fatalf("c@s1 after promote: %+v", snap)
+		}
+		s.is(s.c.Promote(s.ctx, s.n("c")), zfs.ErrInvalidName, "promote what is not a clone")
+		s.ok(s.c.Destroy(s.ctx, s.n("a"), zfs.DestroyOptions{Recursive: true}), "destroy the former origin")
+		s.ok(s.c.Destroy(s.ctx, s.n("c@s1"), zfs.DestroyOptions{}), "destroy the moved snapshot")
+	}},
+	{"DestroyTreeWithClonesInside", func(s *suite) {
+		s.ok(s.c.Create(s.ctx, s.n("env/g1"), zfs.CreateOptions{Parents: true}), "create")
+		s.ok(s.c.Snapshot(s.ctx, s.n("env/g1@r")), "snapshot")
+		s.ok(s.c.Clone(s.ctx, s.n("env/g1@r"), s.n("env/g2"), nil), "clone")
+		s.ok(s.c.Snapshot(s.ctx, s.n("env/g2@r")), "snapshot the clone")
+		s.ok(s.c.Clone(s.ctx, s.n("env/g2@r"), s.n("env/g3"), nil), "clone the clone")
+		s.ok(s.c.Destroy(s.ctx, s.n("env"), zfs.DestroyOptions{Recursive: true}), "destroy -r with the clones inside the tree")
+		s.absent(s.observe(), "env")
+	}},
 	{"Rename", func(s *suite) {
 		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Props: zfs.Props{managed: "test"}}), "create a")
 		s.ok(s.c.Snapshot(s.ctx, s.n("a@s")), "snapshot")
