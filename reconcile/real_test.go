@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
 // realEngine gives a test an engine on real ZFS and a fresh Axiom root below the test pool.
@@ -398,4 +400,25 @@ func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
 	lk, err := pkgmeta.ParseLock(b)
 	must(t, err)
 	return lk
+}
+
+// TestStoreLockReal: on real ZFS the store lock is a file in the tmp container's own
+// filesystem (not in the directory below its mount), made with the containers on a new store,
+// and a second holder is refused while the first holds it.
+func TestStoreLockReal(t *testing.T) {
+	e, _, root, mp := realEngine(t)
+	cfg := &spec.Config{Store: spec.Store{Dataset: root, Mountpoint: mp}}
+	h, err := e.LockStore(bg, cfg, LockOptions{Command: "apply -c /jail1"})
+	must(t, err)
+	defer h.Release()
+	var lk, dir, parent syscall.Stat_t
+	must(t, syscall.Stat(filepath.Join(mp, "tmp", StoreLockFile), &lk))
+	must(t, syscall.Stat(filepath.Join(mp, "tmp"), &dir))
+	must(t, syscall.Stat(mp, &parent))
+	if lk.Dev != dir.Dev || dir.Dev == parent.Dev {
+		t.Fatalf("the lock (dev %d) is not in tmp's own filesystem (dev %d; the root's %d)", lk.Dev, dir.Dev, parent.Dev)
+	}
+	if _, err := e.LockStore(bg, cfg, LockOptions{}); !IsLocked(err) || !strings.Contains(err.Error(), "/jail1") {
+		t.Fatalf("a second store lock: %v; want it refused, naming the holder", err)
+	}
 }

@@ -78,7 +78,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	return withExclusive(ctx, g, o.lock, "apply -c "+o.dir, func() error {
+	return withExclusive(ctx, g, o.lock, "apply -c "+o.dir, cfg, func() error {
 		plan, done, err := g.engine().Reconcile(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes)})
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
@@ -102,7 +102,7 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 	if err != nil {
 		return err
 	}
-	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
+	return withExclusive(ctx, g, o.lock, "apply "+path, cfg, func() error {
 		fmt.Fprintf(g.env.stdout, "Plan %s: made %s from the configuration in %s, for %s.\n\n", path,
 			plan.CreatedAt.Format(time.RFC3339), plan.ConfigDir, plan.Store)
 		plan.WriteHuman(g.env.stdout)

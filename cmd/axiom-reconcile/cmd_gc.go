@@ -68,7 +68,7 @@ func gcCommand() command {
 						return err
 					})
 				}
-				return withExclusive(ctx, g, lf, "gc -c "+*dir, func() error {
+				return withExclusive(ctx, g, lf, "gc -c "+*dir, cfg, func() error {
 					plan, done, err := g.engine().Reconcile(ctx, cfg, opt)
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)
