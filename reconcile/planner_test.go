@@ -329,7 +329,7 @@ func TestPlanRemovesUndeclaredEnvironment(t *testing.T) {
 	w := newWorld(t, "", profiles+envHCL("e", "p")+envHCL("f", "q"))
 	w.apply(defaults)
 	ncurses := w.pkgDataset("ncurses/6.4.0/1") + "@installed"
-	if !slices.Equal(w.holds(ncurses), []string{"axiom-env:f:1"}) {
+	if !slices.Equal(w.holds(ncurses), []string{"axiom-env:f:1", "axiom-profile:q"}) {
 		t.Fatalf("ncurses holds after apply: %v", w.holds(ncurses))
 	}
 
@@ -352,8 +352,8 @@ func TestPlanRemovesUndeclaredEnvironment(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(w.mp, "env", "f")); !os.IsNotExist(err) {
 		t.Fatalf("env/f's directory is still there: %v", err)
 	}
-	if h := w.holds(ncurses); len(h) != 0 {
-		t.Fatalf("ncurses is still held after its only environment went: %v", h)
+	if h := w.holds(ncurses); !slices.Equal(h, []string{"axiom-profile:q"}) {
+		t.Fatalf("ncurses holds after its only environment went: %v; want its profile's only", h)
 	}
 	if !w.exists(testRoot + "/env/e/gen-1") {
 		t.Fatal("the declared environment went too")
@@ -527,6 +527,8 @@ func TestPlanReresolvesUnavailableLock(t *testing.T) {
 	w.apply(defaults) // a profile without environment: make is imported for the lock only
 	addVersion(t, src, "make-4.4.1", "4.4.2")
 	// make 4.4.1 leaves the store and the source.
+	// (Someone releases the profile's hold to do that.)
+	must(t, w.m.Release(bg, "axiom-profile:p", w.pkgDataset("make/4.4.1/1")+"@installed"))
 	must(t, w.m.Destroy(bg, w.pkgDataset("make/4.4.1/1"), zfs.DestroyOptions{Recursive: true}))
 	must(t, os.RemoveAll(filepath.Join(src, "make-4.4.1")))
 	plan := w.mustPlan(defaults)
@@ -622,7 +624,7 @@ func TestPlanKeepGenerations(t *testing.T) {
 	if g := gens(); !slices.Equal(g, []string{"gen-3", "gen-4"}) {
 		t.Fatalf("generations %v", g)
 	}
-	if h := w.holds(zlib); !slices.Equal(h, []string{"axiom-env:e:4"}) {
+	if h := w.holds(zlib); !slices.Equal(h, []string{"axiom-env:e:4", "axiom-profile:p"}) {
 		t.Fatalf("zlib holds after pruning gen-2: %v", h)
 	}
 
@@ -664,13 +666,13 @@ func TestPlanRepairsHoldDrift(t *testing.T) {
 			name:  "released by someone",
 			drift: func(w *world, snap string) { must(w.t, w.m.Release(bg, "axiom-env:e:1", snap)) },
 			hold:  map[string][]string{"axiom-env:e:1": {"SNAP"}},
-			after: []string{"axiom-env:e:1"},
+			after: []string{"axiom-env:e:1", "axiom-profile:p"},
 		},
 		{
 			name:    "leaked by a generation that does not exist",
 			drift:   func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:ghost:7", snap)) },
 			release: map[string][]string{"axiom-env:ghost:7": {"SNAP"}},
-			after:   []string{"axiom-env:e:1"},
+			after:   []string{"axiom-env:e:1", "axiom-profile:p"},
 		},
 		{
 			name: "all at once",
@@ -681,17 +683,17 @@ func TestPlanRepairsHoldDrift(t *testing.T) {
 			},
 			hold:    map[string][]string{"axiom-env:e:1": {"SNAP"}},
 			release: map[string][]string{"axiom-env:e:2": {"SNAP"}},
-			after:   []string{"axiom-env:e:1", "backup"},
+			after:   []string{"axiom-env:e:1", "axiom-profile:p", "backup"},
 		},
 		{
 			name:  "foreign tag",
 			drift: func(w *world, snap string) { must(w.t, w.m.Hold(bg, "backup", snap)) },
-			after: []string{"axiom-env:e:1", "backup"},
+			after: []string{"axiom-env:e:1", "axiom-profile:p", "backup"},
 		},
 		{
 			name:  "foreign tag that looks like ours",
 			drift: func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:e:latest", snap)) },
-			after: []string{"axiom-env:e:1", "axiom-env:e:latest"},
+			after: []string{"axiom-env:e:1", "axiom-env:e:latest", "axiom-profile:p"},
 		},
 		{
 			name: "foreign tag on a package no generation uses",
@@ -699,7 +701,7 @@ func TestPlanRepairsHoldDrift(t *testing.T) {
 				// zlib is in the store for profile q's lock only.
 				must(w.t, w.m.Hold(bg, "backup", w.pkgDataset("zlib/1.3.1/1")+"@installed"))
 			},
-			after: []string{"axiom-env:e:1"},
+			after: []string{"axiom-env:e:1", "axiom-profile:p"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
