@@ -3,6 +3,7 @@
 package reconcile
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -420,5 +421,37 @@ func TestStoreLockReal(t *testing.T) {
 	}
 	if _, err := e.LockStore(bg, cfg, LockOptions{}); !IsLocked(err) || !strings.Contains(err.Error(), "/jail1") {
 		t.Fatalf("a second store lock: %v; want it refused, naming the holder", err)
+	}
+}
+
+// TestProfileHoldReal: on real ZFS, a package only a profile's lock names (no environment uses
+// it) is held by the profile, so a hand-run `zfs destroy -r` of it fails with "dataset is busy"
+// and the package stays.
+func TestProfileHoldReal(t *testing.T) {
+	e, c, root, mp := realEngine(t)
+	pkgs, err := filepath.Abs(filepath.Join("..", "examples", "packages"))
+	must(t, err)
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(fmt.Sprintf(
+		"store {\n  dataset = %q\n  mountpoint = %q\n}\nsource \"s\" { path = %q }\nprofile \"p\" {\n  package \"make\" {}\n}\n", root, mp, pkgs)), 0o644))
+	_, _, err = e.Reconcile(bg, loadConfig(t, dir, root, mp), PlanOptions{})
+	must(t, err)
+	tree, err := c.Observe(bg, root+"/store/pkg/make")
+	must(t, err)
+	var pkg string
+	for _, d := range tree.Datasets {
+		if d.Type == zfs.Snapshot {
+			pkg, _, _ = strings.Cut(d.Name, "@")
+		}
+	}
+	if pkg == "" {
+		t.Fatal("make was not imported")
+	}
+	out, err := exec.Command("zfs", "destroy", "-r", pkg).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "dataset is busy") {
+		t.Fatalf("zfs destroy -r %s: %v: %s; want it refused as busy", pkg, err, out)
+	}
+	if _, err := c.Observe(bg, pkg); err != nil {
+		t.Fatalf("the package went: %v", err)
 	}
 }
