@@ -67,6 +67,9 @@ log "guest kernel and headers"
 in_root apt-get update -o Dpkg::Use-Pty=0 >"$work/apt.log" 2>&1 || { tail -n 40 "$work/apt.log" >&2; exit 1; }
 apt_install linux-image-amd64 linux-headers-amd64 kmod udev procps iproute2 >>"$work/apt.log" 2>&1 ||
 	{ tail -n 40 "$work/apt.log" >&2; exit 1; }
+# The fleet test (contrib/ansible) drives three stores from one Git repository with ansible-playbook.
+log "ansible-core and git for the fleet test"
+apt_install ansible-core git >>"$work/apt.log" 2>&1 || { tail -n 40 "$work/apt.log" >&2; exit 1; }
 log "OpenZFS from bookworm-backports (DKMS build, a few minutes)"
 apt_install -t bookworm-backports zfs-dkms zfsutils-linux >>"$work/apt.log" 2>&1 ||
 	{ tail -n 60 "$work/apt.log" >&2; exit 1; }
