@@ -62,7 +62,7 @@ FUZZTIME ?= 10m
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-## chaos: the chaos test on real OpenZFS for CHAOS_ROUNDS rounds (default 20; make test runs 2).
+## chaos: the chaos test on real OpenZFS for CHAOS_ROUNDS rounds (default 20; make test runs 1).
 ## CHAOS_SEED replays a run (each logs its seed).
 CHAOS_ROUNDS ?= 20
 chaos:

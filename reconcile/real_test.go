@@ -425,8 +425,8 @@ func TestStoreLockReal(t *testing.T) {
 }
 
 // TestProfileHoldReal: on real ZFS, a package only a profile's lock names (no environment uses
-// it) is held by the profile, so a hand-run `zfs destroy -r` of it fails with "dataset is busy"
-// and the package stays.
+// it) is held by the profile, so a hand-run `zfs destroy -r` of it fails ("cannot destroy
+// snapshot ...@installed: it's being held", EBUSY) and the package stays.
 func TestProfileHoldReal(t *testing.T) {
 	e, c, root, mp := realEngine(t)
 	pkgs, err := filepath.Abs(filepath.Join("..", "examples", "packages"))
@@ -448,7 +448,7 @@ func TestProfileHoldReal(t *testing.T) {
 		t.Fatal("make was not imported")
 	}
 	out, err := exec.Command("zfs", "destroy", "-r", pkg).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "dataset is busy") {
+	if err == nil || !strings.Contains(string(out), "being held") {
 		t.Fatalf("zfs destroy -r %s: %v: %s; want it refused as busy", pkg, err, out)
 	}
 	if _, err := c.Observe(bg, pkg); err != nil {
