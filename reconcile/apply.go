@@ -305,8 +305,7 @@ func (e *Engine) hold(ctx context.Context, tag string, snaps []string) error {
 func datasetsOf(snaps []string) []string {
 	var out []string
 	for _, s := range snaps {
-		ds, _, _ := strings.Cut(s, "@")
-		out = append(out, ds)
+		out = append(out, layout.SnapshotDataset(s))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

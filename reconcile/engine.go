@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/resolve"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
@@ -34,6 +35,10 @@ type Engine struct {
 	// ignored, with a warning, and replaced.
 	SourceCache string
 
+	// Progress is told how far long steps are (importing, realizing, collecting); nil shows
+	// nothing. The command line gives a terminal bar, the daemon periodic log lines.
+	Progress progress.Reporter
+
 	meta store.MetaCache
 	// loadScans loads SourceCache into scans once.
 	loadScans sync.Once
@@ -42,19 +47,13 @@ type Engine struct {
 	scans source.Cache
 }
 
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
+// hooks are the engine's clock and mount check, with their defaults set up where the importer's
+// are (store.Hooks).
+func (e *Engine) hooks() store.Hooks { return store.Hooks{Now: e.Now, MountCheck: e.MountCheck} }
 
-func (e *Engine) mountCheck(dir string) error {
-	if e.MountCheck != nil {
-		return e.MountCheck(dir)
-	}
-	return store.CheckMounted(dir)
-}
+func (e *Engine) now() time.Time { return e.hooks().Time() }
+
+func (e *Engine) mountCheck(dir string) error { return e.hooks().CheckMountedDir(dir) }
 
 // PlanOptions change what a plan wants.
 type PlanOptions struct {

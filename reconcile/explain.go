@@ -17,6 +17,11 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 	if err != nil {
 		return "", err
 	}
+	return e.explain(ctx, cfg, obs, dataset, opt)
+}
+
+// explain is Explain on an observation already made.
+func (e *Engine) explain(ctx context.Context, cfg *spec.Config, obs *observation, dataset string, opt PlanOptions) (string, error) {
 	d, err := e.diff(ctx, cfg, obs, opt, true)
 	if err != nil {
 		return "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -115,8 +116,8 @@ type PruneStep struct {
 // RemoveProfileStep destroys an undeclared profile, then releases its lock's holds (tag ->
 // snapshots).
 type RemoveProfileStep struct {
-	Dataset string
-	Release map[string][]string
+	Dataset string              `json:"dataset"`
+	Release map[string][]string `json:"release,omitempty"`
 }
 
 // RemoveEnvStep destroys an undeclared environment, then releases its generations' holds.
@@ -225,7 +226,7 @@ func (op *ImportStep) run(ctx context.Context, x *executor) error {
 	if !ok {
 		return fmt.Errorf("package %s is no longer in any source", op.Package)
 	}
-	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Now: x.e.Now, MountCheck: x.e.MountCheck}
+	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Progress: x.e.Progress, Hooks: x.e.hooks()}
 	_, err := im.Import(ctx, sp, zfs.NewTree(nil))
 	return err
 }
@@ -311,6 +312,8 @@ func (op *RemoveProfileStep) run(ctx context.Context, x *executor) error {
 // one.
 func (op *GCStep) run(ctx context.Context, x *executor) error {
 	names := append(slices.Clone(op.Packages), op.Parents...)
+	task := progress.Or(x.e.Progress).Start(progress.Job{Name: "collect", Unit: "packages", Total: progress.Counts{Items: int64(len(op.Packages))}})
+	defer task.Finish()
 	for len(names) > 0 {
 		n := min(len(names), gcBatch)
 		rep, err := x.e.ZFS.DestroyUnused(ctx, names[:n], zfs.Guard{Prop: layout.PropManagedBy, Value: layout.ManagedBy})
@@ -328,6 +331,9 @@ func (op *GCStep) run(ctx context.Context, x *executor) error {
 			return err
 		}
 		failpoint.Hit(failpoint.GCBatch)
+		// names holds the packages first, then their parents: this batch's packages are
+		// those before the parents.
+		task.Add(progress.Counts{Items: int64(max(0, min(n, len(names)-len(op.Parents))))})
 		names = names[n:]
 	}
 	return nil

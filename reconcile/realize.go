@@ -16,6 +16,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/merge"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
@@ -232,10 +233,13 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 	if err != nil {
 		return err
 	}
+	task, sizes := e.realizeProgress(st, res)
+	defer task.Finish()
 	open := func(input int, path string) (io.ReadCloser, error) {
 		if !filepath.IsLocal(filepath.FromSlash(path)) {
 			return nil, fmt.Errorf("unsafe path %q", path)
 		}
+		task.Add(progress.Counts{Items: 1, Bytes: sizes[placedKey{input, path}]})
 		return os.Open(filepath.Join(roots[input], filepath.FromSlash(path)))
 	}
 	if err := merge.Write(ctx, dir, res, open); err != nil {
@@ -246,4 +250,26 @@ func (e *Engine) fillGeneration(ctx context.Context, l layout.Layout, st *Realiz
 		return err
 	}
 	return atomicfile.WriteFile(lockPath, []byte(st.Lock), 0o644)
+}
+
+// placedKey is a file of a merge's result by where its content comes from.
+type placedKey struct {
+	input int
+	from  string
+}
+
+// realizeProgress starts the progress job of writing res: its files and bytes. Each file
+// counts as its copy begins (when merge.Write opens its content), so the copy itself reads the
+// package's *os.File directly, as block cloning needs.
+func (e *Engine) realizeProgress(st *RealizeStep, res merge.Result) (progress.Task, map[placedKey]int64) {
+	j := progress.Job{Name: fmt.Sprintf("realize %s %s", st.Env, layout.GenerationName(st.Generation)), Unit: "files"}
+	sizes := make(map[placedKey]int64)
+	for _, p := range res.Placed {
+		if p.Type == merge.File {
+			j.Total.Items++
+			j.Total.Bytes += p.Size
+			sizes[placedKey{p.Input, p.From}] = p.Size
+		}
+	}
+	return progress.Or(e.Progress).Start(j), sizes
 }

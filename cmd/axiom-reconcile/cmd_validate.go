@@ -162,5 +162,5 @@ func diagnosticOptions(e *env) spec.TextOptions {
 	if !e.stderrIsTerminal {
 		return spec.TextOptions{}
 	}
-	return spec.TextOptions{Width: 100, Color: e.getenv == nil || e.getenv("NO_COLOR") == ""}
+	return spec.TextOptions{Width: 100, Color: e.colorOK(true)}
 }

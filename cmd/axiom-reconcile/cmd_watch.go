@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile/watch"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -127,6 +128,7 @@ func sourceDirs(cfg *spec.Config) []string {
 // out of the pass's duration.
 func passForWatch(g *globals) func(context.Context, *spec.Config) (watch.PassResult, error) {
 	eng := g.engine()
+	eng.Progress = progress.Log{Log: g.log} // the daemon logs long steps at a steady interval
 	return func(ctx context.Context, cfg *spec.Config) (watch.PassResult, error) {
 		res := watch.PassResult{Steps: map[string]int{}}
 		opts := g.lockOptions(lockWaitForever, "watch -c "+cfg.Dir, nil)

@@ -58,7 +58,7 @@ func (g *globals) engine() *reconcile.Engine {
 		open = realStore
 	}
 	st := open(g.log)
-	e := &reconcile.Engine{ZFS: st.zfs, Now: st.now, MountCheck: st.mountCheck, Log: g.log}
+	e := &reconcile.Engine{ZFS: st.zfs, Now: st.now, MountCheck: st.mountCheck, Log: g.log, Progress: g.reporter()}
 	if g.cacheDir != "" {
 		e.SourceCache = filepath.Join(g.cacheDir, "source-scan.cache")
 	}

@@ -22,11 +22,17 @@ const (
 	envModel  = "AXIOM_TEST_MODEL"  // the saved model
 	envMirror = "AXIOM_TEST_MIRROR" // the directory the model's mountpoints live under
 	envNow    = "AXIOM_TEST_NOW"    // the clock, RFC 3339; the system clock when unset
+	// envTerminal, when set, makes the command take stdout and stderr for terminals (color,
+	// progress bars) although a script's are files; the pty test proves the real detection.
+	envTerminal = "AXIOM_TEST_TERMINAL"
 )
 
 // runAsCommand is the test binary run as axiom-reconcile by a script.
 func runAsCommand() int {
 	e := osEnv()
+	if os.Getenv(envTerminal) != "" {
+		e.stdoutIsTerminal, e.stderrIsTerminal = true, true
+	}
 	path := os.Getenv(envModel)
 	if path == "" {
 		return run(context.Background(), os.Args[1:], e)

@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
 
@@ -34,6 +35,8 @@ type env struct {
 	getenv         func(string) string
 	// stderrIsTerminal picks the default log format.
 	stderrIsTerminal bool
+	// stdoutIsTerminal allows color on stdout (see color.go); noColor is --no-color.
+	stdoutIsTerminal, noColor bool
 	// notify subscribes to OS signals (signal.Notify in production).
 	notify func(c chan<- os.Signal, sig ...os.Signal)
 	stop   func(c chan<- os.Signal)
@@ -50,6 +53,7 @@ func osEnv() *env {
 		stdin:            os.Stdin,
 		getenv:           os.Getenv,
 		stderrIsTerminal: isatty.IsTerminal(os.Stderr.Fd()),
+		stdoutIsTerminal: isatty.IsTerminal(os.Stdout.Fd()),
 		notify:           signal.Notify,
 		stop:             signal.Stop,
 		store:            realStore,
@@ -77,6 +81,10 @@ func commands() []command {
 		statusCommand(),
 		gcCommand(),
 		rollbackCommand(),
+		diffCommand(),
+		historyCommand(),
+		completionCommand(),
+		manCommand(),
 	}
 }
 
@@ -88,6 +96,8 @@ type globals struct {
 	lockFile   string
 	gcLockFile string
 	cacheDir   string
+	noColor    bool
+	progress   progress.Reporter // how long work is shown (setupTerminal)
 	log        zerolog.Logger
 }
 
@@ -96,6 +106,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.logFormat, "log-format", "", "log in `FORMAT`: json or console (default console when stderr is a terminal, else json)")
 	fs.StringVar(&g.lockFile, "lock-file", "/var/run/axiom-reconcile.lock", "the global lock is `PATH` (never unlinked; its owner is in PATH.owner)")
 	fs.StringVar(&g.gcLockFile, "gc-lock-file", "/var/run/axiom-gc.lock", "upstream axiom's GC lock is `PATH`, held while mutating")
+	fs.BoolVar(&g.noColor, "no-color", false, "never color the output (NO_COLOR=1 does the same; there is no color when output is not a terminal)")
 	fs.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(g.env), "keep the source scan cache in `DIR`, so an unchanged source is not read again (\"\": no cache)")
 }
 
@@ -104,6 +115,7 @@ func (g *globals) setup() error {
 	if err != nil || g.logLevel == "" {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 	}
+	g.env.noColor = g.noColor
 	var w io.Writer = g.env.stderr
 	switch g.logFormat {
 	case "":
@@ -117,6 +129,7 @@ func (g *globals) setup() error {
 		return usageError{fmt.Errorf("--log-format %q: want json or console", g.logFormat)}
 	}
 	g.log = zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+	g.setupTerminal()
 	return nil
 }
 
@@ -299,7 +312,7 @@ const exitStatusHelp = `EXIT STATUS
 func printUsage(w io.Writer, cmds []command) {
 	fmt.Fprintf(w, "axiom-reconcile: declarative reconciler for Axiom ZFS package stores\n\nUSAGE\n  axiom-reconcile COMMAND [flags]\n\nCOMMANDS\n")
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'axiom-reconcile help COMMAND' for a command's flags.\n\n%s", exitStatusHelp)
 }

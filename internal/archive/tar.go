@@ -400,13 +400,8 @@ func replayTar(ctx context.Context, path string, comp compression, t *tree, fn W
 	changed := func(entry, format string, args ...any) error {
 		return &Error{Archive: path, Entry: entry, Err: ErrChanged, Reason: fmt.Sprintf(format, args...)}
 	}
-	var spool *os.File // content of hard links' targets
-	var spoolAt []int64
-	defer func() {
-		if spool != nil {
-			spool.Close()
-		}
-	}()
+	sp := &spool{n: len(t.recs)} // content of hard links' targets
+	defer sp.close()
 	for i, rc := range t.recs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -427,41 +422,28 @@ func replayTar(ctx context.Context, path string, comp compression, t *tree, fn W
 			continue
 		}
 		e := rc.entry
+		var body io.Reader
 		switch {
 		case rc.hardlink >= 0:
-			target := t.recs[rc.hardlink]
-			r := &contentReader{ctx: ctx, r: io.NewSectionReader(spool, spoolAt[rc.hardlink], target.entry.Size), archive: path, entry: rc.raw.name}
-			if err := fn(e, r); err != nil {
-				return err
-			}
-			if err := r.finish(e.Size); err != nil {
-				return err
+			body = sp.section(rc.hardlink, t.recs[rc.hardlink].entry.Size)
+		case e.Type == Regular && rc.spool:
+			if body, err = sp.tee(i, a.tr); err != nil {
+				return &Error{Archive: path, Entry: rc.raw.name, Err: err, Reason: "cannot keep a hard link target's content"}
 			}
 		case e.Type == Regular:
-			var body io.Reader = a.tr
-			if rc.spool {
-				if spool == nil {
-					if spool, err = newSpool(); err != nil {
-						return &Error{Archive: path, Entry: rc.raw.name, Err: err, Reason: "cannot keep a hard link target's content"}
-					}
-					spoolAt = make([]int64, len(t.recs))
-				}
-				if spoolAt[i], err = spool.Seek(0, io.SeekEnd); err != nil {
-					return &Error{Archive: path, Entry: rc.raw.name, Err: err, Reason: "cannot keep a hard link target's content"}
-				}
-				body = io.TeeReader(a.tr, spool)
-			}
-			r := &contentReader{ctx: ctx, r: body, archive: path, entry: rc.raw.name}
-			if err := fn(e, r); err != nil {
-				return err
-			}
-			if err := r.finish(e.Size); err != nil {
-				return err
-			}
+			body = a.tr
 		default:
 			if err := fn(e, emptyReader{}); err != nil {
 				return err
 			}
+			continue
+		}
+		r := &contentReader{ctx: ctx, r: body, archive: path, entry: rc.raw.name}
+		if err := fn(e, r); err != nil {
+			return err
+		}
+		if err := r.finish(e.Size); err != nil {
+			return err
 		}
 	}
 	if hdr, err := next(a.tr); err != io.EOF {
@@ -471,6 +453,42 @@ func replayTar(ctx context.Context, path string, comp compression, t *tree, fn W
 		return changed("", "the second pass cannot read the end of the archive: %v", err)
 	}
 	return nil
+}
+
+// spool keeps the content of the entries that hard links point to, so that each link's content
+// can be read again when the link comes: an unlinked temporary file, made when first needed, and
+// where each of the n entries' content begins in it.
+type spool struct {
+	n  int
+	f  *os.File
+	at []int64
+}
+
+// tee returns a reader of r that copies what it reads to the spool, as entry i's content.
+func (s *spool) tee(i int, r io.Reader) (io.Reader, error) {
+	if s.f == nil {
+		f, err := newSpool()
+		if err != nil {
+			return nil, err
+		}
+		s.f, s.at = f, make([]int64, s.n)
+	}
+	var err error
+	if s.at[i], err = s.f.Seek(0, io.SeekEnd); err != nil {
+		return nil, err
+	}
+	return io.TeeReader(r, s.f), nil
+}
+
+// section returns a reader of entry i's content, size bytes, kept by tee.
+func (s *spool) section(i int, size int64) io.Reader {
+	return io.NewSectionReader(s.f, s.at[i], size)
+}
+
+func (s *spool) close() {
+	if s.f != nil {
+		s.f.Close()
+	}
 }
 
 // newSpool returns an unlinked temporary file.

@@ -44,3 +44,10 @@ func Snapshot(ds, snap string) string { return ds + "@" + snap }
 
 // Installed is the @installed snapshot of package id: what generations hold and clone from.
 func (l Layout) Installed(id PackageID) string { return Snapshot(l.Package(id), SnapInstalled) }
+
+// SnapshotDataset is the dataset a snapshot name (Snapshot) is of; a name without '@' is a
+// dataset already and is returned as it is.
+func SnapshotDataset(snap string) string {
+	ds, _, _ := strings.Cut(snap, "@")
+	return ds
+}

@@ -49,3 +49,15 @@ func TestInstalled(t *testing.T) {
 		t.Errorf("Installed = %q, want %q", got, want)
 	}
 }
+
+func TestSnapshotDataset(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{Snapshot("tank/axiom/store/pkg/vim/9.0.2/1/b42f989d", SnapInstalled), "tank/axiom/store/pkg/vim/9.0.2/1/b42f989d"},
+		{Snapshot("tank/axiom/env/e/gen-1", SnapRealized), "tank/axiom/env/e/gen-1"},
+		{"tank/axiom/env/e", "tank/axiom/env/e"},
+	} {
+		if got := SnapshotDataset(tc.in); got != tc.want {
+			t.Errorf("SnapshotDataset(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

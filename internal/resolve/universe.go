@@ -146,6 +146,31 @@ func samePackage(a, b *Package) bool {
 // looked at now and then, since a large store takes a while: a cancelled or expired ctx ends the
 // indexing with its error.
 func newUniverse(ctx context.Context, pkgs []Package) (*universe, error) {
+	norm, err := normalizeAll(ctx, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	u := &universe{
+		ids:              map[string]int{},
+		ambiguousVersion: map[pkgVersion]bool{},
+		ambiguousRev:     map[pkgRev]bool{},
+	}
+	all, err := u.addCandidates(norm)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.addVirtuals(ctx, all); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	u.link()
+	return u, nil
+}
+
+// normalizeAll checks and normalizes every package and sorts them in candidate order.
+func normalizeAll(ctx context.Context, pkgs []Package) ([]Package, error) {
 	norm := make([]Package, 0, len(pkgs))
 	for i, p := range pkgs {
 		if i%64 == 0 {
@@ -162,11 +187,12 @@ func newUniverse(ctx context.Context, pkgs []Package) (*universe, error) {
 		return nil, err
 	}
 	slices.SortStableFunc(norm, func(a, b Package) int { return compareCand(&a, &b) })
-	u := &universe{
-		ids:              map[string]int{},
-		ambiguousVersion: map[pkgVersion]bool{},
-		ambiguousRev:     map[pkgRev]bool{},
-	}
+	return norm, nil
+}
+
+// addCandidates makes a candidate of each package of norm (in candidate order), dropping
+// identical duplicates and noting the ambiguous versions and revisions.
+func (u *universe) addCandidates(norm []Package) ([]*cand, error) {
 	var prev *Package
 	var all []*cand
 	for i := range norm {
@@ -203,13 +229,17 @@ func newUniverse(ctx context.Context, pkgs []Package) (*universe, error) {
 		u.byName[c.id] = append(u.byName[c.id], c)
 		all = append(all, c)
 	}
-	// What a package stands in for depends on every version of the names it replaces, so it is
-	// worked out once all packages are known. Packages are in candidate order, so each virtual
-	// list is too.
+	return all, nil
+}
+
+// addVirtuals works out what each candidate stands in for. That depends on every version of
+// the names it replaces, so it is done once all packages are known. Candidates are in candidate
+// order, so each virtual list is too.
+func (u *universe) addVirtuals(ctx context.Context, all []*cand) error {
 	for i, c := range all {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		for _, v := range c.Provides {
@@ -229,11 +259,7 @@ func newUniverse(ctx context.Context, pkgs []Package) (*universe, error) {
 	for id, vs := range u.virtual {
 		u.ambiguous[id] = slices.ContainsFunc(vs, func(c *cand) bool { return c.id != vs[0].id })
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	u.link()
-	return u, nil
+	return nil
 }
 
 // covers reports whether a replaces relation admits every version of its name in the universe

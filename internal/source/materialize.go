@@ -44,6 +44,12 @@ const Builder = "axiom-reconcile"
 // it writes, whatever group the destination would give it; otherwise everything belongs to
 // the running user. Times are [ModTime]. ctx is checked between entries.
 func (p *Package) Materialize(ctx context.Context, dest string, now time.Time) error {
+	return p.MaterializeReporting(ctx, dest, now, nil)
+}
+
+// MaterializeReporting is Materialize that calls written, if not nil, after each entry of the
+// package's tree is written (a progress report: see [Package.Files] for the totals).
+func (p *Package) MaterializeReporting(ctx context.Context, dest string, now time.Time, written func(File)) error {
 	destErr := func(name string, err error) error {
 		return fmt.Errorf("materialize %s: %s: %w", p.Origin, filepath.Join(dest, filepath.FromSlash(name)), err)
 	}
@@ -67,6 +73,7 @@ func (p *Package) Materialize(ctx context.Context, dest string, now time.Time) e
 		mtime:    time.Unix(ModTime, 0),
 		names:    make(map[string]string),
 		chown:    os.Geteuid() == 0,
+		written:  written,
 	}
 	for _, f := range p.Files {
 		w.want[f.Path] = f
@@ -196,6 +203,7 @@ type writer struct {
 	mtime    time.Time              // ModTime
 	names    map[string]string      // linkKey of a file written → its dest-relative name
 	chown    bool                   // make root the owner of everything written
+	written  func(File)             // called after each entry is written; may be nil
 }
 
 // destError is a failure to write dest, as opposed to a problem with the origin.
@@ -241,6 +249,9 @@ func (w *writer) visit(origin string) visitFunc {
 		}
 		if err != nil {
 			return &destError{name: name, err: err}
+		}
+		if w.written != nil {
+			w.written(f)
 		}
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
@@ -29,11 +30,37 @@ type Importer struct {
 	ZFS    zfs.Client
 	Layout layout.Layout
 	Log    zerolog.Logger
-	Now    func() time.Time
+	// Progress is told how far the copy of a package's files is; nil shows nothing.
+	Progress progress.Reporter
+	Hooks
+}
+
+// Hooks are the clock and the mount check of whatever writes into new datasets: the importer
+// here and reconcile's engine (which passes its own on), so their defaults are set up in one
+// place. The zero value is the defaults.
+type Hooks struct {
+	// Now is the clock (provenance times); time.Now when nil.
+	Now func() time.Time
 	// MountCheck verifies a new dataset is mounted before anything is written into it; nil means
 	// CheckMounted. Tests against the in-memory model, whose "mounts" are plain directories,
 	// replace it.
 	MountCheck func(dir string) error
+}
+
+// Time returns the time by h's clock.
+func (h Hooks) Time() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// CheckMountedDir runs h's mount check on dir.
+func (h Hooks) CheckMountedDir(dir string) error {
+	if h.MountCheck != nil {
+		return h.MountCheck(dir)
+	}
+	return CheckMounted(dir)
 }
 
 // Result says what Import did.
@@ -119,22 +146,33 @@ func packageProps(id layout.PackageID, signedBy string) zfs.Props {
 
 func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {
 	dir := im.Layout.Path(tmp)
-	check := CheckMounted
-	if im.MountCheck != nil {
-		check = im.MountCheck
-	}
-	if err := check(dir); err != nil {
+	if err := im.CheckMountedDir(dir); err != nil {
 		return err
 	}
-	now := time.Now
-	if im.Now != nil {
-		now = im.Now
-	}
-	if err := pkg.Materialize(ctx, dir, now()); err != nil {
+	task := progress.Or(im.Progress).Start(importJob(pkg))
+	defer task.Finish()
+	err := pkg.MaterializeReporting(ctx, dir, im.Time(), func(f source.File) {
+		if f.Type == source.Regular {
+			task.Add(progress.Counts{Items: 1, Bytes: f.Size})
+		}
+	})
+	if err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportFilesWritten)
 	return nil
+}
+
+// importJob is the progress job of importing pkg: its regular files and their bytes.
+func importJob(pkg *source.Package) progress.Job {
+	j := progress.Job{Name: "import " + ID(pkg).String(), Unit: "files"}
+	for _, f := range pkg.Files {
+		if f.Type == source.Regular {
+			j.Total.Items++
+			j.Total.Bytes += f.Size
+		}
+	}
+	return j
 }
 
 // commit makes tmp read-only, snapshots it @installed and renames it to final.
@@ -143,7 +181,7 @@ func (im *Importer) commit(ctx context.Context, tmp, final string) error {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportReadonly)
-	if err := im.ZFS.Snapshot(ctx, tmp+"@"+layout.SnapInstalled); err != nil {
+	if err := im.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapInstalled)); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportSnapshot)
@@ -264,7 +302,7 @@ func completeAt(tree *zfs.Tree, name string, id layout.PackageID) error {
 	if ro, _ := d.Local("readonly"); ro != "on" {
 		return fmt.Errorf("%s is not read-only: not a complete package", name)
 	}
-	if _, ok := tree.Get(name + "@" + layout.SnapInstalled); !ok {
+	if _, ok := tree.Get(layout.Snapshot(name, layout.SnapInstalled)); !ok {
 		return fmt.Errorf("%s has no @%s: not a complete package", name, layout.SnapInstalled)
 	}
 	return nil

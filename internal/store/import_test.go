@@ -24,7 +24,7 @@ func modelStore(t *testing.T) (*zfstest.Model, *Importer) {
 	m.MirrorUnder = t.TempDir()
 	l := layout.Layout{Root: "tank/axiom", Mountpoint: filepath.Join(m.MirrorUnder, "axiom")}
 	must(t, m.Create(context.Background(), l.Root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": l.Mountpoint}}))
-	return m, &Importer{ZFS: m, Layout: l, Log: zerolog.Nop(), MountCheck: func(string) error { return nil }}
+	return m, &Importer{ZFS: m, Layout: l, Log: zerolog.Nop(), Hooks: Hooks{MountCheck: func(string) error { return nil }}}
 }
 
 func TestImportModel(t *testing.T) {

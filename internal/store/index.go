@@ -29,7 +29,7 @@ type Package struct {
 }
 
 // Snapshot is the name of the package's @installed snapshot.
-func (p *Package) Snapshot() string { return p.Dataset + "@" + layout.SnapInstalled }
+func (p *Package) Snapshot() string { return layout.Snapshot(p.Dataset, layout.SnapInstalled) }
 
 // Index lists the packages of one observation.
 type Index struct {

@@ -115,13 +115,41 @@ func (c *CLI) DestroyUnused(ctx context.Context, names []string, guard Guard) (D
 }
 
 func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names []string, guard Guard, gone map[string]bool, rep *DestroyReport) error {
-	// A channel program cannot destroy a mounted filesystem: unmount each candidate that the
-	// observation says will qualify once the candidates before it are gone (a parent after its
-	// last child), deepest first. The program decides for real, but only about filesystems that
-	// are unmounted now.
+	send, unmounted := unmountCandidates(tree, names, guard, gone, rep)
+	failpoint.Hit(failpoint.GCUnmounted)
+	if len(send) == 0 {
+		return nil
+	}
+	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, send...)...)
+	if err != nil {
+		c.remount(ctx, unmounted)
+		return err
+	}
+	var res programResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		c.remount(ctx, unmounted)
+		return fmt.Errorf("destroy program: unexpected result %s: %w", out, err)
+	}
+	res.report(tree, gone, rep)
+	var remount []string
+	for _, n := range unmounted {
+		if _, ok := res.Skipped[n]; ok {
+			remount = append(remount, n)
+		}
+	}
+	c.remount(ctx, remount)
+	return nil
+}
+
+// unmountCandidates decides which of names go to the destroy program, and unmounts them: a
+// channel program cannot destroy a mounted filesystem. It unmounts each candidate that the
+// observation says will qualify once the candidates before it are gone (a parent after its last
+// child), deepest first; the program decides for real, but only about filesystems that are
+// unmounted now. It returns the names to send and those it unmounted (to mount again if the
+// program keeps them); a candidate that cannot be unmounted is skipped as SkipBusy.
+func unmountCandidates(tree *Tree, names []string, guard Guard, gone map[string]bool, rep *DestroyReport) (send, unmounted []string) {
 	expect := map[string]bool{}
 	var unmount []*Dataset
-	var send []string
 	for _, n := range names {
 		if reason := unusedReason(tree, n, guard); reason != "" && !(reason == SkipHasChildren && allIn(tree.Children(n), gone, expect)) {
 			rep.Skipped[n] = reason
@@ -136,7 +164,6 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 		return strings.Count(b.Name, "/") - strings.Count(a.Name, "/")
 	})
 	busy := map[string]bool{}
-	var unmounted []string
 	for _, d := range unmount {
 		// A child that could not be unmounted keeps its parent busy too.
 		if anyUnder(busy, d.Name) {
@@ -160,23 +187,19 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 			send = append(send, n)
 		}
 	}
-	failpoint.Hit(failpoint.GCUnmounted)
-	if len(send) == 0 {
-		return nil
-	}
-	out, err := c.Program(ctx, pool, destroyUnusedLua, false, append([]string{guard.Prop, guard.Value}, send...)...)
-	if err != nil {
-		c.remount(ctx, unmounted)
-		return err
-	}
-	var res struct {
-		Destroyed map[string]json.Number `json:"destroyed"`
-		Skipped   map[string]string      `json:"skipped"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		c.remount(ctx, unmounted)
-		return fmt.Errorf("destroy program: unexpected result %s: %w", out, err)
-	}
+	return send, unmounted
+}
+
+// programResult is what destroy_unused.lua returns: each destroyed dataset with its position in
+// the order of destruction, and each skipped one with why.
+type programResult struct {
+	Destroyed map[string]json.Number `json:"destroyed"`
+	Skipped   map[string]string      `json:"skipped"`
+}
+
+// report records the result in rep (the destroyed in the order the program destroyed them) and
+// in gone, and removes the empty mountpoints the destroyed filesystems left in their parents.
+func (res *programResult) report(tree *Tree, gone map[string]bool, rep *DestroyReport) {
 	order := make([]string, 0, len(res.Destroyed))
 	for n := range res.Destroyed {
 		order = append(order, n)
@@ -196,14 +219,6 @@ func (c *CLI) destroyProgram(ctx context.Context, tree *Tree, pool string, names
 	for n, reason := range res.Skipped {
 		rep.Skipped[n] = reason
 	}
-	var remount []string
-	for _, n := range unmounted {
-		if _, ok := res.Skipped[n]; ok {
-			remount = append(remount, n)
-		}
-	}
-	c.remount(ctx, remount)
-	return nil
 }
 
 // anyUnder reports whether set holds a dataset below name.
