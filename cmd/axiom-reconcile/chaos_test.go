@@ -279,4 +279,3 @@ func generationOf(l layout.Layout, ds string) (string, int, bool) {
 	k, ok := layout.ParseGeneration(gen)
 	return env, k, ok
 }
-
