@@ -15,7 +15,7 @@ export GO
 BIN     := bin/axiom-reconcile
 PKGS    := ./...
 
-.PHONY: all build install test test-unit test-zfs lint fmt bench demo vm-image fuzz clean
+.PHONY: all build install test test-unit test-zfs lint fmt bench demo vm-image fuzz chaos clean
 
 all: build
 
@@ -101,6 +101,12 @@ bench:
 FUZZTIME ?= 10m
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+## chaos: the chaos test on real OpenZFS for CHAOS_ROUNDS rounds (default 20; make test runs 1).
+## CHAOS_SEED replays a run (each logs its seed).
+CHAOS_ROUNDS ?= 20
+chaos:
+	AXIOM_CHAOS_ROUNDS=$(CHAOS_ROUNDS) AXIOM_CHAOS_SEED=$(CHAOS_SEED) scripts/test-realzfs.sh -test.run 'TestChaosReal$$'
 
 ## demo: a throwaway pool, the examples applied, status, and a second plan with no changes.
 demo: build

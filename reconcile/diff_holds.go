@@ -7,6 +7,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/english"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 )
 
 // holdsDiff is the repair of holds that drifted.
@@ -26,7 +27,11 @@ type holdsDiff struct {
 // wherever it is (it exists, so its tag is live); it blocks nothing else. A generation that
 // stays and names a package that is gone is an error; one the plan prunes or removes is not
 // checked.
-func diffHolds(in *diffInput, retained []*genState, realizing map[string][]string) holdsDiff {
+//
+// Profiles hold the packages their locks name too (diffProfiles keeps those tags); here they
+// count only in how many holds a snapshot should have, and a profile tag is released only when
+// its profile is neither declared nor in the store.
+func diffHolds(in *diffInput, retained []*genState, realizing map[string][]string, locks map[string]*pkgmeta.Lock) holdsDiff {
 	d := holdsDiff{released: map[string]int{}}
 	expected := map[string]map[string]bool{} // snapshot -> tags
 	live := map[string]bool{}                // tags of existing generations
@@ -56,11 +61,20 @@ func diffHolds(in *diffInput, retained []*genState, realizing map[string][]strin
 		}
 	}
 	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
-	for _, snap := range holdsToCheck(in, expected, realizing) {
+	profileHolds := map[string]int{} // snapshot -> how many profile locks name it
+	for _, lk := range locks {
+		for _, id := range lockIDs(lk) {
+			profileHolds[in.l.Installed(id)]++
+		}
+	}
+	for _, snap := range holdsToCheck(in, expected, profileHolds, realizing) {
 		have := map[string]bool{}
 		for _, tag := range in.s.obs.holds[snap] {
 			have[tag] = true
 			if _, _, ours := layout.ParseHoldTag(tag); ours && !expected[snap][tag] && !live[tag] {
+				st.Release[tag] = append(st.Release[tag], snap)
+			}
+			if p, ours := layout.ParseProfileHoldTag(tag); ours && !profileExists(in, p) {
 				st.Release[tag] = append(st.Release[tag], snap)
 			}
 		}
@@ -74,13 +88,20 @@ func diffHolds(in *diffInput, retained []*genState, realizing map[string][]strin
 	return d
 }
 
+// profileExists reports whether profile p is declared or has a dataset: its hold tags are then
+// the profile's own business (diffProfiles, or its removal), never stray.
+func profileExists(in *diffInput, p string) bool {
+	_, declared := in.cfg.Profile(p)
+	return declared || in.s.profiles[p] != nil
+}
+
 // holdsToCheck lists, sorted, the package snapshots whose tags the plan compares: those whose
 // hold count differs from what the generations that stay expect, and those a new generation will
 // hold that carry holds already.
-func holdsToCheck(in *diffInput, expected map[string]map[string]bool, realizing map[string][]string) []string {
+func holdsToCheck(in *diffInput, expected map[string]map[string]bool, profileHolds map[string]int, realizing map[string][]string) []string {
 	checking := map[string]bool{}
 	for _, pkg := range in.s.index.All() {
-		if pkg.Installed != nil && int(pkg.Installed.UserRefs) != len(expected[pkg.Installed.Name]) {
+		if s := pkg.Installed; s != nil && int(s.UserRefs) != len(expected[s.Name])+profileHolds[s.Name] {
 			checking[pkg.Installed.Name] = true
 		}
 	}
@@ -104,7 +125,7 @@ func (d *holdsDiff) step(in *diffInput, st *HoldsStep) {
 		parts = append(parts, "place "+english.Count(n, "hold")+" a generation is missing")
 	}
 	if n := countTags(st.Release); n > 0 {
-		parts = append(parts, "release "+english.Count(n, "hold")+" of generations that do not exist")
+		parts = append(parts, "release "+english.Count(n, "hold")+" of generations or profiles that do not exist")
 		for _, snaps := range st.Release {
 			for _, s := range snaps {
 				d.released[s]++

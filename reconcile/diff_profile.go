@@ -23,12 +23,14 @@ type profilesDiff struct {
 	locks map[string]*pkgmeta.Lock
 	// imported are the packages the plan imports.
 	imported map[layout.PackageID]bool
+	// released counts, per package snapshot, the profile holds the plan releases.
+	released map[string]int
 }
 
 // diffProfiles plans every declared profile: its dataset, profile.yaml and lock, and the imports
 // of the packages its lock names that the store lacks.
 func diffProfiles(in *diffInput) profilesDiff {
-	d := profilesDiff{locks: map[string]*pkgmeta.Lock{}, imported: map[layout.PackageID]bool{}}
+	d := profilesDiff{locks: map[string]*pkgmeta.Lock{}, imported: map[layout.PackageID]bool{}, released: map[string]int{}}
 	for i := range in.cfg.Profiles {
 		d.profile(in, &in.cfg.Profiles[i])
 	}
@@ -82,17 +84,64 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 		lock = in.res.locks[sp.Name]
 	}
 	d.locks[sp.Name] = lock
+	tag := layout.ProfileHoldTag(sp.Name)
+	hold, release := profileHolds(in, tag, lock)
+	for _, snap := range release {
+		d.released[snap]++
+	}
 	if have == nil || string(have.Marshal()) != string(lock.Marshal()) {
 		if have != nil && reason == "--upgrade" {
 			reason = "--upgrade found newer packages"
 		}
 		d.steps = append(d.steps, Step{Action: actionFor(have == nil), Group: group,
 			Target: filepath.Join(dir, layout.LockFile), Summary: "lock " + describeLock(lock, have), Reason: reason,
-			Source: posOf(sp.DeclRange), Op: &LockStep{Path: filepath.Join(dir, layout.LockFile), Content: string(lock.Marshal())}})
+			Source: posOf(sp.DeclRange), Op: &LockStep{Path: filepath.Join(dir, layout.LockFile), Content: string(lock.Marshal()),
+				Tag: tag, Hold: hold, Release: release}})
+	} else if len(hold) > 0 || len(release) > 0 {
+		d.steps = append(d.steps, profileHoldsStep(in, group, ds, tag, hold, release))
 	}
 	for _, id := range lockIDs(lock) {
 		d.needPackage(in, id, sp)
 	}
+}
+
+// profileHolds compares the packages lock names with those carrying the profile's hold tag:
+// hold are the snapshots lacking it (packages the plan imports among them), release those that
+// carry it but are not named, both sorted.
+func profileHolds(in *diffInput, tag string, lock *pkgmeta.Lock) (hold, release []string) {
+	want := map[string]bool{}
+	for _, id := range lockIDs(lock) {
+		want[in.l.Installed(id)] = true
+	}
+	for _, snap := range slices.Sorted(maps.Keys(want)) {
+		if !slices.Contains(in.s.obs.holds[snap], tag) {
+			hold = append(hold, snap)
+		}
+	}
+	for _, snap := range slices.Sorted(maps.Keys(in.s.obs.holds)) {
+		if !want[snap] && slices.Contains(in.s.obs.holds[snap], tag) {
+			release = append(release, snap)
+		}
+	}
+	return hold, release
+}
+
+// profileHoldsStep repairs the holds of a profile whose lock stays: packages it names that lack
+// the tag (a store from before profiles held their packages, a re-imported package, someone's
+// zfs release) and tags left where it names nothing (an interrupted pass).
+func profileHoldsStep(in *diffInput, group, ds, tag string, hold, release []string) Step {
+	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
+	var parts []string
+	if len(hold) > 0 {
+		st.Hold[tag] = hold
+		parts = append(parts, "hold "+english.Count(len(hold), "package")+" its lock names")
+	}
+	if len(release) > 0 {
+		st.Release[tag] = release
+		parts = append(parts, "release "+english.Count(len(release), "package")+" its lock no longer names")
+	}
+	return Step{Action: Change, Group: group, Target: ds, Summary: strings.Join(parts, "; "),
+		Reason: "a profile holds every package its lock names, and no other", Op: st}
 }
 
 // describeLock summarises a lock, and what changed from the previous one.

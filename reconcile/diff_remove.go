@@ -40,8 +40,17 @@ func diffRemovals(in *diffInput) removalsDiff {
 			continue
 		}
 		d.removed[ps.ds.Name] = true
+		tag := layout.ProfileHoldTag(name)
+		_, release := profileHolds(in, tag, nil)
+		for _, snap := range release {
+			d.released[snap]++
+		}
+		st := &RemoveProfileStep{Dataset: ps.ds.Name}
+		if len(release) > 0 {
+			st.Release = map[string][]string{tag: release}
+		}
 		d.steps = append(d.steps, Step{Action: Remove, Group: "Profile " + name, Target: ps.ds.Name,
-			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Op: &RemoveProfileStep{Dataset: ps.ds.Name}})
+			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Op: st})
 	}
 	if n := len(d.removed); n > in.budget {
 		d.fail("the plan would remove %d profiles and environments that are no longer declared, more than the deletion budget of %d (gc.max_deletes); if that is intended, run again with --max-deletes %d", n, in.budget, n)

@@ -89,9 +89,7 @@ func diffStore(in *diffInput) storeDiff {
 		props := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}
 		summary := "create " + name
 		if name == in.l.Root {
-			props["mountpoint"] = in.cfg.Store.Mountpoint
-			props["compression"] = "lz4"
-			props["atime"] = "off"
+			props = rootProps(in.cfg)
 			summary += " (mountpoint " + in.cfg.Store.Mountpoint + ")"
 		}
 		d.layout = append(d.layout, Step{Action: Add, Group: group, Target: name,

@@ -116,20 +116,10 @@ func (h *Held) Release() error {
 
 // LockExclusive takes the global lock exclusively, then upstream's GC lock, for a mutating pass.
 func LockExclusive(ctx context.Context, opt LockOptions) (*Held, error) {
-	h := &Held{}
 	deadline := time.Now().Add(opt.Timeout)
-	l, err := acquire(ctx, opt.Path, true, deadline, opt.OnWait)
+	h, err := lockOwned(ctx, opt.Path, deadline, opt)
 	if err != nil {
 		return nil, err
-	}
-	h.locks = append(h.locks, l)
-	host, _ := os.Hostname()
-	owner := Owner{PID: os.Getpid(), Host: host, Command: opt.Command, Since: time.Now().UTC().Truncate(time.Second)}
-	b, _ := json.Marshal(owner)
-	h.owner = opt.Path + ".owner"
-	if err := atomicfile.WriteFile(h.owner, append(b, '\n'), 0o644); err != nil {
-		h.Release()
-		return nil, fmt.Errorf("writing the lock owner: %w", err)
 	}
 	if opt.GCPath != "" {
 		g, err := acquire(ctx, opt.GCPath, true, deadline, opt.OnWait)
@@ -138,6 +128,24 @@ func LockExclusive(ctx context.Context, opt LockOptions) (*Held, error) {
 			return nil, err
 		}
 		h.locks = append(h.locks, g)
+	}
+	return h, nil
+}
+
+// lockOwned takes the lock at path exclusively and records its holder in <path>.owner.
+func lockOwned(ctx context.Context, path string, deadline time.Time, opt LockOptions) (*Held, error) {
+	l, err := acquire(ctx, path, true, deadline, opt.OnWait)
+	if err != nil {
+		return nil, err
+	}
+	h := &Held{locks: []*flock.Flock{l}}
+	host, _ := os.Hostname()
+	owner := Owner{PID: os.Getpid(), Host: host, Command: opt.Command, Since: time.Now().UTC().Truncate(time.Second)}
+	b, _ := json.Marshal(owner)
+	h.owner = path + ".owner"
+	if err := atomicfile.WriteFile(h.owner, append(b, '\n'), 0o644); err != nil {
+		h.Release()
+		return nil, fmt.Errorf("writing the lock owner: %w", err)
 	}
 	return h, nil
 }

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +48,10 @@ func TestPlusNamesOnModel(t *testing.T) {
 		}
 	}
 	noDatasetSpelling(t, "plan", text)
-	// The datasets use ':', and the generation holds them.
+	// The datasets use ':', and the generation and the profile hold them.
 	lib, gxx := w.pkgDataset("libstdc::6/12.2.0/1"), w.pkgDataset("g::-12/12.2.0/1")
 	for _, ds := range []string{lib, gxx} {
-		if got := w.holds(ds + "@" + layout.SnapInstalled); len(got) != 1 || got[0] != layout.HoldTag("cxx", 1) {
+		if got := w.holds(ds + "@" + layout.SnapInstalled); !slices.Equal(got, []string{layout.HoldTag("cxx", 1), layout.ProfileHoldTag("cxx")}) {
 			t.Errorf("holds on %s: %v", ds, got)
 		}
 	}

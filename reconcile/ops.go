@@ -55,8 +55,16 @@ type WriteStep struct {
 	Content string `json:"content"`
 }
 
-// LockStep writes profile.lock.yaml atomically.
-type LockStep WriteStep
+// LockStep writes profile.lock.yaml atomically. The profile's hold tag (Tag) goes on the package
+// snapshots the new lock names that lack it (Hold) before the write, and comes off those only the
+// old lock named (Release) after it: a lock never names a package its profile does not hold.
+type LockStep struct {
+	Path    string   `json:"path"`
+	Content string   `json:"content"`
+	Tag     string   `json:"tag,omitempty"`
+	Hold    []string `json:"hold,omitempty"`
+	Release []string `json:"release,omitempty"`
+}
 
 // CleanTempStep destroys the temporary datasets an interrupted pass left in tmp/, and the
 // snapshots of pruned generations (layout.PrunedSnapshot) it left with nothing cloned from them.
@@ -107,8 +115,12 @@ type PruneStep struct {
 	Snapshots  []string `json:"snapshots"`
 }
 
-// RemoveProfileStep destroys an undeclared profile.
-type RemoveProfileStep struct{ Dataset string }
+// RemoveProfileStep destroys an undeclared profile, then releases its lock's holds (tag ->
+// snapshots).
+type RemoveProfileStep struct {
+	Dataset string              `json:"dataset"`
+	Release map[string][]string `json:"release,omitempty"`
+}
 
 // RemoveEnvStep destroys an undeclared environment, then releases its generations' holds.
 type RemoveEnvStep struct {
@@ -238,11 +250,19 @@ func (op *WriteStep) run(context.Context, *executor) error {
 	return nil
 }
 
-func (op *LockStep) run(context.Context, *executor) error {
+func (op *LockStep) run(ctx context.Context, x *executor) error {
+	if len(op.Hold) > 0 {
+		if err := x.e.hold(ctx, op.Tag, op.Hold); err != nil {
+			return err
+		}
+	}
 	if err := atomicfile.WriteFile(op.Path, []byte(op.Content), 0o644); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.LockWritten)
+	if len(op.Release) > 0 {
+		return x.release(ctx, map[string][]string{op.Tag: op.Release})
+	}
 	return nil
 }
 
@@ -308,7 +328,7 @@ func (op *RemoveProfileStep) run(ctx context.Context, x *executor) error {
 		return err
 	}
 	failpoint.Hit(failpoint.RemoveProfile)
-	return nil
+	return x.release(ctx, op.Release)
 }
 
 // run destroys in batches (a few hundred names each, as one channel program takes), each

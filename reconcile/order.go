@@ -121,10 +121,10 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 		// `gc` removes nothing but packages: it neither plans removals nor counts them.
 		d.removals = diffRemovals(in)
 		retained = append(retained, d.removals.retained...)
-		d.holds = diffHolds(in, retained, d.envs.realizing)
+		d.holds = diffHolds(in, retained, d.envs.realizing, d.profiles.locks)
 	}
 	released := map[string]int{}
-	for _, m := range []map[string]int{d.envs.released, d.removals.released, d.holds.released} {
+	for _, m := range []map[string]int{d.envs.released, d.removals.released, d.holds.released, d.profilesReleased(opt)} {
 		for snap, n := range m {
 			released[snap] += n
 		}
@@ -136,6 +136,14 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 		d.all.add(f)
 	}
 	return d, e.finish(d)
+}
+
+// profilesReleased are the profile holds the plan releases: none for `gc`, which writes no locks.
+func (d *diffs) profilesReleased(opt PlanOptions) map[string]int {
+	if opt.GCOnly {
+		return nil
+	}
+	return d.profiles.released
 }
 
 // finish returns the problems, if any, as one *PlanError that carries the warnings too.

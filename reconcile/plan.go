@@ -105,6 +105,7 @@ type stepJSON struct {
 	Holds    *HoldsStep     `json:"holds,omitempty"`
 	Import   *ImportStep    `json:"import,omitempty"`
 	Write    *WriteStep     `json:"write,omitempty"`
+	Lock     *LockStep      `json:"lock,omitempty"`
 	Props    *PropsStep     `json:"props,omitempty"`
 	Realize  *RealizeStep   `json:"realize,omitempty"`
 	Activate *ActivateStep  `json:"activate,omitempty"`
@@ -133,7 +134,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	case *WriteStep:
 		j.Write = op
 	case *LockStep:
-		j.Write = (*WriteStep)(op)
+		j.Lock = op
 	case *PropsStep:
 		j.Props = op
 	case *RealizeStep:
@@ -145,7 +146,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	case *RemoveEnvStep:
 		j.Remove = op
 	case *RemoveProfileStep:
-		j.Remove = &RemoveEnvStep{Dataset: op.Dataset}
+		j.Remove = &RemoveEnvStep{Dataset: op.Dataset, Release: op.Release}
 	case *GCStep:
 		j.GC = op
 	case *RollbackStep:
@@ -176,7 +177,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 func opOf(j stepJSON) (Op, int) {
 	n := 0
 	for _, set := range []bool{j.Create != nil, j.Temps != nil, j.Files != nil, j.Mount != "", j.Holds != nil, j.Import != nil,
-		j.Write != nil, j.Props != nil, j.Realize != nil, j.Activate != nil, j.Prune != nil, j.Remove != nil, j.GC != nil,
+		j.Write != nil, j.Lock != nil, j.Props != nil, j.Realize != nil, j.Activate != nil, j.Prune != nil, j.Remove != nil, j.GC != nil,
 		j.Rollback != nil} {
 		if set {
 			n++
@@ -198,8 +199,8 @@ func opOf(j stepJSON) (Op, int) {
 		op = j.Import
 	case j.Kind == KindWriteProfile && j.Write != nil:
 		op = j.Write
-	case j.Kind == KindLock && j.Write != nil:
-		op = (*LockStep)(j.Write)
+	case j.Kind == KindLock && j.Lock != nil:
+		op = j.Lock
 	case j.Kind == KindSetProps && j.Props != nil:
 		op = j.Props
 	case j.Kind == KindRealize && j.Realize != nil:
@@ -210,8 +211,8 @@ func opOf(j stepJSON) (Op, int) {
 		op = j.Prune
 	case j.Kind == KindRemoveEnv && j.Remove != nil:
 		op = j.Remove
-	case j.Kind == KindRemoveProfile && j.Remove != nil && j.Remove.Release == nil:
-		op = &RemoveProfileStep{Dataset: j.Remove.Dataset}
+	case j.Kind == KindRemoveProfile && j.Remove != nil:
+		op = &RemoveProfileStep{Dataset: j.Remove.Dataset, Release: j.Remove.Release}
 	case j.Kind == KindGC && j.GC != nil:
 		op = j.GC
 	case j.Kind == KindRollback && j.Rollback != nil:

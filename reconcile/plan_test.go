@@ -395,11 +395,11 @@ func TestStepPayloadMustMatchKind(t *testing.T) {
 		t.Fatalf("read back %+v", s)
 	}
 	for name, bad := range map[string]string{
-		"another kind's payload":        `{"kind":"import","summary":"s","holds":{"hold":{"t":["a@b"]}}}`,
-		"two payloads":                  `{"kind":"import","summary":"s","import":{"package":"p"},"mount":"x"}`,
-		"no payload":                    `{"kind":"gc","summary":"s"}`,
-		"unknown kind":                  `{"kind":"launch","summary":"s","mount":"x"}`,
-		"profile removal with releases": `{"kind":"remove-profile","summary":"s","remove":{"dataset":"d","release":{"t":["a@b"]}}}`,
+		"another kind's payload":  `{"kind":"import","summary":"s","holds":{"hold":{"t":["a@b"]}}}`,
+		"two payloads":            `{"kind":"import","summary":"s","import":{"package":"p"},"mount":"x"}`,
+		"no payload":              `{"kind":"gc","summary":"s"}`,
+		"unknown kind":            `{"kind":"launch","summary":"s","mount":"x"}`,
+		"a lock with a profile's": `{"kind":"lock","summary":"s","write":{"path":"p","content":"c"}}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &s); err == nil || !strings.Contains(err.Error(), "must carry its own payload") {
 			t.Errorf("%s: %v, want a refusal", name, err)

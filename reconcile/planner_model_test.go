@@ -69,8 +69,8 @@ func applyCases() []applyCase {
 				if _, err := os.Stat(filepath.Join(w.mp, "env", "f")); !os.IsNotExist(err) {
 					t.Fatalf("env/f's directory is still there: %v", err)
 				}
-				if h := w.holds(w.pkgDataset("ncurses/6.4.0/1") + "@installed"); len(h) != 0 {
-					t.Fatalf("ncurses is still held after its only environment went: %v", h)
+				if h := w.holds(w.pkgDataset("ncurses/6.4.0/1") + "@installed"); !slices.Equal(h, []string{"axiom-profile:q"}) {
+					t.Fatalf("ncurses holds after its only environment went: %v; want its profile's only", h)
 				}
 				if !w.exists(testRoot + "/env/e/gen-1") {
 					t.Fatal("the declared environment went too")
@@ -154,15 +154,15 @@ func holdApplyCases() []applyCase {
 		drift func(w *world, snap string)
 		after []string
 	}{
-		{"released-by-someone", func(w *world, snap string) { must(w.t, w.m.Release(bg, "axiom-env:e:1", snap)) }, []string{"axiom-env:e:1"}},
-		{"leaked-by-missing-generation", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:ghost:7", snap)) }, []string{"axiom-env:e:1"}},
+		{"released-by-someone", func(w *world, snap string) { must(w.t, w.m.Release(bg, "axiom-env:e:1", snap)) }, []string{"axiom-env:e:1", "axiom-profile:p"}},
+		{"leaked-by-missing-generation", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:ghost:7", snap)) }, []string{"axiom-env:e:1", "axiom-profile:p"}},
 		{"all-at-once", func(w *world, snap string) {
 			must(w.t, w.m.Release(bg, "axiom-env:e:1", snap))
 			must(w.t, w.m.Hold(bg, "axiom-env:e:2", snap))
 			must(w.t, w.m.Hold(bg, "backup", snap))
-		}, []string{"axiom-env:e:1", "backup"}},
-		{"foreign-tag", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "backup", snap)) }, []string{"axiom-env:e:1", "backup"}},
-		{"foreign-tag-like-ours", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:e:latest", snap)) }, []string{"axiom-env:e:1", "axiom-env:e:latest"}},
+		}, []string{"axiom-env:e:1", "axiom-profile:p", "backup"}},
+		{"foreign-tag", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "backup", snap)) }, []string{"axiom-env:e:1", "axiom-profile:p", "backup"}},
+		{"foreign-tag-like-ours", func(w *world, snap string) { must(w.t, w.m.Hold(bg, "axiom-env:e:latest", snap)) }, []string{"axiom-env:e:1", "axiom-env:e:latest", "axiom-profile:p"}},
 	} {
 		out = append(out, applyCase{name: "hold-drift-" + tc.name,
 			base: []func(*world){applied(profileHCL("p", "make") + envHCL("e", "p") + profileHCL("q", "zlib"))},

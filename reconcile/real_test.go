@@ -3,11 +3,13 @@
 package reconcile
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/pkgmeta"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
+	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
 
 // realEngine gives a test an engine on real ZFS and a fresh Axiom root below the test pool.
@@ -85,11 +88,15 @@ func (f *foreign) check(t *testing.T, c *zfs.CLI) {
 	}
 }
 
+// TestExamplesReal applies an example on real ZFS: it converges, the next plan and apply do
+// nothing (no mutating zfs command), generations are read-only, and foreign datasets survive.
 func TestExamplesReal(t *testing.T) {
 	t.Parallel() // beside the other long real tests: see scripts/test-realzfs.sh
-	for _, ex := range []string{"workstation", "buildhost", "fleet-host"} {
+	// One example on real ZFS: fleet-host, the one whose first apply runs the most zfs commands.
+	// TestExamplesConvergeOnModel applies every example (the model is where the planner's
+	// logic is proven), and `make demo` applies all of them on real ZFS as a user would.
+	for _, ex := range []string{"fleet-host"} {
 		t.Run(ex, func(t *testing.T) {
-			t.Parallel() // each on a tree of its own
 			e, c, root, mp := realEngine(t)
 			f := plantForeign(t, c, root, mp)
 			cfg := loadConfig(t, filepath.Join("..", "examples", ex), root, mp)
@@ -394,4 +401,57 @@ func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
 	lk, err := pkgmeta.ParseLock(b)
 	must(t, err)
 	return lk
+}
+
+// TestStoreLockReal: on real ZFS the store lock is a file in the tmp container's own
+// filesystem (not in the directory below its mount), made with the containers on a new store,
+// and a second holder is refused while the first holds it.
+func TestStoreLockReal(t *testing.T) {
+	e, _, root, mp := realEngine(t)
+	cfg := &spec.Config{Store: spec.Store{Dataset: root, Mountpoint: mp}}
+	h, err := e.LockStore(bg, cfg, LockOptions{Command: "apply -c /jail1"})
+	must(t, err)
+	defer h.Release()
+	var lk, dir, parent syscall.Stat_t
+	must(t, syscall.Stat(filepath.Join(mp, "tmp", StoreLockFile), &lk))
+	must(t, syscall.Stat(filepath.Join(mp, "tmp"), &dir))
+	must(t, syscall.Stat(mp, &parent))
+	if lk.Dev != dir.Dev || dir.Dev == parent.Dev {
+		t.Fatalf("the lock (dev %d) is not in tmp's own filesystem (dev %d; the root's %d)", lk.Dev, dir.Dev, parent.Dev)
+	}
+	if _, err := e.LockStore(bg, cfg, LockOptions{}); !IsLocked(err) || !strings.Contains(err.Error(), "/jail1") {
+		t.Fatalf("a second store lock: %v; want it refused, naming the holder", err)
+	}
+}
+
+// TestProfileHoldReal: on real ZFS, a package only a profile's lock names (no environment uses
+// it) is held by the profile, so a hand-run `zfs destroy -r` of it fails ("cannot destroy
+// snapshot ...@installed: it's being held", EBUSY) and the package stays.
+func TestProfileHoldReal(t *testing.T) {
+	e, c, root, mp := realEngine(t)
+	pkgs, err := filepath.Abs(filepath.Join("..", "examples", "packages"))
+	must(t, err)
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(fmt.Sprintf(
+		"store {\n  dataset = %q\n  mountpoint = %q\n}\nsource \"s\" { path = %q }\nprofile \"p\" {\n  package \"make\" {}\n}\n", root, mp, pkgs)), 0o644))
+	_, _, err = e.Reconcile(bg, loadConfig(t, dir, root, mp), PlanOptions{})
+	must(t, err)
+	tree, err := c.Observe(bg, root+"/store/pkg/make")
+	must(t, err)
+	var pkg string
+	for _, d := range tree.Datasets {
+		if d.Type == zfs.Snapshot {
+			pkg, _, _ = strings.Cut(d.Name, "@")
+		}
+	}
+	if pkg == "" {
+		t.Fatal("make was not imported")
+	}
+	out, err := exec.Command("zfs", "destroy", "-r", pkg).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "being held") {
+		t.Fatalf("zfs destroy -r %s: %v: %s; want it refused as busy", pkg, err, out)
+	}
+	if _, err := c.Observe(bg, pkg); err != nil {
+		t.Fatalf("the package went: %v", err)
+	}
 }

@@ -295,6 +295,7 @@ func TestMissingPackageOfPrunedGeneration(t *testing.T) {
 	zlib := w.pkgDataset("zlib/1.3.1/1")
 	// Someone destroys zlib by hand, holds and all.
 	must(t, w.m.Release(bg, "axiom-env:e:1", zlib+"@installed"))
+	must(t, w.m.Release(bg, "axiom-profile:p", zlib+"@installed"))
 	must(t, w.m.Destroy(bg, zlib, zfs.DestroyOptions{Recursive: true}))
 	_, err := w.plan(defaults)
 	wantPlanError(t, err, "a generation that stays uses package zlib 1.3.1-1 (", "), but "+zlib+"@installed does not exist")
@@ -325,7 +326,7 @@ func TestBalancedHoldDriftConverges(t *testing.T) {
 	if len(hs) != 1 || !equalHolds(hs[0].Op.(*HoldsStep).Hold, map[string][]string{"axiom-env:e:1": {snap}}) || !equalHolds(hs[0].Op.(*HoldsStep).Release, map[string][]string{"axiom-env:e:2": {snap}}) {
 		t.Fatalf("want gen-1's hold placed and the leaked gen-2 tag released:\n%s", humanPlan(plan))
 	}
-	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:e:2"}) {
+	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:e:2", "axiom-profile:p"}) {
 		t.Fatalf("holds after apply: %v", got)
 	}
 }
@@ -372,7 +373,7 @@ func TestUnreadableLockBlocksOnlyItsOwnTag(t *testing.T) {
 	}
 	_, _, err := w.e.Reconcile(bg, w.cfg(), defaults)
 	must(t, err)
-	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:f:1"}) {
+	if got := w.holds(snap); !slices.Equal(got, []string{"axiom-env:e:1", "axiom-env:f:1", "axiom-profile:p"}) {
 		t.Fatalf("holds after apply: %v", got)
 	}
 }

@@ -36,7 +36,9 @@ while read -r pkg name; do
 	if [ "${FUZZ_SAVE:-0}" = 1 ] && [ -d "$cache/${pkg#./}/$name" ]; then
 		dest="$pkg/testdata/fuzz/$name"
 		mkdir -p "$dest"
-		find "$cache/${pkg#./}/$name" -type f | sort | head -n "${FUZZ_SAVE_MAX:-20}" | xargs -r cp -n -t "$dest"
+		# sed, not head: head would stop reading early, and find's SIGPIPE would end the run
+		# under pipefail.
+		find "$cache/${pkg#./}/$name" -type f | sort | sed -n "1,${FUZZ_SAVE_MAX:-20}p" | xargs -r cp -n -t "$dest"
 	fi
 done <<<"$targets"
 echo "fuzz: $n targets passed in $((SECONDS - start)) s"

@@ -82,6 +82,10 @@ export AXIOM_TEST_POOL=\$pool
 export AXIOM_REALPKGS=\$repo/.build/realpkgs
 fail=0
 PAYLOAD
+# The chaos test's knobs (make chaos) reach the guest through the payload.
+for v in AXIOM_CHAOS_ROUNDS AXIOM_CHAOS_SEED; do
+	if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}" >>"$out/payload"; fi
+done
 for t in "${tests[@]}"; do
 	dir=${t%%:*} name=${t##*:}
 	cat >>"$out/payload" <<PAYLOAD

@@ -76,7 +76,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions) error {
 		return err
 	}
 	rev, _ := configRevision(ctx, g, cfg)
-	return withExclusive(ctx, g, o.lock, "apply "+o.dirs.args(), func() error {
+	return withExclusive(ctx, g, o.lock, "apply "+o.dirs.args(), cfg, func() error {
 		plan, done, err := g.engine().Reconcile(ctx, cfg, reconcile.PlanOptions{Upgrade: o.upgrade, MaxDeletes: budgetOption(o.maxDeletes), Revision: rev})
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
@@ -103,7 +103,7 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 	if err != nil {
 		return err
 	}
-	return withExclusive(ctx, g, o.lock, "apply "+path, func() error {
+	return withExclusive(ctx, g, o.lock, "apply "+path, cfg, func() error {
 		from := plan.ConfigDir
 		if len(plan.ConfigDirs) > 0 {
 			from = strings.Join(plan.ConfigDirs, ", ")

@@ -69,7 +69,7 @@ func gcCommand() command {
 						return err
 					})
 				}
-				return withExclusive(ctx, g, lf, "gc "+dirs.args(), func() error {
+				return withExclusive(ctx, g, lf, "gc "+dirs.args(), cfg, func() error {
 					plan, done, err := g.engine().Reconcile(ctx, cfg, opt)
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)

@@ -38,7 +38,7 @@ func rollbackCommand() command {
 				if err != nil {
 					return err
 				}
-				return withExclusive(ctx, g, lf, "rollback "+args[0], func() error {
+				return withExclusive(ctx, g, lf, "rollback "+args[0], cfg, func() error {
 					from, dest, err := g.engine().Rollback(ctx, cfg, args[0], *to)
 					if err != nil {
 						return err

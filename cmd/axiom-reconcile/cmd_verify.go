@@ -58,17 +58,18 @@ func verifyCommand() command {
 				if err != nil {
 					return err
 				}
-				lock := withShared
-				if *repair {
-					lock = withExclusive
-				}
-				return lock(ctx, g, lf, "verify "+dirs.args(), func() error {
+				verify := func() error {
 					rep, err := g.engine().Verify(ctx, cfg, reconcile.VerifyOptions{Deep: *deep, Repair: *repair})
 					if err != nil {
 						return err
 					}
 					return writeVerify(g, rep, *asJSON)
-				})
+				}
+				command := "verify " + dirs.args()
+				if *repair { // it mutates: the global, GC and store locks, as apply takes them
+					return withExclusive(ctx, g, lf, command, cfg, verify)
+				}
+				return withShared(ctx, g, lf, command, verify)
 			}
 		},
 	}

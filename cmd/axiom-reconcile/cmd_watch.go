@@ -161,11 +161,17 @@ func passForWatch(g *globals) func(context.Context, watchState) (watch.PassResul
 			endWait = watch.WaitingForLock(ctx, w.Holder())
 		}
 		held, err := reconcile.LockExclusive(ctx, opts)
+		if err != nil {
+			endWait()
+			return res, err
+		}
+		defer held.Release()
+		st, err := eng.LockStore(ctx, cfg, opts)
 		endWait()
 		if err != nil {
 			return res, err
 		}
-		defer held.Release()
+		defer st.Release()
 		plan, done, err := eng.Reconcile(ctx, cfg, reconcile.PlanOptions{Revision: state.revision})
 		for _, w := range reconcile.Warnings(plan, err) {
 			zerolog.Ctx(ctx).Warn().Msg(w) // the daemon's plans are seen in its log only

@@ -91,21 +91,32 @@ type lockFlags struct {
 }
 
 func (l *lockFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&l.timeout, "lock-timeout", 0, "wait up to `DUR` for the global lock held by another process (0: do not wait); then exit 75")
+	fs.DurationVar(&l.timeout, "lock-timeout", 0, "wait up to `DUR` for the global and store locks held by another process (0: do not wait); then exit 75")
 }
 
-// withExclusive runs fn holding the global lock exclusively (and upstream's GC lock).
-func withExclusive(ctx context.Context, g *globals, lf lockFlags, command string, fn func() error) error {
-	held, err := reconcile.LockExclusive(ctx, g.lockOptions(lf.timeout, command, nil))
+// withExclusive runs fn holding the global lock exclusively, upstream's GC lock, and the lock
+// of cfg's store (reconcile.LockStore), all waited for up to --lock-timeout.
+func withExclusive(ctx context.Context, g *globals, lf lockFlags, command string, cfg *spec.Config, fn func() error) error {
+	deadline := time.Now().Add(lf.timeout)
+	opt := g.lockOptions(lf.timeout, command, nil)
+	held, err := reconcile.LockExclusive(ctx, opt)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := held.Release(); err != nil {
-			g.log.Warn().Err(err).Msg("releasing the global lock")
-		}
-	}()
+	defer release(g, held, "the global lock")
+	opt.Timeout = max(0, time.Until(deadline))
+	st, err := g.engine().LockStore(ctx, cfg, opt)
+	if err != nil {
+		return err
+	}
+	defer release(g, st, "the store lock")
 	return fn()
+}
+
+func release(g *globals, h *reconcile.Held, what string) {
+	if err := h.Release(); err != nil {
+		g.log.Warn().Err(err).Msg("releasing " + what)
+	}
 }
 
 // withShared runs fn holding the global lock shared.

@@ -25,6 +25,20 @@ func ParseHoldTag(tag string) (env string, k int, ok bool) {
 	return rest[:i], k, true
 }
 
+// profileTagPrefix begins the hold tag of a profile's lock (ProfileHoldTag).
+const profileTagPrefix = "axiom-profile:"
+
+// ProfileHoldTag is the user hold a profile places on every package its lock names, so a
+// package only a lock names (no generation uses it yet, or any more) is held by the kernel too:
+// upstream's `axiom gc` or a hand-run `zfs destroy` cannot take it between passes.
+func ProfileHoldTag(profile string) string { return profileTagPrefix + profile }
+
+// ParseProfileHoldTag reads a tag ProfileHoldTag wrote.
+func ParseProfileHoldTag(tag string) (profile string, ok bool) {
+	p, ok := strings.CutPrefix(tag, profileTagPrefix)
+	return p, ok && p != ""
+}
+
 // Snapshot names snapshot snap of dataset ds.
 func Snapshot(ds, snap string) string { return ds + "@" + snap }
 

@@ -382,18 +382,27 @@ func completeAt(tree *zfs.Tree, name string, id layout.PackageID) error {
 // in its parent's: files written into the parent dataset would be outside the new dataset and its
 // snapshot.
 func CheckMounted(dir string) error {
+	if err := CheckMountpoint(dir); err != nil {
+		return fmt.Errorf("the new dataset did not mount: %w", err)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
+		return fmt.Errorf("the new dataset at %s is not empty", dir)
+	}
+	return nil
+}
+
+// CheckMountpoint reports whether dir is a mountpoint: a directory on another filesystem than
+// its parent's.
+func CheckMountpoint(dir string) error {
 	var st, pst syscall.Stat_t
 	if err := syscall.Stat(dir, &st); err != nil {
-		return fmt.Errorf("the new dataset is not mounted at %s: %w", dir, err)
+		return fmt.Errorf("nothing is mounted at %s: %w", dir, err)
 	}
 	if err := syscall.Stat(filepath.Dir(dir), &pst); err != nil {
 		return err
 	}
 	if st.Dev == pst.Dev {
-		return fmt.Errorf("%s is not a mountpoint: the new dataset did not mount there", dir)
-	}
-	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
-		return fmt.Errorf("the new dataset at %s is not empty", dir)
+		return fmt.Errorf("%s is not a mountpoint", dir)
 	}
 	return nil
 }

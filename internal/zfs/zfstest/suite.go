@@ -21,7 +21,26 @@ type Target struct {
 // kinds and what an observation reports after each operation. newTarget is called once per case
 // and must give a fresh, empty Root (and clean it up).
 func RunSuite(t *testing.T, newTarget func(t *testing.T) Target) {
-	for _, tc := range suiteCases {
+	runCases(t, newTarget, suiteCases)
+}
+
+// RunSuiteCases is RunSuite for the named cases only, for a client variant that differs from
+// one already run through the whole suite in a single concern (how it reads an observation,
+// say): its time goes to the cases that concern touches. An unknown name fails the test.
+func RunSuiteCases(t *testing.T, newTarget func(t *testing.T) Target, names ...string) {
+	var cases []suiteCase
+	for _, n := range names {
+		i := slices.IndexFunc(suiteCases, func(tc suiteCase) bool { return tc.name == n })
+		if i < 0 {
+			t.Fatalf("conformance suite: no case %q", n)
+		}
+		cases = append(cases, suiteCases[i])
+	}
+	runCases(t, newTarget, cases)
+}
+
+func runCases(t *testing.T, newTarget func(t *testing.T) Target, cases []suiteCase) {
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := newTarget(t)
 			s := &suite{t: t, ctx: context.Background(), c: tg.Client, root: tg.Root}
@@ -128,10 +147,12 @@ const managed = "axiom:managed-by"
 // (zfs.WithProps).
 var SuiteProps = []string{managed, "axiom:note", "axiom:num", "axiom:x", "axiom:y"}
 
-var suiteCases = []struct {
+type suiteCase struct {
 	name string
 	run  func(s *suite)
-}{
+}
+
+var suiteCases = []suiteCase{
 	{"CreateAndObserve", func(s *suite) {
 		weird := "tab\there\nnewline ü 007"
 		s.ok(s.c.Create(s.ctx, s.n("a"), zfs.CreateOptions{Props: zfs.Props{managed: "test", "axiom:note": weird, "axiom:num": "007"}}), "create")
