@@ -22,12 +22,10 @@ func storeConfig(root, mp string) *spec.Config {
 func TestStoreLockExcludesAcrossGlobalLockPaths(t *testing.T) {
 	e, _, mp := modelEngine(t)
 	cfg := storeConfig("tank/axiom", mp)
-	var held []*Held
 	for _, dir := range []string{t.TempDir(), t.TempDir()} {
 		g, err := LockExclusive(bg, LockOptions{Path: filepath.Join(dir, "axiom-reconcile.lock")})
-		must(t, err)
+		must(t, err) // both: each global lock alone excludes nothing
 		defer g.Release()
-		held = append(held, g)
 	}
 	first, err := e.LockStore(bg, cfg, LockOptions{Command: "apply -c /jail1/axiom"})
 	must(t, err)
@@ -62,6 +60,7 @@ func TestStoreLockMakesContainers(t *testing.T) {
 	calls := m.Calls
 	h, err = e.LockStore(bg, storeConfig("tank/axiom", mp), LockOptions{})
 	must(t, err)
+	defer h.Release()
 	if m.Calls != calls {
 		t.Fatalf("locking an existing store ran %d zfs commands, want none", m.Calls-calls)
 	}
