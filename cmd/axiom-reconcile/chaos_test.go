@@ -127,7 +127,7 @@ func (r *crashRig) chaosRound(rnd *rand.Rand, names []string) string {
 	if _, err := os.Stat(plan); err == nil {
 		p := run("apply-plan", lock, "apply", plan, "--lock-timeout", "3m")
 		p.cmd.Wait()
-		procs, all = append(procs, p), append(all, p)
+		all = append(all, p)
 		applied = "saved plan: " + outcome(p)
 	}
 	daemon.cmd.Process.Signal(syscall.SIGTERM)
