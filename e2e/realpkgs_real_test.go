@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature/signtest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -144,7 +145,7 @@ func TestRealPackagesReal(t *testing.T) {
 	bumped := filepath.Join(extra, "gzip-1.12.1")
 	copyTree(t, packageDirs(t, pkgs)["gzip"], bumped)
 	bumpVersion(t, filepath.Join(bumped, "manifest.yaml"), "1.12.0", "1.12.1")
-	signPackage(t, bumped, priv)
+	signtest.SignDir(t, bumped, priv, "e2e")
 	cfg = config([]string{pkgs, extra}, baseProfile, cxxProfile)
 	plan, _ := apply("upgrade", cfg, reconcile.PlanOptions{Upgrade: true})
 	if text := planText(plan); !strings.Contains(text, "gzip 1.12.0-1 -> 1.12.1-1") {

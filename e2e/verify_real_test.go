@@ -3,41 +3,14 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/sha256"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
-
-// signPackage writes dir/manifest.sig over every regular file of the package, signed by priv.
-func signPackage(t testing.TB, dir string, priv ed25519.PrivateKey) {
-	t.Helper()
-	var files []signature.File
-	must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, signature.File{Path: filepath.ToSlash(rel), SHA256: sha256.Sum256(b)})
-		return nil
-	}))
-	sig, err := signature.Sign(priv, files, signature.SignOptions{Signer: "e2e"})
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, signature.FileName), sig, 0o644))
-}
 
 // checkSignedAndVerified checks that the package dataset ds records keyID as its signer, and
 // that a fast verify finds nothing to report in the store. (A deep verify of the store finds

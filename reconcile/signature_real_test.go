@@ -14,6 +14,7 @@ import (
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature/signtest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -34,9 +35,9 @@ func TestSignaturePoliciesReal(t *testing.T) {
 	for _, p := range []string{"make-4.4.1", "zlib-1.3.1", "ncurses-6.4.0", "readline-8.1.2", "bash-5.1.16"} {
 		copyDir(t, filepath.Join(examplePackages(t), p), filepath.Join(src, p))
 	}
-	signDir(t, filepath.Join(src, "make-4.4.1"), trustedPriv)
-	signDir(t, filepath.Join(src, "ncurses-6.4.0"), otherPriv)
-	signDir(t, filepath.Join(src, "readline-8.1.2"), trustedPriv)
+	signtest.SignDir(t, filepath.Join(src, "make-4.4.1"), trustedPriv, "test")
+	signtest.SignDir(t, filepath.Join(src, "ncurses-6.4.0"), otherPriv, "test")
+	signtest.SignDir(t, filepath.Join(src, "readline-8.1.2"), trustedPriv, "test")
 	sigFile := filepath.Join(src, "readline-8.1.2", signature.FileName)
 	b, err := os.ReadFile(sigFile)
 	must(t, err)
@@ -47,7 +48,7 @@ func TestSignaturePoliciesReal(t *testing.T) {
 		b[i] = '0'
 	}
 	must(t, os.WriteFile(sigFile, b, 0o644))
-	signDir(t, filepath.Join(src, "bash-5.1.16"), trustedPriv)
+	signtest.SignDir(t, filepath.Join(src, "bash-5.1.16"), trustedPriv, "test")
 	must(t, os.WriteFile(filepath.Join(src, "bash-5.1.16", "manifest.yaml"), append(mustRead(t, filepath.Join(src, "bash-5.1.16", "manifest.yaml")), "# changed\n"...), 0o644))
 
 	dir := t.TempDir()

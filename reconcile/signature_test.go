@@ -1,42 +1,18 @@
 package reconcile
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/signature/signtest"
 )
-
-// signDir writes a manifest.sig for the package directory dir, signed with priv.
-func signDir(t *testing.T, dir string, priv ed25519.PrivateKey) {
-	t.Helper()
-	var files []signature.File
-	must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, signature.File{Path: filepath.ToSlash(rel), SHA256: sha256.Sum256(b)})
-		return nil
-	}))
-	sig, err := signature.Sign(priv, files, signature.SignOptions{Signer: "test"})
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, signature.FileName), sig, 0o644))
-}
 
 // A source with trusted keys imports only packages signed by one of them (recording the key on
 // the package, shown by status), shows its policy in the plan, and leaves the others out like any
@@ -47,9 +23,9 @@ func TestSignedSource(t *testing.T) {
 	_, otherPriv, err := signature.GenerateKey(rand.Reader)
 	must(t, err)
 	src := samplePackages(t)
-	signDir(t, filepath.Join(src, "make-4.4.1"), trustedPriv)
-	signDir(t, filepath.Join(src, "zlib-1.3.1"), trustedPriv)
-	signDir(t, filepath.Join(src, "ncurses-6.4.0"), otherPriv)
+	signtest.SignDir(t, filepath.Join(src, "make-4.4.1"), trustedPriv, "test")
+	signtest.SignDir(t, filepath.Join(src, "zlib-1.3.1"), trustedPriv, "test")
+	signtest.SignDir(t, filepath.Join(src, "ncurses-6.4.0"), otherPriv, "test")
 	w := newWorld(t, src, "profile \"p\" {\n  package \"make\" {}\n  package \"zlib\" {}\n}\nenvironment \"e\" {\n  profile = \"p\"\n}\n")
 	store := func(policy string) {
 		w.write("store.hcl", fmt.Sprintf("store {\n  dataset = %q\n}\nsource \"s\" {\n  path = %q\n  trusted_key_data = [%q]\n%s}\n",
