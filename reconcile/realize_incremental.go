@@ -92,7 +92,9 @@ func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeSt
 
 // update turns the files in dir, a clone of a previous generation, into those of st.
 func (e *Engine) update(ctx context.Context, dir string, st *RealizeStep, pk *packageTrees) error {
-	if err := e.mountCheck(dir); err != nil {
+	// A clone is mounted with its origin's files: the check is that it is a mountpoint, not
+	// that it is empty, as for a new dataset.
+	if err := e.mountpointCheck(dir); err != nil {
 		return err
 	}
 	rec, err := readRecord(dir)

@@ -278,9 +278,30 @@ func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string,
 	return name, err
 }
 
+// ensure makes the containers names (Ensure), then waits (up to mountWait) until each is
+// mounted: a container another importer made ("exists" here) may still be being mounted by its
+// `zfs create`, and a package renamed below it before that mount would be hidden under it. The
+// in-memory model (MountCheck set) mounts at once.
 func (im *Importer) ensure(ctx context.Context, names ...string) error {
-	return Ensure(ctx, im.ZFS, names...)
+	if err := Ensure(ctx, im.ZFS, names...); err != nil || im.MountCheck != nil {
+		return err
+	}
+	deadline := time.Now().Add(mountWait)
+	for _, n := range names {
+		for CheckMountpoint(im.Layout.Path(n)) != nil && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
+
+// mountWait bounds how long ensure waits for containers to be mounted; one that never is (an
+// administrator's canmount=off) is then used as it is.
+const mountWait = 30 * time.Second
 
 // Ensure creates each dataset in order as a managed container, accepting ones that exist
 // (create-then-handle-exists: whoever made it first, it is there).
