@@ -60,15 +60,12 @@ func (e *Engine) storeLockReady(ctx context.Context, cfg *spec.Config, l layout.
 	if _, err := os.Lstat(path); err == nil && e.mountpointCheck(dir) == nil {
 		return nil
 	}
-	tmpProps := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}
-	for _, c := range []struct {
-		name  string
-		props map[string]string
-	}{{l.Root, rootProps(cfg)}, {l.Tmp(), tmpProps}} {
-		err := e.ZFS.Create(ctx, c.name, zfs.CreateOptions{Parents: true, Props: c.props})
-		if err != nil && !errors.Is(err, zfs.ErrExist) {
-			return fmt.Errorf("creating %s to lock the store: %w", c.name, err)
-		}
+	err := e.ZFS.Create(ctx, l.Root, zfs.CreateOptions{Parents: true, Props: rootProps(cfg)})
+	if err == nil || errors.Is(err, zfs.ErrExist) {
+		err = store.Ensure(ctx, e.ZFS, l.Tmp()) // a managed container, as every pass makes it
+	}
+	if err != nil {
+		return fmt.Errorf("creating the store's containers to lock it: %w", err)
 	}
 	tree, err := e.ZFS.Observe(ctx, l.Tmp())
 	if err != nil {

@@ -43,10 +43,7 @@ func gcCommand() command {
 			var lf lockFlags
 			lf.register(fs)
 			return func(ctx context.Context, g *globals, args []string) error {
-				if len(args) > 0 {
-					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
-				}
-				cfg, err := loadConfig(g.env, dirs.list())
+				cfg, err := loadConfigNoArgs(g, dirs, args)
 				if err != nil {
 					return err
 				}

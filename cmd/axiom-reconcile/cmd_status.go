@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 )
 
 const statusHelp = `
@@ -22,10 +21,7 @@ func statusCommand() command {
 			dirs.register(fs, "read")
 			asJSON := fs.Bool("json", false, "print the status as JSON")
 			return func(ctx context.Context, g *globals, args []string) error {
-				if len(args) > 0 {
-					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
-				}
-				cfg, err := loadConfig(g.env, dirs.list())
+				cfg, err := loadConfigNoArgs(g, dirs, args)
 				if err != nil {
 					return err
 				}

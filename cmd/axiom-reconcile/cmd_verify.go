@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 
 	"github.com/axiom-reconcile/axiom-reconcile/reconcile"
 )
@@ -51,10 +50,7 @@ func verifyCommand() command {
 			var lf lockFlags
 			lf.register(fs)
 			return func(ctx context.Context, g *globals, args []string) error {
-				if len(args) > 0 {
-					return usageError{fmt.Errorf("unexpected argument %q", args[0])}
-				}
-				cfg, err := loadConfig(g.env, dirs.list())
+				cfg, err := loadConfigNoArgs(g, dirs, args)
 				if err != nil {
 					return err
 				}

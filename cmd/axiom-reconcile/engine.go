@@ -43,6 +43,14 @@ func loadConfig(e *env, dirs []string) (*spec.Config, error) {
 	return cfg, nil
 }
 
+// loadConfigNoArgs is loadConfig of dirs for a command that takes no positional argument.
+func loadConfigNoArgs(g *globals, dirs dirsFlag, args []string) (*spec.Config, error) {
+	if len(args) > 0 {
+		return nil, usageError{fmt.Errorf("unexpected argument %q", args[0])}
+	}
+	return loadConfig(g.env, dirs.list())
+}
+
 // storeAccess is how commands reach the store: its ZFS client, the clock, and the check that a
 // new dataset is mounted before files are written into it (nil: store.CheckMounted).
 type storeAccess struct {
