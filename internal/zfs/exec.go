@@ -23,6 +23,7 @@ type CLI struct {
 	props    []string // user properties Observe reads; nil: all of them (a slower second process)
 	procs    atomic.Int64
 	mutating atomic.Int64
+	procTime atomic.Int64 // nanoseconds spent waiting for processes
 	// json says whether `zfs get -j` works: jsonUnknown until the first observation (or
 	// Capabilities) finds out.
 	json atomic.Int32
@@ -63,6 +64,11 @@ const (
 func (c *CLI) Stats() (processes, mutating int64) {
 	return c.procs.Load(), c.mutating.Load()
 }
+
+// ProcessTime is the wall time this client spent waiting for its zfs and zpool processes, summed
+// over processes (concurrent ones each count). Benchmarks split an operation's time with it into
+// what ZFS took and what the reconciler's own work took.
+func (c *CLI) ProcessTime() time.Duration { return time.Duration(c.procTime.Load()) }
 
 // waitDelay bounds how long a process may linger after its context is cancelled and SIGTERM was
 // sent, before it is killed.
@@ -124,7 +130,9 @@ func (c *CLI) runBin(ctx context.Context, bin, op, name string, mutating bool, s
 	} else if err != nil {
 		code = -1
 	}
-	c.log.Debug().Strs("argv", argv).Float64("took_seconds", time.Since(start).Seconds()).Int("exit", code).Msg(command)
+	took := time.Since(start)
+	c.procTime.Add(int64(took))
+	c.log.Debug().Strs("argv", argv).Float64("took_seconds", took.Seconds()).Int("exit", code).Msg(command)
 	if err == nil {
 		return stdout.Bytes(), nil
 	}

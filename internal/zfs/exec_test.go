@@ -140,3 +140,24 @@ func TestProgramEndsOptions(t *testing.T) {
 		t.Fatalf("zfs ran as %s, want %s", got, want)
 	}
 }
+
+// TestProcessTimeCountsEveryProcess: the time waited for processes is summed, failing ones
+// included, and a process not started (a cancelled context) adds nothing.
+func TestProcessTimeCountsEveryProcess(t *testing.T) {
+	c := fakeZFS(t, `sleep 0.2; [ "$1" = create ] && exit 1; exit 0`)
+	ctx := context.Background()
+	_ = c.Create(ctx, "tp/a", CreateOptions{})
+	if err := c.Snapshot(ctx, "tp/a@s"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ProcessTime(); got < 400*time.Millisecond || got > 10*time.Second {
+		t.Fatalf("two processes of 0.2 s each: ProcessTime %v", got)
+	}
+	before := c.ProcessTime()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_ = c.Snapshot(cancelled, "tp/a@t")
+	if c.ProcessTime() != before {
+		t.Fatal("a process that never started was counted")
+	}
+}
