@@ -21,6 +21,9 @@ func TestNames(t *testing.T) {
 		string(l.Env("dev")):           "zroot/axiom/env/dev",
 		string(l.Generation("dev", 3)): "zroot/axiom/env/dev/gen-3",
 		string(l.Store()):              "zroot/axiom/store",
+		string(l.PkgRoot()):            "zroot/axiom/store/pkg",
+		string(l.Profiles()):           "zroot/axiom/profiles",
+		string(l.Envs()):               "zroot/axiom/env",
 		string(l.Tmp()):                "zroot/axiom/tmp",
 		l.Path(l.Generation("dev", 3)): "/axiom/env/dev/gen-3",
 		l.Path(l.Root):                 "/axiom",
@@ -33,6 +36,9 @@ func TestNames(t *testing.T) {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
+	}
+	if got := l.Containers(); !slices.Equal(got, []Dataset{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}) {
+		t.Errorf("Containers = %q, want the root, then store, store/pkg, profiles, env, tmp", got)
 	}
 }
 
