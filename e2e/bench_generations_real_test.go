@@ -185,7 +185,7 @@ func (s *benchSet) cpA(name string, roots []string) time.Duration {
 // of plan merges.
 func storeRoots(b *testing.B, plan *reconcile.Plan, root string) []string {
 	b.Helper()
-	l := layout.Layout{Root: root, Mountpoint: "/" + root}
+	l := layout.Layout{Root: layout.Dataset(root), Mountpoint: "/" + root}
 	for _, st := range plan.Steps {
 		if r, ok := st.Op.(*reconcile.RealizeStep); ok {
 			var roots []string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,13 +162,13 @@ func (e *Engine) recordRevision(ctx context.Context, obs *observation, revision 
 		return nil
 	}
 	if steps == 0 {
-		if root, ok := obs.tree.Get(obs.layout.Root); ok {
+		if root, ok := obs.tree.Get(string(obs.layout.Root)); ok {
 			if had, _ := root.Local(layout.PropRevision); had == revision {
 				return nil
 			}
 		}
 	}
-	err := e.ZFS.SetProps(ctx, obs.layout.Root, zfs.Props{
+	err := e.ZFS.SetProps(ctx, string(obs.layout.Root), zfs.Props{
 		layout.PropRevision:  revision,
 		layout.PropAppliedAt: e.now().UTC().Format(time.RFC3339),
 	})
@@ -202,12 +203,12 @@ const gcBatch = zfs.ProgramBatch
 
 // checkOwned accepts a dataset someone else created meanwhile only if it carries the local
 // managed marker.
-func (x *executor) checkOwned(ctx context.Context, name string) error {
-	tree, err := x.e.ZFS.Observe(ctx, name)
+func (x *executor) checkOwned(ctx context.Context, name layout.Dataset) error {
+	tree, err := x.e.ZFS.Observe(ctx, string(name))
 	if err != nil {
 		return err
 	}
-	if d, ok := tree.Get(name); ok && managed(d) {
+	if d, ok := tree.Get(string(name)); ok && managed(d) {
 		return nil
 	}
 	return fmt.Errorf("%s was created meanwhile by someone else and is %w; nothing was written into it", name, errUnmanagedInTheWay)
@@ -215,11 +216,11 @@ func (x *executor) checkOwned(ctx context.Context, name string) error {
 
 // destroyUnlessBusy destroys a generation or environment (destroyOwned); one that is in use is
 // kept, recorded in done.Busy with a warning, and is not an error until the apply ends.
-func (x *executor) destroyUnlessBusy(ctx context.Context, name string) (bool, error) {
+func (x *executor) destroyUnlessBusy(ctx context.Context, name layout.Dataset) (bool, error) {
 	err := destroyOwned(ctx, x.e.ZFS, name)
 	if errors.Is(err, zfs.ErrBusy) {
-		x.done.Busy = append(x.done.Busy, name)
-		x.e.Log.Warn().Err(err).Str("dataset", name).Msg("in use, not destroyed; the apply goes on and the next pass tries again")
+		x.done.Busy = append(x.done.Busy, string(name))
+		x.e.Log.Warn().Err(err).Str("dataset", string(name)).Msg("in use, not destroyed; the apply goes on and the next pass tries again")
 		return false, nil
 	}
 	return err == nil, err
@@ -228,8 +229,8 @@ func (x *executor) destroyUnlessBusy(ctx context.Context, name string) (bool, er
 // release removes each tag from the snapshots that still carry it (one `zfs holds` for all,
 // then one `zfs release` per tag), so releasing twice is harmless; a tag gone meanwhile is not an
 // error either (re-checked with Holds, whether Release is atomic or per snapshot).
-func (x *executor) release(ctx context.Context, byTag map[string][]string) error {
-	var snaps []string
+func (x *executor) release(ctx context.Context, byTag map[layout.Tag][]layout.Snapshot) error {
+	var snaps []layout.Snapshot
 	for _, s := range byTag {
 		snaps = append(snaps, s...)
 	}
@@ -245,7 +246,7 @@ func (x *executor) release(ctx context.Context, byTag map[string][]string) error
 		if len(rel) == 0 {
 			continue
 		}
-		if err := x.e.ZFS.Release(ctx, tag, rel...); err != nil {
+		if err := x.e.ZFS.Release(ctx, string(tag), layout.Strings(rel)...); err != nil {
 			if !errors.Is(err, zfs.ErrNotExist) {
 				return err
 			}
@@ -259,27 +260,44 @@ func (x *executor) release(ctx context.Context, byTag map[string][]string) error
 }
 
 // holdsOf returns the hold tags of those of snaps that exist (one observation, one `zfs holds`).
-func (e *Engine) holdsOf(ctx context.Context, snaps []string) (map[string][]string, error) {
+func (e *Engine) holdsOf(ctx context.Context, snaps []layout.Snapshot) (map[layout.Snapshot][]layout.Tag, error) {
 	snaps = slices.Compact(slices.Sorted(slices.Values(snaps)))
-	tree, err := e.ZFS.Observe(ctx, datasetsOf(snaps)...)
+	tree, err := e.ZFS.Observe(ctx, layout.Strings(datasetsOf(snaps))...)
 	if err != nil {
 		return nil, err
 	}
-	var present []string
+	var present []layout.Snapshot
 	for _, s := range snaps {
-		if d, ok := tree.Get(s); ok && d.UserRefs > 0 {
+		if d, ok := tree.Get(string(s)); ok && d.UserRefs > 0 {
 			present = append(present, s)
 		}
 	}
 	if len(present) == 0 {
-		return map[string][]string{}, nil
+		return map[layout.Snapshot][]layout.Tag{}, nil
 	}
-	return e.ZFS.Holds(ctx, present...)
+	return e.holds(ctx, present)
+}
+
+// holds returns the hold tags of snaps (zfs.Client.Holds), by snapshot.
+func (e *Engine) holds(ctx context.Context, snaps []layout.Snapshot) (map[layout.Snapshot][]layout.Tag, error) {
+	m, err := e.ZFS.Holds(ctx, layout.Strings(snaps)...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[layout.Snapshot][]layout.Tag, len(m))
+	for s, tags := range m {
+		var ts []layout.Tag
+		for _, t := range tags {
+			ts = append(ts, layout.Tag(t))
+		}
+		out[layout.Snapshot(s)] = ts
+	}
+	return out, nil
 }
 
 // carrying returns those of snaps that carry tag in have.
-func carrying(have map[string][]string, tag string, snaps []string) []string {
-	var out []string
+func carrying(have map[layout.Snapshot][]layout.Tag, tag layout.Tag, snaps []layout.Snapshot) []layout.Snapshot {
+	var out []layout.Snapshot
 	for _, s := range snaps {
 		if slices.Contains(have[s], tag) {
 			out = append(out, s)
@@ -290,7 +308,7 @@ func carrying(have map[string][]string, tag string, snaps []string) []string {
 }
 
 // releaseTag removes tag from whichever of snaps carry it, looking again if it went meanwhile.
-func (e *Engine) releaseTag(ctx context.Context, tag string, snaps []string) error {
+func (e *Engine) releaseTag(ctx context.Context, tag layout.Tag, snaps []layout.Snapshot) error {
 	for attempt := 0; ; attempt++ {
 		have, err := e.holdsOf(ctx, snaps)
 		if err != nil {
@@ -300,7 +318,7 @@ func (e *Engine) releaseTag(ctx context.Context, tag string, snaps []string) err
 		if len(rel) == 0 {
 			return nil
 		}
-		err = e.ZFS.Release(ctx, tag, rel...)
+		err = e.ZFS.Release(ctx, string(tag), layout.Strings(rel)...)
 		if err == nil || !errors.Is(err, zfs.ErrNotExist) || attempt == 2 {
 			return err
 		}
@@ -310,18 +328,18 @@ func (e *Engine) releaseTag(ctx context.Context, tag string, snaps []string) err
 // hold places tag on every snapshot. The tag already being on some (an interrupted pass left it,
 // or Hold placed it on some before failing) is fine: they are checked with Holds and the tag is
 // placed on the rest.
-func (e *Engine) hold(ctx context.Context, tag string, snaps []string) error {
+func (e *Engine) hold(ctx context.Context, tag layout.Tag, snaps []layout.Snapshot) error {
 	want := slices.Compact(slices.Sorted(slices.Values(snaps)))
 	for attempt := 0; ; attempt++ {
-		err := e.ZFS.Hold(ctx, tag, want...)
+		err := e.ZFS.Hold(ctx, string(tag), layout.Strings(want)...)
 		if err == nil || !errors.Is(err, zfs.ErrExist) || attempt == 2 {
 			return err
 		}
-		have, herr := e.ZFS.Holds(ctx, want...)
+		have, herr := e.holds(ctx, want)
 		if herr != nil {
 			return herr
 		}
-		var missing []string
+		var missing []layout.Snapshot
 		for _, s := range want {
 			if !slices.Contains(have[s], tag) {
 				missing = append(missing, s)
@@ -334,23 +352,16 @@ func (e *Engine) hold(ctx context.Context, tag string, snaps []string) error {
 	}
 }
 
-func datasetsOf(snaps []string) []string {
-	var out []string
+func datasetsOf(snaps []layout.Snapshot) []layout.Dataset {
+	var out []layout.Dataset
 	for _, s := range snaps {
-		out = append(out, layout.SnapshotDataset(s))
+		out = append(out, s.Dataset())
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[K ~string, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
 
 // activate writes the activate script if needed and switches `current` to generation K with a
 // symlink rename, which readers see either before or after, never in between.
@@ -373,7 +384,7 @@ func (x *executor) activate(ctx context.Context, st *ActivateStep) error {
 	failpoint.Hit(failpoint.ActivateSwitched)
 	if st.Unpin {
 		for _, p := range []string{layout.PropPinned, layout.PropPinnedFor} {
-			if err := x.e.ZFS.InheritProp(ctx, x.l.Env(st.Env), p); err != nil {
+			if err := x.e.ZFS.InheritProp(ctx, string(x.l.Env(st.Env)), p); err != nil {
 				return err
 			}
 		}

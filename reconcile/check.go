@@ -95,7 +95,7 @@ func checkMerge(in *diffInput, se *spec.Environment, order []layout.PackageID) (
 }
 
 func unmounted(s *state, pkg *store.Package) bool {
-	d, ok := s.obs.tree.Get(pkg.Dataset)
+	d, ok := s.obs.tree.Get(string(pkg.Dataset))
 	return ok && d.Unmounted
 }
 
@@ -107,6 +107,6 @@ func mountStep(l layout.Layout, pkg *store.Package, env string) Step {
 	if env == "" {
 		reason = "not mounted, so dependency resolution cannot read it"
 	}
-	return Step{Action: Change, Group: storeGroup(l), Target: pkg.Dataset,
-		Summary: "mount " + pkg.Dataset + ", package " + pkg.ID.String(), Reason: reason, Op: &MountStep{Dataset: pkg.Dataset}}
+	return Step{Action: Change, Group: storeGroup(l), Target: string(pkg.Dataset),
+		Summary: "mount " + string(pkg.Dataset) + ", package " + pkg.ID.String(), Reason: reason, Op: &MountStep{Dataset: pkg.Dataset}}
 }

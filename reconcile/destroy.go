@@ -23,9 +23,9 @@ import (
 // clone inside the tree goes with it (zfs destroy -r destroys it first); one outside is in use
 // unless detachable says the destroy can first make it independent (a later generation of
 // the same environment, see detachClones).
-func notOurs(tree *zfs.Tree, name string, detachable func(clone string) bool) []string {
+func notOurs(tree *zfs.Tree, name layout.Dataset, detachable func(clone layout.Dataset) bool) []string {
 	var out []string
-	for _, d := range tree.Under(name) {
+	for _, d := range tree.Under(string(name)) {
 		if d.Type != zfs.Snapshot {
 			if !managed(d) {
 				out = append(out, d.Name+" is "+errUnmanagedInTheWay.Error())
@@ -36,7 +36,7 @@ func notOurs(tree *zfs.Tree, name string, detachable func(clone string) bool) []
 			out = append(out, fmt.Sprintf("%s has %s", d.Name, english.Count(int(d.UserRefs), "user hold")))
 		}
 		for _, c := range d.Clones {
-			if !layout.Under(c, name) && (detachable == nil || !detachable(c)) {
+			if clone := layout.Dataset(c); !layout.Under(clone, name) && (detachable == nil || !detachable(clone)) {
 				out = append(out, fmt.Sprintf("%s is the origin of %s", d.Name, c))
 			}
 		}
@@ -47,7 +47,7 @@ func notOurs(tree *zfs.Tree, name string, detachable func(clone string) bool) []
 // NotOursError refuses a recursive destroy of a dataset that holds something that is not the
 // reconciler's.
 type NotOursError struct {
-	Dataset string
+	Dataset layout.Dataset
 	What    []string
 }
 
@@ -60,18 +60,18 @@ func (e *NotOursError) Is(target error) bool { return target == errUnmanagedInTh
 
 // destroyOwned destroys name recursively if a fresh observation shows that everything below it is
 // the reconciler's. A name that is gone is not an error.
-func destroyOwned(ctx context.Context, c zfs.Client, name string) error {
-	tree, err := c.Observe(ctx, name)
+func destroyOwned(ctx context.Context, c zfs.Client, name layout.Dataset) error {
+	tree, err := c.Observe(ctx, string(name))
 	if err != nil {
 		return err
 	}
-	if _, ok := tree.Get(name); !ok {
+	if _, ok := tree.Get(string(name)); !ok {
 		return nil
 	}
 	if what := notOurs(tree, name, nil); len(what) > 0 {
 		return &NotOursError{Dataset: name, What: what}
 	}
-	err = c.Destroy(ctx, name, zfs.DestroyOptions{Recursive: true})
+	err = c.Destroy(ctx, string(name), zfs.DestroyOptions{Recursive: true})
 	if errors.Is(err, zfs.ErrNotExist) {
 		return nil
 	}

@@ -114,7 +114,7 @@ func describeProps(m map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func countTags(m map[string][]string) int {
+func countTags(m map[layout.Tag][]layout.Snapshot) int {
 	n := 0
 	for _, v := range m {
 		n += len(v)

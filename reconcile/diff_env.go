@@ -25,9 +25,9 @@ type envsDiff struct {
 	retained []*genState
 	newLocks []*pkgmeta.Lock
 	// released counts, per package snapshot, the holds the plan's prunes release.
-	released map[string]int
+	released map[layout.Snapshot]int
 	// realizing are the generations the plan builds: hold tag -> the snapshots it will hold.
-	realizing map[string][]string
+	realizing map[layout.Tag][]layout.Snapshot
 	// realizes are the generations the plan builds, for the check stage.
 	realizes []plannedRealize
 }
@@ -35,7 +35,7 @@ type envsDiff struct {
 // diffEnvs plans every declared environment, given the locks its profiles have after the plan
 // (a profile that failed has none, and its environments are left out: its error is reported).
 func diffEnvs(in *diffInput, locks map[string]*pkgmeta.Lock) envsDiff {
-	d := envsDiff{released: map[string]int{}, realizing: map[string][]string{}}
+	d := envsDiff{released: map[layout.Snapshot]int{}, realizing: map[layout.Tag][]layout.Snapshot{}}
 	for i := range in.cfg.Environments {
 		se := &in.cfg.Environments[i]
 		if lock := locks[se.Profile]; lock != nil {
@@ -124,12 +124,12 @@ func (d *envsDiff) envDataset(in *diffInput, se *spec.Environment, es *envState,
 	ds := in.l.Env(se.Name)
 	props := envProps(se)
 	if es == nil {
-		if !d.checkLen(fmt.Sprintf("environment %q", se.Name), []string{ds}, posOf(se.DeclRange)) {
+		if !d.checkLen(fmt.Sprintf("environment %q", se.Name), []string{string(ds)}, posOf(se.DeclRange)) {
 			return false
 		}
 		all := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindEnv}
 		maps.Copy(all, props)
-		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: ds, Summary: "create " + ds,
+		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: string(ds), Summary: "create " + string(ds),
 			Reason: "declared, not in the store yet", Source: posOf(se.DeclRange), Op: &CreateStep{Dataset: ds, Props: all}})
 		return true
 	}
@@ -145,7 +145,7 @@ func (d *envsDiff) envDataset(in *diffInput, se *spec.Environment, es *envState,
 		}
 	}
 	if len(set) > 0 {
-		d.steps = append(d.steps, Step{Action: Change, Group: group, Target: ds,
+		d.steps = append(d.steps, Step{Action: Change, Group: group, Target: string(ds),
 			Summary: "set " + describeProps(set), Reason: strings.Join(why, ", "), Source: posOf(se.DeclRange), Op: &PropsStep{Dataset: ds, Set: set}})
 	}
 	return true
@@ -264,19 +264,20 @@ func realizeReason(es *envState, gens []*genState, lockDigest string, se *spec.E
 func (d *envsDiff) realize(in *diffInput, se *spec.Environment, group string, k int, lock *pkgmeta.Lock, digest, reason string) {
 	sp, _ := in.cfg.Profile(se.Profile)
 	order := priorityOrder(sp, lock)
-	var pkgs, snaps []string
+	var pkgs []string
+	var snaps []layout.Snapshot
 	for _, id := range order {
 		pkgs = append(pkgs, id.Path())
 		snaps = append(snaps, in.l.Installed(id))
 	}
 	tag := layout.HoldTag(se.Name, k)
 	src := posOf(se.DeclRange)
-	if !d.checkLen(fmt.Sprintf("generation %d of environment %q", k, se.Name), append(in.l.EnvNames(se.Name, k), tag), src) {
+	if !d.checkLen(fmt.Sprintf("generation %d of environment %q", k, se.Name), append(in.l.EnvNames(se.Name, k), string(tag)), src) {
 		return
 	}
 	d.realizing[tag] = snaps
 	d.realizes = append(d.realizes, plannedRealize{env: se, k: k, order: order})
-	d.steps = append(d.steps, Step{Action: Add, Group: group, Target: in.l.Generation(se.Name, k),
+	d.steps = append(d.steps, Step{Action: Add, Group: group, Target: string(in.l.Generation(se.Name, k)),
 		Summary: fmt.Sprintf("realize %s from profile %s (%s)", layout.GenerationName(k), se.Profile, english.Count(len(pkgs), "package")),
 		Reason:  reason, Source: src,
 		Op: &RealizeStep{Env: se.Name, Profile: se.Profile, Generation: k, Lock: string(lock.Marshal()), LockDigest: lock.Digest(),
@@ -321,12 +322,12 @@ func priorityOrder(sp *spec.Profile, lock *pkgmeta.Lock) []layout.PackageID {
 
 // prune plans destroying generation g, then releasing its holds.
 func (d *envsDiff) prune(in *diffInput, env, group string, g *genState, reason string, src *Pos) {
-	if what := notOurs(in.s.obs.tree, g.ds.Name, laterGeneration(in.s.obs.tree, in.l.Env(env))); len(what) > 0 {
+	if what := notOurs(in.s.obs.tree, layout.Dataset(g.ds.Name), laterGeneration(in.s.obs.tree, in.l.Env(env))); len(what) > 0 {
 		d.cannotDestroy(fmt.Sprintf("environment %q: %s is beyond keep_generations but cannot be pruned", env, g.ds.Name), "move that away, or destroy it yourself", what)
 		d.retained = append(d.retained, g)
 		return
 	}
-	st := &PruneStep{Env: env, Generation: g.k, Dataset: g.ds.Name, Tag: layout.HoldTag(env, g.k), Snapshots: heldSnapshots(in, g)}
+	st := &PruneStep{Env: env, Generation: g.k, Dataset: layout.Dataset(g.ds.Name), Tag: layout.HoldTag(env, g.k), Snapshots: heldSnapshots(in, g)}
 	for _, snap := range st.Snapshots {
 		d.released[snap]++
 	}
@@ -336,8 +337,8 @@ func (d *envsDiff) prune(in *diffInput, env, group string, g *genState, reason s
 
 // heldSnapshots returns the package snapshots generation g holds: those its lock names, or, when
 // its lock cannot be read, those that carry its tag.
-func heldSnapshots(in *diffInput, g *genState) []string {
-	var snaps []string
+func heldSnapshots(in *diffInput, g *genState) []layout.Snapshot {
+	var snaps []layout.Snapshot
 	if g.lock != nil {
 		for _, id := range lockIDs(g.lock) {
 			snaps = append(snaps, in.l.Installed(id))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -25,9 +24,9 @@ type gcInputs struct {
 	newLocks []*pkgmeta.Lock
 	retained []*genState
 	// released counts, per package snapshot, the holds the plan releases before GC runs.
-	released map[string]int
+	released map[layout.Snapshot]int
 	// removed are the datasets of the profiles and environments the plan removes.
-	removed map[string]bool
+	removed map[layout.Dataset]bool
 	// imported are the packages the plan imports (their parents are not left empty).
 	imported map[layout.PackageID]bool
 }
@@ -97,8 +96,9 @@ func diffGC(in *diffInput, gi gcInputs, explaining bool) gcDiff {
 
 // step adds the GC step collecting cands and the parents they leave empty, if any.
 func (d *gcDiff) step(in *diffInput, gi gcInputs, cands []*store.Package) {
-	gone := map[string]bool{}
-	var leaves, names []string
+	gone := map[layout.Dataset]bool{}
+	var leaves []layout.Dataset
+	var names []string
 	for _, c := range cands {
 		gone[c.Dataset] = true
 		leaves = append(leaves, c.Dataset)
@@ -118,7 +118,7 @@ func (d *gcDiff) step(in *diffInput, gi gcInputs, cands []*store.Package) {
 			summary += fmt.Sprintf(" (and %s left empty)", english.Count(len(parents), "parent dataset"))
 		}
 	}
-	d.steps = append(d.steps, Step{Action: Remove, Group: "Garbage collection", Target: in.l.PkgRoot(),
+	d.steps = append(d.steps, Step{Action: Remove, Group: "Garbage collection", Target: string(in.l.PkgRoot()),
 		Summary: summary, Reason: fmt.Sprintf("unreferenced, older than grace_period %s", in.cfg.GC.GracePeriod), Source: posOf(in.cfg.GC.DeclRange),
 		Op: &GCStep{Packages: leaves, Parents: parents}})
 }
@@ -146,7 +146,7 @@ func gcRoots(in *diffInput, gi gcInputs) (map[layout.PackageID]string, []string)
 		_, declared := in.cfg.Profile(name)
 		switch {
 		case in.opt.GCOnly:
-		case gi.removed[ps.ds.Name]:
+		case gi.removed[layout.Dataset(ps.ds.Name)]:
 			continue // its lock goes with it
 		case declared && ps.managed:
 			continue // its lock is the plan's (gi.locks)
@@ -205,7 +205,7 @@ func collectable(in *diffInput, gi gcInputs, pkg *store.Package, roots map[layou
 	if clones := pkg.Installed.Clones; len(clones) > 0 {
 		return fmt.Sprintf("%s is the origin of %s", snap, clones[0])
 	}
-	for _, d := range in.s.obs.tree.Children(pkg.Dataset) {
+	for _, d := range in.s.obs.tree.Children(string(pkg.Dataset)) {
 		return "it has a child dataset " + d.Name
 	}
 	if until := pkg.Creation.Add(in.cfg.GC.GracePeriod); in.now.Before(until) {
@@ -216,40 +216,41 @@ func collectable(in *diffInput, gi gcInputs, pkg *store.Package, roots map[layou
 
 // emptyParents lists the managed name/X.Y.Z/rev containers that have no children once the
 // datasets in gone are destroyed, deepest first.
-func emptyParents(in *diffInput, imported map[layout.PackageID]bool, gone map[string]bool) []string {
+func emptyParents(in *diffInput, imported map[layout.PackageID]bool, gone map[layout.Dataset]bool) []layout.Dataset {
 	tree, l := in.s.obs.tree, in.l
 	// A parent of a package this plan imports is not left empty.
-	filled := map[string]bool{}
+	filled := map[layout.Dataset]bool{}
 	for id := range imported {
-		for d := path.Dir(l.Package(id)); d != l.PkgRoot() && layout.Under(d, l.PkgRoot()); d = path.Dir(d) {
+		for d := l.Package(id).Parent(); d != l.PkgRoot() && layout.Under(d, l.PkgRoot()); d = d.Parent() {
 			filled[d] = true
 		}
 	}
-	var out []string
+	var out []layout.Dataset
 	// Walk depth 3 (rev), 2 (version), 1 (name) below store/pkg.
 	for depth := 3; depth >= 1; depth-- {
 		for i := range tree.Datasets {
 			d := &tree.Datasets[i]
-			rel, ok := strings.CutPrefix(d.Name, l.PkgRoot()+"/")
+			rel, ok := strings.CutPrefix(d.Name, string(l.PkgRoot())+"/")
 			if !ok || !filesystem(d) || strings.Count(rel, "/") != depth-1 || !managed(d) {
 				continue
 			}
 			if kind, _ := d.Local(layout.PropKind); kind != layout.KindContainer {
 				continue
 			}
-			if len(tree.Snapshots(d.Name)) > 0 || filled[d.Name] {
+			name := layout.Dataset(d.Name)
+			if len(tree.Snapshots(d.Name)) > 0 || filled[name] {
 				continue
 			}
 			empty := true
 			for _, c := range tree.Children(d.Name) {
-				if !gone[c.Name] {
+				if !gone[layout.Dataset(c.Name)] {
 					empty = false
 					break
 				}
 			}
 			if empty {
-				gone[d.Name] = true
-				out = append(out, d.Name)
+				gone[name] = true
+				out = append(out, name)
 			}
 		}
 	}

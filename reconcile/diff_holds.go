@@ -15,7 +15,7 @@ type holdsDiff struct {
 	findings
 	steps []Step
 	// released counts, per package snapshot, the leaked holds the plan releases.
-	released map[string]int
+	released map[layout.Snapshot]int
 }
 
 // diffHolds compares the holds every generation that stays (retained) should have on its
@@ -31,10 +31,10 @@ type holdsDiff struct {
 // Profiles hold the packages their locks name too (diffProfiles keeps those tags); here they
 // count only in how many holds a snapshot should have, and a profile tag is released only when
 // its profile is neither declared nor in the store.
-func diffHolds(in *diffInput, retained []*genState, realizing map[string][]string, locks map[string]*pkgmeta.Lock) holdsDiff {
-	d := holdsDiff{released: map[string]int{}}
-	expected := map[string]map[string]bool{} // snapshot -> tags
-	live := map[string]bool{}                // tags of existing generations
+func diffHolds(in *diffInput, retained []*genState, realizing map[layout.Tag][]layout.Snapshot, locks map[string]*pkgmeta.Lock) holdsDiff {
+	d := holdsDiff{released: map[layout.Snapshot]int{}}
+	expected := map[layout.Snapshot]map[layout.Tag]bool{} // snapshot -> tags
+	live := map[layout.Tag]bool{}                         // tags of existing generations
 	for _, es := range in.s.envs {
 		for _, g := range es.gens {
 			live[layout.HoldTag(es.name, g.k)] = true
@@ -48,27 +48,27 @@ func diffHolds(in *diffInput, retained []*genState, realizing map[string][]strin
 		for _, id := range lockIDs(g.lock) {
 			snap := in.l.Installed(id)
 			if expected[snap] == nil {
-				expected[snap] = map[string]bool{}
+				expected[snap] = map[layout.Tag]bool{}
 			}
 			expected[snap][tag] = true
 		}
 	}
 	for _, snap := range slices.Sorted(maps.Keys(expected)) {
-		if _, ok := in.s.obs.tree.Get(snap); !ok {
-			users := slices.Sorted(maps.Keys(expected[snap]))
-			id, _ := in.l.PackageAt(strings.TrimSuffix(snap, "@"+layout.SnapInstalled))
+		if _, ok := in.s.obs.tree.Get(string(snap)); !ok {
+			users := layout.Strings(slices.Sorted(maps.Keys(expected[snap])))
+			id, _ := in.l.PackageAt(snap.Dataset())
 			d.fail("a generation that stays uses package %s, but %s does not exist (holds expected: %s)", id, snap, strings.Join(users, ", "))
 		}
 	}
-	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
-	profileHolds := map[string]int{} // snapshot -> how many profile locks name it
+	st := &HoldsStep{Hold: map[layout.Tag][]layout.Snapshot{}, Release: map[layout.Tag][]layout.Snapshot{}}
+	profileHolds := map[layout.Snapshot]int{} // snapshot -> how many profile locks name it
 	for _, lk := range locks {
 		for _, id := range lockIDs(lk) {
 			profileHolds[in.l.Installed(id)]++
 		}
 	}
 	for _, snap := range holdsToCheck(in, expected, profileHolds, realizing) {
-		have := map[string]bool{}
+		have := map[layout.Tag]bool{}
 		for _, tag := range in.s.obs.holds[snap] {
 			have[tag] = true
 			if _, _, ours := layout.ParseHoldTag(tag); ours && !expected[snap][tag] && !live[tag] {
@@ -98,16 +98,16 @@ func profileExists(in *diffInput, p string) bool {
 // holdsToCheck lists, sorted, the package snapshots whose tags the plan compares: those whose
 // hold count differs from what the generations that stay expect, and those a new generation will
 // hold that carry holds already.
-func holdsToCheck(in *diffInput, expected map[string]map[string]bool, profileHolds map[string]int, realizing map[string][]string) []string {
-	checking := map[string]bool{}
+func holdsToCheck(in *diffInput, expected map[layout.Snapshot]map[layout.Tag]bool, profileHolds map[layout.Snapshot]int, realizing map[layout.Tag][]layout.Snapshot) []layout.Snapshot {
+	checking := map[layout.Snapshot]bool{}
 	for _, pkg := range in.s.index.All() {
-		if s := pkg.Installed; s != nil && int(s.UserRefs) != len(expected[s.Name])+profileHolds[s.Name] {
-			checking[pkg.Installed.Name] = true
+		if s := pkg.Installed; s != nil && int(s.UserRefs) != len(expected[pkg.Snapshot()])+profileHolds[pkg.Snapshot()] {
+			checking[pkg.Snapshot()] = true
 		}
 	}
 	for _, snaps := range realizing {
 		for _, snap := range snaps {
-			if d, ok := in.s.obs.tree.Get(snap); ok && d.UserRefs > 0 {
+			if d, ok := in.s.obs.tree.Get(string(snap)); ok && d.UserRefs > 0 {
 				checking[snap] = true
 			}
 		}
@@ -132,6 +132,6 @@ func (d *holdsDiff) step(in *diffInput, st *HoldsStep) {
 			}
 		}
 	}
-	d.steps = append(d.steps, Step{Action: Change, Group: storeGroup(in.l), Target: in.l.PkgRoot(),
+	d.steps = append(d.steps, Step{Action: Change, Group: storeGroup(in.l), Target: string(in.l.PkgRoot()),
 		Summary: strings.Join(parts, "; "), Reason: "holds drifted (an interrupted pass, or someone ran zfs hold/release)", Op: st})
 }

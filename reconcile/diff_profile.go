@@ -24,13 +24,13 @@ type profilesDiff struct {
 	// imported are the packages the plan imports.
 	imported map[layout.PackageID]bool
 	// released counts, per package snapshot, the profile holds the plan releases.
-	released map[string]int
+	released map[layout.Snapshot]int
 }
 
 // diffProfiles plans every declared profile: its dataset, profile.yaml and lock, and the imports
 // of the packages its lock names that the store lacks.
 func diffProfiles(in *diffInput) profilesDiff {
-	d := profilesDiff{locks: map[string]*pkgmeta.Lock{}, imported: map[layout.PackageID]bool{}, released: map[string]int{}}
+	d := profilesDiff{locks: map[string]*pkgmeta.Lock{}, imported: map[layout.PackageID]bool{}, released: map[layout.Snapshot]int{}}
 	for i := range in.cfg.Profiles {
 		d.profile(in, &in.cfg.Profiles[i])
 	}
@@ -59,8 +59,8 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 		if !d.checkLen(fmt.Sprintf("profile %q", sp.Name), in.l.ProfileNames(sp.Name), posOf(sp.DeclRange)) {
 			return
 		}
-		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: ds,
-			Summary: "create " + ds, Reason: "declared, not in the store yet", Source: posOf(sp.DeclRange),
+		d.steps = append(d.steps, Step{Action: Add, Group: group, Target: string(ds),
+			Summary: "create " + string(ds), Reason: "declared, not in the store yet", Source: posOf(sp.DeclRange),
 			Op: &CreateStep{Dataset: ds, Props: map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindProfile}}})
 	}
 	want := desiredProfile(sp)
@@ -108,8 +108,8 @@ func (d *profilesDiff) profile(in *diffInput, sp *spec.Profile) {
 // profileHolds compares the packages lock names with those carrying the profile's hold tag:
 // hold are the snapshots lacking it (packages the plan imports among them), release those that
 // carry it but are not named, both sorted.
-func profileHolds(in *diffInput, tag string, lock *pkgmeta.Lock) (hold, release []string) {
-	want := map[string]bool{}
+func profileHolds(in *diffInput, tag layout.Tag, lock *pkgmeta.Lock) (hold, release []layout.Snapshot) {
+	want := map[layout.Snapshot]bool{}
 	for _, id := range lockIDs(lock) {
 		want[in.l.Installed(id)] = true
 	}
@@ -129,8 +129,8 @@ func profileHolds(in *diffInput, tag string, lock *pkgmeta.Lock) (hold, release 
 // profileHoldsStep repairs the holds of a profile whose lock stays: packages it names that lack
 // the tag (a store from before profiles held their packages, a re-imported package, someone's
 // zfs release) and tags left where it names nothing (an interrupted pass).
-func profileHoldsStep(in *diffInput, group, ds, tag string, hold, release []string) Step {
-	st := &HoldsStep{Hold: map[string][]string{}, Release: map[string][]string{}}
+func profileHoldsStep(in *diffInput, group string, ds layout.Dataset, tag layout.Tag, hold, release []layout.Snapshot) Step {
+	st := &HoldsStep{Hold: map[layout.Tag][]layout.Snapshot{}, Release: map[layout.Tag][]layout.Snapshot{}}
 	var parts []string
 	if len(hold) > 0 {
 		st.Hold[tag] = hold
@@ -140,7 +140,7 @@ func profileHoldsStep(in *diffInput, group, ds, tag string, hold, release []stri
 		st.Release[tag] = release
 		parts = append(parts, "release "+english.Count(len(release), "package")+" its lock no longer names")
 	}
-	return Step{Action: Change, Group: group, Target: ds, Summary: strings.Join(parts, "; "),
+	return Step{Action: Change, Group: group, Target: string(ds), Summary: strings.Join(parts, "; "),
 		Reason: "a profile holds every package its lock names, and no other", Op: st}
 }
 
@@ -215,7 +215,7 @@ func (d *profilesDiff) needPackage(in *diffInput, id layout.PackageID, sp *spec.
 		return
 	}
 	d.imported[id] = true
-	d.imports = append(d.imports, Step{Action: Add, Group: storeGroup(in.l), Target: in.l.Package(id),
+	d.imports = append(d.imports, Step{Action: Add, Group: storeGroup(in.l), Target: string(in.l.Package(id)),
 		Summary: "import " + id.String() + " from " + describeOrigin(in.cfg, src.Origin), Reason: reason, Source: where,
 		Op: &ImportStep{Package: id.Path(), Origin: src.Origin, SignedBy: src.SignedBy}})
 }

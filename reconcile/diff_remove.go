@@ -16,15 +16,15 @@ type removalsDiff struct {
 	// retained are the generations of environments that cannot be removed: they stay.
 	retained []*genState
 	// released counts, per package snapshot, the holds the removals release.
-	released map[string]int
+	released map[layout.Snapshot]int
 	// removed are the datasets of the profiles and environments the plan removes.
-	removed map[string]bool
+	removed map[layout.Dataset]bool
 }
 
 // diffRemovals plans removing every managed profile and environment the configuration no longer
 // declares, within the deletion budget.
 func diffRemovals(in *diffInput) removalsDiff {
-	d := removalsDiff{released: map[string]int{}, removed: map[string]bool{}}
+	d := removalsDiff{released: map[layout.Snapshot]int{}, removed: map[layout.Dataset]bool{}}
 	for _, name := range slices.Sorted(maps.Keys(in.s.envs)) {
 		if _, declared := in.cfg.Environment(name); !declared && in.s.envs[name].managed {
 			d.removeEnv(in, in.s.envs[name])
@@ -35,19 +35,20 @@ func diffRemovals(in *diffInput) removalsDiff {
 		if _, declared := in.cfg.Profile(name); declared || !ps.managed {
 			continue
 		}
-		if what := notOurs(in.s.obs.tree, ps.ds.Name, nil); len(what) > 0 {
-			d.cannotDestroy(fmt.Sprintf("profile %q is no longer declared, but %s cannot be removed", name, ps.ds.Name), "move that away or destroy it yourself, or declare the profile again", what)
+		ds := layout.Dataset(ps.ds.Name)
+		if what := notOurs(in.s.obs.tree, ds, nil); len(what) > 0 {
+			d.cannotDestroy(fmt.Sprintf("profile %q is no longer declared, but %s cannot be removed", name, ds), "move that away or destroy it yourself, or declare the profile again", what)
 			continue
 		}
-		d.removed[ps.ds.Name] = true
+		d.removed[ds] = true
 		tag := layout.ProfileHoldTag(name)
 		_, release := profileHolds(in, tag, nil)
 		for _, snap := range release {
 			d.released[snap]++
 		}
-		st := &RemoveProfileStep{Dataset: ps.ds.Name}
+		st := &RemoveProfileStep{Dataset: ds}
 		if len(release) > 0 {
-			st.Release = map[string][]string{tag: release}
+			st.Release = map[layout.Tag][]layout.Snapshot{tag: release}
 		}
 		d.steps = append(d.steps, Step{Action: Remove, Group: "Profile " + name, Target: ps.ds.Name,
 			Summary: "remove " + ps.ds.Name, Reason: "no longer declared", Op: st})
@@ -72,12 +73,13 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 		keep()
 		return
 	}
-	if what := notOurs(in.s.obs.tree, es.ds.Name, nil); len(what) > 0 {
+	ds := layout.Dataset(es.ds.Name)
+	if what := notOurs(in.s.obs.tree, ds, nil); len(what) > 0 {
 		d.cannotDestroy(fmt.Sprintf("environment %q is no longer declared, but %s cannot be removed", es.name, es.ds.Name), "move that away or destroy it yourself, or declare the environment again", what)
 		keep()
 		return
 	}
-	st := &RemoveEnvStep{Dataset: es.ds.Name, Release: map[string][]string{}}
+	st := &RemoveEnvStep{Dataset: ds, Release: map[layout.Tag][]layout.Snapshot{}}
 	for _, g := range es.gens {
 		tag := layout.HoldTag(es.name, g.k)
 		for _, snap := range heldSnapshots(in, g) {
@@ -85,7 +87,7 @@ func (d *removalsDiff) removeEnv(in *diffInput, es *envState) {
 			d.released[snap]++
 		}
 	}
-	d.removed[es.ds.Name] = true
+	d.removed[ds] = true
 	d.steps = append(d.steps, Step{Action: Remove, Group: "Environment " + es.name, Target: es.ds.Name,
 		Summary: fmt.Sprintf("remove %s (%s)", es.ds.Name, english.Count(len(es.gens), "generation")), Reason: "no longer declared", Op: st})
 }

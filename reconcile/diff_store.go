@@ -18,7 +18,7 @@ type storeDiff struct {
 	layout, temps []Step
 }
 
-func storeGroup(l layout.Layout) string { return "Store " + l.Root }
+func storeGroup(l layout.Layout) string { return "Store " + string(l.Root) }
 
 // checkTree refuses trees the reconciler cannot safely work in.
 func checkTree(in *diffInput) findings {
@@ -34,7 +34,7 @@ func checkTree(in *diffInput) findings {
 		}
 		f.fail("%s is mounted at %s, but the configuration says mountpoint = %q (%s); change one of them", root.Name, where, in.cfg.Store.Mountpoint, posOf(in.cfg.Store.DeclRange))
 	}
-	if d, ok := tree.Get(in.l.Tmp()); ok && !managed(d) {
+	if d, ok := tree.Get(string(in.l.Tmp())); ok && !managed(d) {
 		f.fail("%s exists but is %v: axiom-reconcile keeps its work in progress there; move that dataset away", d.Name, errUnmanagedInTheWay)
 	}
 	// Every filesystem the reconciler reads files from must be mounted where the layout says.
@@ -43,7 +43,7 @@ func checkTree(in *diffInput) findings {
 		if !filesystem(d) || d.Name == root.Name || !managed(d) {
 			continue
 		}
-		if want := in.l.Path(d.Name); d.Mountpoint != want {
+		if want := in.l.Path(layout.Dataset(d.Name)); d.Mountpoint != want {
 			f.fail("%s is mounted at %q, not %q: axiom-reconcile reads and writes files there; inherit its mountpoint", d.Name, d.Mountpoint, want)
 		}
 	}
@@ -52,7 +52,7 @@ func checkTree(in *diffInput) findings {
 	// realize needs them (see mountStep).
 	for i := range tree.Datasets {
 		d := &tree.Datasets[i]
-		if !filesystem(d) || !d.Unmounted || !managed(d) || !readsFilesOf(in.l, d.Name) {
+		if !filesystem(d) || !d.Unmounted || !managed(d) || !readsFilesOf(in.l, layout.Dataset(d.Name)) {
 			continue
 		}
 		f.fail("%s is not mounted: axiom-reconcile reads its files to plan; mount it (zfs mount %s)", d.Name, d.Name)
@@ -62,14 +62,14 @@ func checkTree(in *diffInput) findings {
 
 // readsFilesOf reports whether plans read files of dataset ds: the root, the profiles and env
 // containers, each profile, environment and generation.
-func readsFilesOf(l layout.Layout, ds string) bool {
+func readsFilesOf(l layout.Layout, ds layout.Dataset) bool {
 	switch {
 	case ds == l.Root, ds == l.Profiles(), ds == l.Envs():
 		return true
 	case layout.Under(ds, l.Profiles()):
-		return !strings.Contains(ds[len(l.Profiles())+1:], "/")
+		return !strings.Contains(string(ds[len(l.Profiles())+1:]), "/")
 	case layout.Under(ds, l.Envs()):
-		return strings.Count(ds[len(l.Envs())+1:], "/") <= 1
+		return strings.Count(string(ds[len(l.Envs())+1:]), "/") <= 1
 	}
 	return false
 }
@@ -80,19 +80,19 @@ func diffStore(in *diffInput) storeDiff {
 	var d storeDiff
 	group := storeGroup(in.l)
 	for _, name := range in.l.Containers() {
-		if _, ok := in.s.obs.tree.Get(name); ok {
+		if _, ok := in.s.obs.tree.Get(string(name)); ok {
 			continue
 		}
-		if !d.checkLen("the store container", []string{name}, posOf(in.cfg.Store.DatasetRange)) {
+		if !d.checkLen("the store container", []string{string(name)}, posOf(in.cfg.Store.DatasetRange)) {
 			continue
 		}
 		props := map[string]string{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindContainer}
-		summary := "create " + name
+		summary := "create " + string(name)
 		if name == in.l.Root {
 			props = rootProps(in.cfg)
 			summary += " (mountpoint " + in.cfg.Store.Mountpoint + ")"
 		}
-		d.layout = append(d.layout, Step{Action: Add, Group: group, Target: name,
+		d.layout = append(d.layout, Step{Action: Add, Group: group, Target: string(name),
 			Summary: summary, Reason: "part of every Axiom tree, not there yet", Source: posOf(in.cfg.Store.DeclRange),
 			Op: &CreateStep{Dataset: name, Props: props}})
 	}
@@ -102,23 +102,23 @@ func diffStore(in *diffInput) storeDiff {
 			d.note("%s is not managed by axiom-reconcile; it is left alone", t.Name)
 			continue
 		}
-		if what := notOurs(in.s.obs.tree, t.Name, nil); len(what) > 0 {
+		if what := notOurs(in.s.obs.tree, layout.Dataset(t.Name), nil); len(what) > 0 {
 			d.cannotDestroy(fmt.Sprintf("the temporary dataset %s, left by an interrupted pass, cannot be cleaned", t.Name), "move that away, or destroy it yourself", what)
 			continue
 		}
 		temps = append(temps, t.Name)
 	}
 	if len(temps) > 0 {
-		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Tmp(),
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: string(in.l.Tmp()),
 			Summary: fmt.Sprintf("clean %d temporary dataset(s) left by an interrupted pass", len(temps)), Reason: "garbage by its location", Op: &CleanTempStep{Temps: temps}})
 	}
 	if snaps := leftoverPruned(in); len(snaps) > 0 {
-		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Envs(),
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: string(in.l.Envs()),
 			Summary: fmt.Sprintf("destroy %s of pruned generations that nothing is cloned from", english.Count(len(snaps), "snapshot")),
 			Reason:  "left by an interrupted prune", Op: &CleanTempStep{Temps: snaps}})
 	}
 	if files := in.s.obs.leftovers; len(files) > 0 {
-		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: in.l.Root,
+		d.temps = append(d.temps, Step{Action: Remove, Group: group, Target: string(in.l.Root),
 			Summary: fmt.Sprintf("remove %s left by a write that was interrupted", english.Count(len(files), "temporary file")),
 			Reason:  "temporary files of the reconciler's own writes, in its own datasets", Op: &CleanFilesStep{Files: slices.Sorted(slices.Values(files))}})
 	}
@@ -136,7 +136,7 @@ func leftoverPruned(in *diffInput) []string {
 				continue
 			}
 			for _, snap := range in.s.obs.tree.Snapshots(g.ds.Name) {
-				if in.l.IsPrunedSnapshot(snap.Name) && len(snap.Clones) == 0 && snap.UserRefs == 0 {
+				if in.l.IsPrunedSnapshot(layout.Snapshot(snap.Name)) && len(snap.Clones) == 0 && snap.UserRefs == 0 {
 					out = append(out, snap.Name)
 				}
 			}

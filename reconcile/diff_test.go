@@ -50,7 +50,7 @@ type stateBuilder struct{ obs *observation }
 
 func newState() *stateBuilder {
 	o := &observation{layout: tLayout, files: map[string][]byte{}, errs: map[string]error{}, links: map[string]string{},
-		holds: map[string][]string{}, meta: map[layout.PackageID]metaRead{}, config: map[string]string{}}
+		holds: map[layout.Snapshot][]layout.Tag{}, meta: map[layout.PackageID]metaRead{}, config: map[string]string{}}
 	return &stateBuilder{obs: o}
 }
 
@@ -63,13 +63,13 @@ func managedProps(kind string, extra ...string) map[string]zfs.Prop {
 }
 
 // fs adds a filesystem mounted where the layout puts it.
-func (b *stateBuilder) fs(name string, props map[string]zfs.Prop) *stateBuilder {
-	b.add(zfs.Dataset{Name: name, Type: zfs.Filesystem, Mountpoint: tLayout.Path(name), Creation: tOld, Props: props})
+func (b *stateBuilder) fs(name layout.Dataset, props map[string]zfs.Prop) *stateBuilder {
+	b.add(zfs.Dataset{Name: string(name), Type: zfs.Filesystem, Mountpoint: tLayout.Path(name), Creation: tOld, Props: props})
 	return b
 }
 
-func (b *stateBuilder) snap(name string, holds ...string) *stateBuilder {
-	b.add(zfs.Dataset{Name: name, Type: zfs.Snapshot, Creation: tOld, UserRefs: uint64(len(holds))})
+func (b *stateBuilder) snap(name layout.Snapshot, holds ...layout.Tag) *stateBuilder {
+	b.add(zfs.Dataset{Name: string(name), Type: zfs.Snapshot, Creation: tOld, UserRefs: uint64(len(holds))})
 	if len(holds) > 0 {
 		b.obs.holds[name] = holds
 	}
@@ -93,9 +93,9 @@ func (b *stateBuilder) containers() *stateBuilder {
 }
 
 // pkg adds the complete package tPkg, held by holds.
-func (b *stateBuilder) pkg(holds ...string) *stateBuilder {
+func (b *stateBuilder) pkg(holds ...layout.Tag) *stateBuilder {
 	ds := tLayout.Package(tPkg)
-	for d := filepath.Dir(ds); d != tLayout.PkgRoot(); d = filepath.Dir(d) {
+	for d := ds.Parent(); d != tLayout.PkgRoot(); d = d.Parent() {
 		b.fs(d, managedProps(layout.KindContainer))
 	}
 	b.fs(ds, managedProps(layout.KindPackage, "readonly", "on"))
@@ -115,7 +115,7 @@ func (b *stateBuilder) env(env string, ks ...int) *stateBuilder {
 	for _, k := range ks {
 		g := tLayout.Generation(env, k)
 		b.fs(g, managedProps(layout.KindGeneration, "readonly", "on"))
-		b.snap(layout.Snapshot(g, layout.SnapRealized))
+		b.snap(g.Snapshot(layout.SnapRealized))
 		b.obs.files[filepath.Join(tLayout.Path(g), layout.GenerationLock)] = testLock("p").Marshal()
 	}
 	if len(ks) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
@@ -17,11 +18,11 @@ func (e *Engine) Explain(ctx context.Context, cfg *spec.Config, dataset string, 
 	if err != nil {
 		return "", err
 	}
-	return e.explain(ctx, cfg, obs, dataset, opt)
+	return e.explain(ctx, cfg, obs, layout.Dataset(dataset), opt)
 }
 
 // explain is Explain on an observation already made.
-func (e *Engine) explain(ctx context.Context, cfg *spec.Config, obs *observation, dataset string, opt PlanOptions) (string, error) {
+func (e *Engine) explain(ctx context.Context, cfg *spec.Config, obs *observation, dataset layout.Dataset, opt PlanOptions) (string, error) {
 	d, err := e.diff(ctx, cfg, obs, opt, true)
 	if err != nil {
 		return "", err
@@ -34,7 +35,7 @@ func (e *Engine) explain(ctx context.Context, cfg *spec.Config, obs *observation
 		}
 	}
 	if pkg == nil {
-		if d, ok := obs.tree.Get(dataset); ok {
+		if d, ok := obs.tree.Get(string(dataset)); ok {
 			return fmt.Sprintf("%s is a %s in the tree, not a package (store/pkg/<name>/<X.Y.Z>/<rev>/<build-id>); GC only collects packages and the parents they leave empty", dataset, d.Type), nil
 		}
 		return "", fmt.Errorf("%s: no such package in %s", dataset, in.l.PkgRoot())
@@ -54,7 +55,7 @@ func (e *Engine) explain(ctx context.Context, cfg *spec.Config, obs *observation
 		why = fmt.Sprintf("%d packages are collectable, more than the deletion budget of %d (gc.max_deletes); none are collected until `axiom-reconcile gc --max-deletes %d`", d.gc.overBudget, in.budget, d.gc.overBudget)
 	}
 	if tags := obs.holds[pkg.Snapshot()]; len(tags) > 0 {
-		why += fmt.Sprintf("; holds on %s: %s", pkg.Snapshot(), strings.Join(tags, ", "))
+		why += fmt.Sprintf("; holds on %s: %s", pkg.Snapshot(), strings.Join(layout.Strings(tags), ", "))
 	}
 	return fmt.Sprintf("%s (%s) is kept: %s", dataset, pkg.ID, why), nil
 }

@@ -49,7 +49,7 @@ var ErrNoGeneration = errors.New("no such generation")
 // observeEnv observes the store's tree and files (no sources: history and diff read only what
 // is in the store) and returns the environment named env.
 func (e *Engine) observeEnv(ctx context.Context, l layout.Layout, env string) (*envState, error) {
-	tree, err := e.ZFS.Observe(ctx, l.Root)
+	tree, err := e.ZFS.Observe(ctx, string(l.Root))
 	if err != nil {
 		return nil, fmt.Errorf("observing %s: %w", l.Root, err)
 	}

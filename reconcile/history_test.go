@@ -43,7 +43,7 @@ environment "dev" {
 	apply("~9.0")
 	apply("~9.1")
 	l := layout.Layout{Root: "tank/axiom", Mountpoint: mp}
-	must(t, m.SetProps(bg, l.Generation("dev", 2), zfs.Props{layout.PropRevision: "0123abcd"}))
+	must(t, m.SetProps(bg, string(l.Generation("dev", 2)), zfs.Props{layout.PropRevision: "0123abcd"}))
 
 	h, err := e.History(bg, l, "dev")
 	must(t, err)

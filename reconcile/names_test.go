@@ -51,7 +51,7 @@ func TestPlusNamesOnModel(t *testing.T) {
 	// The datasets use ':', and the generation and the profile hold them.
 	lib, gxx := w.pkgDataset("libstdc::6/12.2.0/1"), w.pkgDataset("g::-12/12.2.0/1")
 	for _, ds := range []string{lib, gxx} {
-		if got := w.holds(ds + "@" + layout.SnapInstalled); !slices.Equal(got, []string{layout.HoldTag("cxx", 1), layout.ProfileHoldTag("cxx")}) {
+		if got := w.holds(ds + "@" + layout.SnapInstalled); !slices.Equal(got, layout.Strings([]layout.Tag{layout.HoldTag("cxx", 1), layout.ProfileHoldTag("cxx")})) {
 			t.Errorf("holds on %s: %v", ds, got)
 		}
 	}

@@ -41,7 +41,7 @@ type observation struct {
 	// source's warn policy.
 	signatureWarnings []string
 	// holds are the hold tags of every package snapshot that has holds (snapshot -> tags).
-	holds map[string][]string
+	holds map[layout.Snapshot][]layout.Tag
 	// meta is the metadata of every usable, mounted store package, or why it cannot be read.
 	meta map[layout.PackageID]metaRead
 	// config digests the configuration files and names the packages the sources offer.
@@ -59,8 +59,8 @@ type metaRead struct {
 // only when some have), the reconciler's files, the metadata of the store's packages, the
 // configuration files and the configured sources. Planning does no I/O of its own.
 func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, error) {
-	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}
-	tree, err := e.ZFS.Observe(ctx, l.Root)
+	l := layout.Layout{Root: layout.Dataset(cfg.Store.Dataset), Mountpoint: cfg.Store.Mountpoint}
+	tree, err := e.ZFS.Observe(ctx, string(l.Root))
 	if err != nil {
 		return nil, fmt.Errorf("observing %s: %w", l.Root, err)
 	}
@@ -90,35 +90,35 @@ func (e *Engine) observe(ctx context.Context, cfg *spec.Config) (*observation, e
 // readTreeFiles reads the files of profiles, environments and generations.
 func (o *observation) readTreeFiles() {
 	l, tree := o.layout, o.tree
-	for _, d := range tree.Children(l.Profiles()) {
-		dir := l.Path(d.Name)
+	for _, d := range tree.Children(string(l.Profiles())) {
+		dir := l.Path(layout.Dataset(d.Name))
 		o.readFile(d, filepath.Join(dir, layout.ProfileFile))
 		o.readFile(d, filepath.Join(dir, layout.LockFile))
 		o.findLeftovers(d, dir, layout.ProfileFile, layout.LockFile)
 	}
-	for _, env := range tree.Children(l.Envs()) {
-		dir := l.Path(env.Name)
+	for _, env := range tree.Children(string(l.Envs())) {
+		dir := l.Path(layout.Dataset(env.Name))
 		o.readLink(filepath.Join(dir, layout.CurrentLink))
 		o.readFile(env, filepath.Join(dir, layout.ActivateScript))
 		o.findLeftovers(env, dir, layout.ActivateScript, layout.CurrentLink)
 		for _, g := range tree.Children(env.Name) {
-			o.readFile(g, filepath.Join(l.Path(g.Name), layout.GenerationLock))
+			o.readFile(g, filepath.Join(l.Path(layout.Dataset(g.Name)), layout.GenerationLock))
 		}
 	}
 }
 
 // readHolds returns the hold tags of every package snapshot that has holds, in one `zfs holds`.
-func (e *Engine) readHolds(ctx context.Context, index *store.Index) (map[string][]string, error) {
-	var held []string
+func (e *Engine) readHolds(ctx context.Context, index *store.Index) (map[layout.Snapshot][]layout.Tag, error) {
+	var held []layout.Snapshot
 	for _, pkg := range index.All() {
 		if pkg.Installed != nil && pkg.Installed.UserRefs > 0 {
-			held = append(held, pkg.Installed.Name)
+			held = append(held, pkg.Snapshot())
 		}
 	}
 	if len(held) == 0 {
-		return map[string][]string{}, nil
+		return map[layout.Snapshot][]layout.Tag{}, nil
 	}
-	return e.ZFS.Holds(ctx, held...)
+	return e.holds(ctx, held)
 }
 
 // readMeta reads the metadata of every usable store package that is mounted (through the
@@ -126,7 +126,7 @@ func (e *Engine) readHolds(ctx context.Context, index *store.Index) (map[string]
 func (e *Engine) readMeta(tree *zfs.Tree, index *store.Index) map[layout.PackageID]metaRead {
 	out := map[layout.PackageID]metaRead{}
 	for _, pkg := range index.Usable() {
-		if d, ok := tree.Get(pkg.Dataset); ok && d.Unmounted {
+		if d, ok := tree.Get(string(pkg.Dataset)); ok && d.Unmounted {
 			continue
 		}
 		m, err := e.meta.Read(pkg)
@@ -343,17 +343,17 @@ func managed(d *zfs.Dataset) bool {
 func interpret(o *observation) *state {
 	l := o.layout
 	s := &state{obs: o, layout: l, index: store.NewIndex(o.tree, l), profiles: map[string]*profileState{}, envs: map[string]*envState{}}
-	s.root, _ = o.tree.Get(l.Root)
-	for _, d := range o.tree.Children(l.Profiles()) {
+	s.root, _ = o.tree.Get(string(l.Root))
+	for _, d := range o.tree.Children(string(l.Profiles())) {
 		p := &profileState{name: filepath.Base(d.Name), ds: d, managed: managed(d)}
-		dir := l.Path(d.Name)
+		dir := l.Path(layout.Dataset(d.Name))
 		p.yaml, p.hasYAML = o.file(filepath.Join(dir, layout.ProfileFile))
 		p.lock, p.lockErr = o.readLock(filepath.Join(dir, layout.LockFile))
 		s.profiles[p.name] = p
 	}
-	for _, d := range o.tree.Children(l.Envs()) {
+	for _, d := range o.tree.Children(string(l.Envs())) {
 		env := &envState{name: filepath.Base(d.Name), ds: d, managed: managed(d)}
-		dir := l.Path(d.Name)
+		dir := l.Path(layout.Dataset(d.Name))
 		env.currentRaw = o.links[filepath.Join(dir, layout.CurrentLink)]
 		env.current, _ = layout.ParseGeneration(env.currentRaw)
 		env.activate, env.hasActivate = o.file(filepath.Join(dir, layout.ActivateScript))
@@ -370,10 +370,10 @@ func interpret(o *observation) *state {
 			}
 			g := &genState{env: env.name, k: k, ds: gd, managed: managed(gd)}
 			ro, _ := gd.Local("readonly")
-			_, snap := o.tree.Get(layout.Snapshot(gd.Name, layout.SnapRealized))
+			_, snap := o.tree.Get(string(layout.Dataset(gd.Name).Snapshot(layout.SnapRealized)))
 			g.complete = ro == "on" && snap
 			g.realizeDigest, _ = gd.Local(layout.PropRealizeDigest)
-			lockPath := filepath.Join(l.Path(gd.Name), layout.GenerationLock)
+			lockPath := filepath.Join(l.Path(layout.Dataset(gd.Name)), layout.GenerationLock)
 			g.lock, g.lockErr = o.readLock(lockPath)
 			if g.lock == nil && g.lockErr == nil {
 				g.lockErr = fmt.Errorf("%s: %w", lockPath, fs.ErrNotExist)
@@ -383,7 +383,7 @@ func interpret(o *observation) *state {
 		slices.SortFunc(env.gens, func(a, b *genState) int { return a.k - b.k })
 		s.envs[env.name] = env
 	}
-	s.temps = o.tree.Children(l.Tmp())
+	s.temps = o.tree.Children(string(l.Tmp()))
 	return s
 }
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
@@ -29,15 +28,15 @@ type Op interface {
 
 // CreateStep creates a dataset with properties.
 type CreateStep struct {
-	Dataset string            `json:"dataset"`
+	Dataset layout.Dataset    `json:"dataset"`
 	Props   map[string]string `json:"props"`
 }
 
 // HoldsStep places and releases user holds: tag -> snapshots. Releases happen only where the tag
 // is still present, so the step can be repeated.
 type HoldsStep struct {
-	Hold    map[string][]string `json:"hold,omitempty"`
-	Release map[string][]string `json:"release,omitempty"`
+	Hold    map[layout.Tag][]layout.Snapshot `json:"hold,omitempty"`
+	Release map[layout.Tag][]layout.Snapshot `json:"release,omitempty"`
 }
 
 // ImportStep imports one package (name/X.Y.Z/rev/build) from the source that has it.
@@ -59,26 +58,28 @@ type WriteStep struct {
 // snapshots the new lock names that lack it (Hold) before the write, and comes off those only the
 // old lock named (Release) after it: a lock never names a package its profile does not hold.
 type LockStep struct {
-	Path    string   `json:"path"`
-	Content string   `json:"content"`
-	Tag     string   `json:"tag,omitempty"`
-	Hold    []string `json:"hold,omitempty"`
-	Release []string `json:"release,omitempty"`
+	Path    string            `json:"path"`
+	Content string            `json:"content"`
+	Tag     layout.Tag        `json:"tag,omitempty"`
+	Hold    []layout.Snapshot `json:"hold,omitempty"`
+	Release []layout.Snapshot `json:"release,omitempty"`
 }
 
 // CleanTempStep destroys the temporary datasets an interrupted pass left in tmp/, and the
 // snapshots of pruned generations (layout.PrunedSnapshot) it left with nothing cloned from them.
+// Temps holds names of both kinds, as a saved plan has them: layout.ParseSnapshot tells a
+// snapshot's from a dataset's.
 type CleanTempStep struct{ Temps []string }
 
 // CleanFilesStep removes the temporary files a killed write left behind.
 type CleanFilesStep struct{ Files []string }
 
 // MountStep mounts a package a realize or the resolution needs.
-type MountStep struct{ Dataset string }
+type MountStep struct{ Dataset layout.Dataset }
 
 // PropsStep sets and clears properties of a managed dataset.
 type PropsStep struct {
-	Dataset string            `json:"dataset"`
+	Dataset layout.Dataset    `json:"dataset"`
 	Set     map[string]string `json:"set,omitempty"`
 	Inherit []string          `json:"inherit,omitempty"`
 }
@@ -108,24 +109,24 @@ type ActivateStep struct {
 
 // PruneStep destroys a generation, then releases its holds.
 type PruneStep struct {
-	Env        string   `json:"env"`
-	Generation int      `json:"generation"`
-	Dataset    string   `json:"dataset"`
-	Tag        string   `json:"tag"`
-	Snapshots  []string `json:"snapshots"`
+	Env        string            `json:"env"`
+	Generation int               `json:"generation"`
+	Dataset    layout.Dataset    `json:"dataset"`
+	Tag        layout.Tag        `json:"tag"`
+	Snapshots  []layout.Snapshot `json:"snapshots"`
 }
 
 // RemoveProfileStep destroys an undeclared profile, then releases its lock's holds (tag ->
 // snapshots).
 type RemoveProfileStep struct {
-	Dataset string              `json:"dataset"`
-	Release map[string][]string `json:"release,omitempty"`
+	Dataset layout.Dataset                   `json:"dataset"`
+	Release map[layout.Tag][]layout.Snapshot `json:"release,omitempty"`
 }
 
 // RemoveEnvStep destroys an undeclared environment, then releases its generations' holds.
 type RemoveEnvStep struct {
-	Dataset string              `json:"dataset"`
-	Release map[string][]string `json:"release,omitempty"`
+	Dataset layout.Dataset                   `json:"dataset"`
+	Release map[layout.Tag][]layout.Snapshot `json:"release,omitempty"`
 }
 
 // RollbackStep switches an environment's `current` to generation K and pins it there (PinFor:
@@ -140,8 +141,8 @@ type RollbackStep struct {
 
 // GCStep destroys unreferenced packages, then the parents they leave empty.
 type GCStep struct {
-	Packages []string `json:"packages"`
-	Parents  []string `json:"parents,omitempty"`
+	Packages []layout.Dataset `json:"packages"`
+	Parents  []layout.Dataset `json:"parents,omitempty"`
 }
 
 func (*CreateStep) Kind() Kind        { return KindCreate }
@@ -162,7 +163,7 @@ func (*GCStep) Kind() Kind            { return KindGC }
 func (*RollbackStep) Kind() Kind      { return KindRollback }
 
 func (op *CreateStep) run(ctx context.Context, x *executor) error {
-	err := x.e.ZFS.Create(ctx, op.Dataset, zfs.CreateOptions{Props: op.Props})
+	err := x.e.ZFS.Create(ctx, string(op.Dataset), zfs.CreateOptions{Props: op.Props})
 	if errors.Is(err, zfs.ErrExist) {
 		// Made meanwhile, by someone: use it only if it is ours.
 		err = x.checkOwned(ctx, op.Dataset)
@@ -176,16 +177,16 @@ func (op *CreateStep) run(ctx context.Context, x *executor) error {
 
 func (op *CleanTempStep) run(ctx context.Context, x *executor) error {
 	for _, t := range op.Temps {
-		if strings.Contains(t, "@") { // a pruned generation's snapshot nothing is cloned from
-			if !x.l.IsPrunedSnapshot(t) {
+		if snap, ok := layout.ParseSnapshot(t); ok { // a pruned generation's snapshot nothing is cloned from
+			if !x.l.IsPrunedSnapshot(snap) {
 				return fmt.Errorf("refusing to destroy %s: not a snapshot of a pruned generation", t)
 			}
-			if err := x.dropPruned(ctx, t); err != nil {
+			if err := x.dropPruned(ctx, snap); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := destroyOwned(ctx, x.e.ZFS, t); err != nil {
+		if err := destroyOwned(ctx, x.e.ZFS, layout.Dataset(t)); err != nil {
 			return err
 		}
 		failpoint.Hit(failpoint.TempCleaned)
@@ -225,7 +226,7 @@ func (op *MountStep) run(ctx context.Context, x *executor) error {
 	if !ok {
 		return fmt.Errorf("%s is not mounted, and this ZFS client cannot mount it", op.Dataset)
 	}
-	if err := m.Mount(ctx, op.Dataset); err != nil {
+	if err := m.Mount(ctx, string(op.Dataset)); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.Mounted)
@@ -261,17 +262,17 @@ func (op *LockStep) run(ctx context.Context, x *executor) error {
 	}
 	failpoint.Hit(failpoint.LockWritten)
 	if len(op.Release) > 0 {
-		return x.release(ctx, map[string][]string{op.Tag: op.Release})
+		return x.release(ctx, map[layout.Tag][]layout.Snapshot{op.Tag: op.Release})
 	}
 	return nil
 }
 
 func (op *PropsStep) run(ctx context.Context, x *executor) error {
-	if err := x.e.ZFS.SetProps(ctx, op.Dataset, op.Set); err != nil {
+	if err := x.e.ZFS.SetProps(ctx, string(op.Dataset), op.Set); err != nil {
 		return err
 	}
 	for _, p := range op.Inherit {
-		if err := x.e.ZFS.InheritProp(ctx, op.Dataset, p); err != nil {
+		if err := x.e.ZFS.InheritProp(ctx, string(op.Dataset), p); err != nil {
 			return err
 		}
 	}
@@ -304,7 +305,7 @@ func (op *PruneStep) run(ctx context.Context, x *executor) error {
 			return err
 		}
 	}
-	if err := x.release(ctx, map[string][]string{op.Tag: op.Snapshots}); err != nil {
+	if err := x.release(ctx, map[layout.Tag][]layout.Snapshot{op.Tag: op.Snapshots}); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.PruneReleased)
@@ -335,7 +336,7 @@ func (op *RemoveProfileStep) run(ctx context.Context, x *executor) error {
 // observed afresh by DestroyUnused, so a parent emptied by an earlier batch qualifies in a later
 // one.
 func (op *GCStep) run(ctx context.Context, x *executor) error {
-	names := append(slices.Clone(op.Packages), op.Parents...)
+	names := layout.Strings(append(slices.Clone(op.Packages), op.Parents...))
 	task := progress.Or(x.e.Progress).Start(progress.Job{Name: "collect", Unit: "packages", Total: progress.Counts{Items: int64(len(op.Packages))}})
 	defer task.Finish()
 	for len(names) > 0 {
@@ -345,7 +346,7 @@ func (op *GCStep) run(ctx context.Context, x *executor) error {
 			if why != zfs.SkipGone {
 				x.done.Skipped[name] = why
 				log := x.e.Log.Warn().Str("dataset", name).Str("reason", why)
-				if id, ok := x.l.PackageAt(name); ok {
+				if id, ok := x.l.PackageAt(layout.Dataset(name)); ok {
 					log = log.Str("package", id.String())
 				}
 				log.Msg("not collected: it changed since the plan, or is in use")
@@ -369,12 +370,12 @@ func (op *RollbackStep) run(ctx context.Context, x *executor) error {
 	envDS := x.l.Env(op.Env)
 	switch {
 	case op.PinFor != "":
-		if err := x.e.ZFS.SetProps(ctx, envDS, zfs.Props{layout.PropPinned: strconv.Itoa(op.Generation), layout.PropPinnedFor: op.PinFor}); err != nil {
+		if err := x.e.ZFS.SetProps(ctx, string(envDS), zfs.Props{layout.PropPinned: strconv.Itoa(op.Generation), layout.PropPinnedFor: op.PinFor}); err != nil {
 			return err
 		}
 	case op.Unpin:
 		for _, p := range []string{layout.PropPinned, layout.PropPinnedFor} {
-			if err := x.e.ZFS.InheritProp(ctx, envDS, p); err != nil {
+			if err := x.e.ZFS.InheritProp(ctx, string(envDS), p); err != nil {
 				return err
 			}
 		}

@@ -54,7 +54,7 @@ func (e *Engine) plan(ctx context.Context, cfg *spec.Config, obs *observation, o
 	if len(cfg.Dirs) > 1 {
 		pl.ConfigDirs = cfg.Dirs
 	}
-	if root, ok := obs.tree.Get(obs.layout.Root); ok {
+	if root, ok := obs.tree.Get(string(obs.layout.Root)); ok {
 		pl.AppliedRevision, _ = root.Local(layout.PropRevision)
 	}
 	for _, r := range obs.refused {
@@ -123,8 +123,8 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 		retained = append(retained, d.removals.retained...)
 		d.holds = diffHolds(in, retained, d.envs.realizing, d.profiles.locks)
 	}
-	released := map[string]int{}
-	for _, m := range []map[string]int{d.envs.released, d.removals.released, d.holds.released, d.profilesReleased(opt)} {
+	released := map[layout.Snapshot]int{}
+	for _, m := range []map[layout.Snapshot]int{d.envs.released, d.removals.released, d.holds.released, d.profilesReleased(opt)} {
 		for snap, n := range m {
 			released[snap] += n
 		}
@@ -139,7 +139,7 @@ func (e *Engine) diff(ctx context.Context, cfg *spec.Config, obs *observation, o
 }
 
 // profilesReleased are the profile holds the plan releases: none for `gc`, which writes no locks.
-func (d *diffs) profilesReleased(opt PlanOptions) map[string]int {
+func (d *diffs) profilesReleased(opt PlanOptions) map[layout.Snapshot]int {
 	if opt.GCOnly {
 		return nil
 	}

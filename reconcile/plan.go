@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/signature"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
 )
@@ -101,7 +102,7 @@ type stepJSON struct {
 	Create   *CreateStep    `json:"create,omitempty"`
 	Temps    []string       `json:"temps,omitempty"`
 	Files    []string       `json:"files,omitempty"`
-	Mount    string         `json:"mount,omitempty"`
+	Mount    layout.Dataset `json:"mount,omitempty"`
 	Holds    *HoldsStep     `json:"holds,omitempty"`
 	Import   *ImportStep    `json:"import,omitempty"`
 	Write    *WriteStep     `json:"write,omitempty"`

@@ -189,9 +189,9 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 		Step{Action: Add, Op: &CreateStep{Dataset: "a", Props: map[string]string{"k": "v"}}},
 		Step{Action: Change, Op: &WriteStep{Path: "/p", Content: "x\n"}},
 		Step{Action: Change, Op: &PropsStep{Dataset: "d", Set: map[string]string{"a": "b"}, Inherit: []string{"c"}}},
-		Step{Action: Remove, Op: &PruneStep{Env: "e", Generation: 2, Dataset: "d", Tag: "t", Snapshots: []string{"s@installed"}}},
-		Step{Action: Remove, Op: &RemoveEnvStep{Dataset: "d", Release: map[string][]string{"t": {"s@x"}}}},
-		Step{Action: Remove, Op: &GCStep{Packages: []string{"p"}, Parents: []string{"q"}}},
+		Step{Action: Remove, Op: &PruneStep{Env: "e", Generation: 2, Dataset: "d", Tag: "t", Snapshots: []layout.Snapshot{"s@installed"}}},
+		Step{Action: Remove, Op: &RemoveEnvStep{Dataset: "d", Release: map[layout.Tag][]layout.Snapshot{"t": {"s@x"}}}},
+		Step{Action: Remove, Op: &GCStep{Packages: []layout.Dataset{"p"}, Parents: []layout.Dataset{"q"}}},
 	)
 	first.Notes = append(first.Notes, "a note")
 
@@ -373,7 +373,7 @@ func FuzzLoadPlan(f *testing.F) {
 // Only holds the reconciler places (axiom-env:<env>:<K>, K as it writes generation numbers) are
 // its own to release; anything else is someone else's.
 func TestIsOurTag(t *testing.T) {
-	for tag, want := range map[string]bool{
+	for tag, want := range map[layout.Tag]bool{
 		"axiom-env:dev:1": true, "axiom-env:dev:42": true, "axiom-env:build.x-y:7": true,
 		"axiom-env:dev:+1": false, "axiom-env:dev:01": false, "axiom-env:dev:-1": false, "axiom-env:dev:0": false,
 		"axiom-env:dev: 1": false, "axiom-env:dev:": false, "axiom-env::1": false, "axiom-env:1": false,

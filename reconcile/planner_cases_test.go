@@ -36,7 +36,7 @@ func inTheWayCases() []plannerCase {
 		{name: "in-the-way-package", base: first, hcl: base + profileHCL("more", "zlib"), edit: func(s *stateEdit) {
 			for _, sp := range s.obs.sources {
 				if sp.Manifest.Name == "zlib" {
-					s.create(s.obs.layout.Package(store.ID(sp)))
+					s.create(string(s.obs.layout.Package(store.ID(sp))))
 				}
 			}
 		}},

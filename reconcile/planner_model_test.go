@@ -248,12 +248,12 @@ func addVersion(t testing.TB, src, from, newVersion string) {
 	must(t, os.WriteFile(filepath.Join(to, "root", "bin", name), []byte("#!/bin/sh\necho "+name+" "+newVersion+"\n"), 0o755))
 }
 
-func equalHolds(a, b map[string][]string) bool {
+func equalHolds(a map[layout.Tag][]layout.Snapshot, b map[string][]string) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for k, v := range a {
-		if !slices.Equal(slices.Sorted(slices.Values(v)), slices.Sorted(slices.Values(b[k]))) {
+		if !slices.Equal(slices.Sorted(slices.Values(layout.Strings(v))), slices.Sorted(slices.Values(b[string(k)]))) {
 			return false
 		}
 	}

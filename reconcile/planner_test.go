@@ -110,7 +110,7 @@ func (s *stateEdit) pkg(nameVersionRev string) string {
 	s.t.Helper()
 	var found []string
 	for _, d := range s.obs.tree.Datasets {
-		if id, ok := s.obs.layout.PackageAt(d.Name); ok && d.Type == zfs.Filesystem && strings.HasPrefix(id.Path(), nameVersionRev+"/") {
+		if id, ok := s.obs.layout.PackageAt(layout.Dataset(d.Name)); ok && d.Type == zfs.Filesystem && strings.HasPrefix(id.Path(), nameVersionRev+"/") {
 			found = append(found, d.Name)
 		}
 	}
@@ -121,7 +121,7 @@ func (s *stateEdit) pkg(nameVersionRev string) string {
 }
 
 func (s *stateEdit) installed(nameVersionRev string) string {
-	return layout.Snapshot(s.pkg(nameVersionRev), layout.SnapInstalled)
+	return string(layout.Dataset(s.pkg(nameVersionRev)).Snapshot(layout.SnapInstalled))
 }
 
 func (s *stateEdit) set(ds []zfs.Dataset) { s.obs.tree = zfs.NewTree(ds) }
@@ -170,30 +170,30 @@ func (s *stateEdit) destroy(name string) {
 	s.t.Helper()
 	s.get(name)
 	s.set(slices.DeleteFunc(slices.Clone(s.obs.tree.Datasets), func(d zfs.Dataset) bool {
-		return layout.Under(layout.SnapshotDataset(d.Name), name)
+		return layout.Under(layout.Snapshot(d.Name).Dataset(), layout.Dataset(name))
 	}))
 	for snap := range s.obs.holds {
-		if layout.Under(layout.SnapshotDataset(snap), name) {
+		if layout.Under(snap.Dataset(), layout.Dataset(name)) {
 			delete(s.obs.holds, snap)
 		}
 	}
 }
 
-func (s *stateEdit) hold(snap, tag string) {
+func (s *stateEdit) hold(snap string, tag layout.Tag) {
 	s.get(snap).UserRefs++
-	s.obs.holds[snap] = append(s.obs.holds[snap], tag)
+	s.obs.holds[layout.Snapshot(snap)] = append(s.obs.holds[layout.Snapshot(snap)], tag)
 }
 
-func (s *stateEdit) release(snap, tag string) {
+func (s *stateEdit) release(snap string, tag layout.Tag) {
 	s.t.Helper()
-	tags := s.obs.holds[snap]
+	tags := s.obs.holds[layout.Snapshot(snap)]
 	i := slices.Index(tags, tag)
 	if i < 0 {
 		s.t.Fatalf("%s has no hold %s", snap, tag)
 	}
 	s.get(snap).UserRefs--
-	if s.obs.holds[snap] = slices.Delete(slices.Clone(tags), i, i+1); len(s.obs.holds[snap]) == 0 {
-		delete(s.obs.holds, snap)
+	if s.obs.holds[layout.Snapshot(snap)] = slices.Delete(slices.Clone(tags), i, i+1); len(s.obs.holds[layout.Snapshot(snap)]) == 0 {
+		delete(s.obs.holds, layout.Snapshot(snap))
 	}
 }
 
@@ -201,7 +201,7 @@ func (s *stateEdit) release(snap, tag string) {
 func (s *stateEdit) clone(snap, name string) {
 	d := s.get(snap)
 	d.Clones = append(d.Clones, name)
-	if layout.Under(name, s.obs.layout.Root) {
+	if layout.Under(layout.Dataset(name), s.obs.layout.Root) {
 		s.create(name)
 		s.get(name).Origin = snap
 	}
@@ -319,7 +319,7 @@ func planFromState(t *testing.T, w *world, tc plannerCase) string {
 		if !strings.HasPrefix(e, testRoot+"/") {
 			ds = s.pkg(e)
 		}
-		why, err := w.e.explain(bg, cfg, obs, ds, tc.opt)
+		why, err := w.e.explain(bg, cfg, obs, layout.Dataset(ds), tc.opt)
 		if err != nil {
 			why = "error: " + err.Error()
 		}

@@ -3,8 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"path/filepath"
-	"strings"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -29,13 +27,13 @@ import (
 
 // laterGeneration returns whether a clone is a generation of the environment envDS that a prune
 // may promote: a filesystem gen-K directly below envDS, managed by the reconciler.
-func laterGeneration(tree *zfs.Tree, envDS string) func(clone string) bool {
-	return func(clone string) bool {
-		d, ok := tree.Get(clone)
-		if !ok || !filesystem(d) || !managed(d) || filepath.Dir(clone) != envDS {
+func laterGeneration(tree *zfs.Tree, envDS layout.Dataset) func(clone layout.Dataset) bool {
+	return func(clone layout.Dataset) bool {
+		d, ok := tree.Get(string(clone))
+		if !ok || !filesystem(d) || !managed(d) || clone.Parent() != envDS {
 			return false
 		}
-		_, ok = layout.ParseGeneration(filepath.Base(clone))
+		_, ok = layout.ParseGeneration(clone.Base())
 		return ok
 	}
 }
@@ -43,25 +41,25 @@ func laterGeneration(tree *zfs.Tree, envDS string) func(clone string) bool {
 // detachClones makes generation ds (number k) of env the origin of nothing, promoting the
 // newest generation cloned from it, and returns the snapshot ds is then a clone of ("" if none).
 // A clone that is not a generation of env is left alone: the destroy that follows refuses it.
-func (x *executor) detachClones(ctx context.Context, env, ds string, k int) (string, error) {
+func (x *executor) detachClones(ctx context.Context, env string, ds layout.Dataset, k int) (layout.Snapshot, error) {
 	envDS := x.l.Env(env)
-	tree, err := x.e.ZFS.Observe(ctx, envDS)
+	tree, err := x.e.ZFS.Observe(ctx, string(envDS))
 	if err != nil {
 		return "", err
 	}
-	d, ok := tree.Get(ds)
+	d, ok := tree.Get(string(ds))
 	if !ok {
 		return "", nil
 	}
 	ours := laterGeneration(tree, envDS)
 	var pivot *zfs.Dataset // the newest snapshot with clones
-	for _, s := range tree.Snapshots(ds) {
+	for _, s := range tree.Snapshots(string(ds)) {
 		if len(s.Clones) == 0 {
 			continue
 		}
 		for _, c := range s.Clones {
-			if !ours(c) {
-				return d.Origin, nil
+			if !ours(layout.Dataset(c)) {
+				return layout.Snapshot(d.Origin), nil
 			}
 		}
 		if pivot == nil || s.CreateTxg > pivot.CreateTxg {
@@ -69,13 +67,13 @@ func (x *executor) detachClones(ctx context.Context, env, ds string, k int) (str
 		}
 	}
 	if pivot == nil {
-		return d.Origin, nil
+		return layout.Snapshot(d.Origin), nil
 	}
-	pivotName := pivot.Name
-	realized := layout.Snapshot(ds, layout.SnapRealized)
-	if r, ok := tree.Get(realized); ok && r.CreateTxg <= pivot.CreateTxg {
-		renamed := layout.Snapshot(ds, layout.PrunedSnapshot(k))
-		if err := x.e.ZFS.Rename(ctx, realized, renamed, zfs.RenameOptions{}); err != nil {
+	pivotName := layout.Snapshot(pivot.Name)
+	realized := ds.Snapshot(layout.SnapRealized)
+	if r, ok := tree.Get(string(realized)); ok && r.CreateTxg <= pivot.CreateTxg {
+		renamed := ds.Snapshot(layout.PrunedSnapshot(k))
+		if err := x.e.ZFS.Rename(ctx, string(realized), string(renamed), zfs.RenameOptions{}); err != nil {
 			return "", err
 		}
 		failpoint.Hit(failpoint.PruneOriginRenamed)
@@ -84,20 +82,21 @@ func (x *executor) detachClones(ctx context.Context, env, ds string, k int) (str
 		}
 	}
 	clone := newestGeneration(pivot.Clones)
-	if err := x.e.ZFS.Promote(ctx, clone); err != nil {
+	if err := x.e.ZFS.Promote(ctx, string(clone)); err != nil {
 		return "", err
 	}
 	failpoint.Hit(failpoint.PrunePromoted)
-	_, snap, _ := strings.Cut(pivotName, "@")
-	return layout.Snapshot(clone, snap), nil
+	return clone.Snapshot(pivotName.Short()), nil
 }
 
 // newestGeneration returns the generation with the highest number among names (gen-K datasets).
-func newestGeneration(names []string) string {
-	best, bestK := "", 0
+func newestGeneration(names []string) layout.Dataset {
+	var best layout.Dataset
+	bestK := 0
 	for _, n := range names {
-		if k, _ := layout.ParseGeneration(filepath.Base(n)); best == "" || k > bestK {
-			best, bestK = n, k
+		ds := layout.Dataset(n)
+		if k, _ := layout.ParseGeneration(ds.Base()); best == "" || k > bestK {
+			best, bestK = ds, k
 		}
 	}
 	return best
@@ -106,11 +105,11 @@ func newestGeneration(names []string) string {
 // dropPruned destroys snap if it is the files of a pruned generation (pruned-K) kept in a
 // generation, and nothing is cloned from it any more. One that is still cloned or held stays
 // (the kernel refuses), as does any other snapshot.
-func (x *executor) dropPruned(ctx context.Context, snap string) error {
+func (x *executor) dropPruned(ctx context.Context, snap layout.Snapshot) error {
 	if !x.l.IsPrunedSnapshot(snap) {
 		return nil
 	}
-	err := x.e.ZFS.Destroy(ctx, snap, zfs.DestroyOptions{})
+	err := x.e.ZFS.Destroy(ctx, string(snap), zfs.DestroyOptions{})
 	if errors.Is(err, zfs.ErrBusy) || errors.Is(err, zfs.ErrNotExist) {
 		return nil
 	}

@@ -255,7 +255,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 				holds, err := c.Holds(bg, snaps...)
 				must(t, err)
 				for _, s := range snaps {
-					if !slices.Contains(holds[s], layout.HoldTag(env, k)) {
+					if !slices.Contains(holds[s], string(layout.HoldTag(env, k))) {
 						t.Fatalf("%s is not held by %s/%s: %v", s, env, g, holds[s])
 					}
 				}
@@ -327,7 +327,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 	clk.t = t0.Add(25 * time.Hour)
 	gcPlan, err := e.Plan(bg, loadConfig(t, cfgDir, root, mp), PlanOptions{})
 	must(t, err)
-	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{python311}) {
+	if gc := stepsOf(gcPlan, KindGC); len(gc) != 1 || !slices.Equal(layout.Strings(gc[0].Op.(*GCStep).Packages), []string{python311}) {
 		t.Fatalf("want python 3.11.9 alone collected:\n%s", planText(gcPlan))
 	}
 	if s := explain(python311, PlanOptions{}); !strings.Contains(s, "is collectable") {
@@ -352,7 +352,7 @@ func TestGenerationsRollbackGCReal(t *testing.T) {
 		t.Fatalf("the busy package is not mounted any more: %+v", d)
 	}
 	plan = apply("past the grace period")
-	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{python311}) || py311() != "" {
+	if gc := stepsOf(plan, KindGC); len(gc) != 1 || !slices.Equal(layout.Strings(gc[0].Op.(*GCStep).Packages), []string{python311}) || py311() != "" {
 		t.Fatalf("python 3.11.9 was not collected past the grace period:\n%s", planText(plan))
 	}
 	checkRetained()

@@ -149,7 +149,7 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 // snapshot it was cloned from only until that generation is pruned (see PruneStep).
 func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, revision string) error {
 	// The snapshots to hold, named from the plan's package paths (real names) by the layout.
-	snaps := make([]string, 0, len(st.Packages))
+	snaps := make([]layout.Snapshot, 0, len(st.Packages))
 	for _, p := range st.Packages {
 		id, ok := layout.ParsePackagePath(p)
 		if !ok {
@@ -158,17 +158,17 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		snaps = append(snaps, l.Installed(id))
 	}
 	tag := layout.HoldTag(st.Env, st.Generation)
-	var tmp string
+	var tmp layout.Dataset
 	fail := func(err error) error {
 		bg := context.WithoutCancel(ctx)
 		if rerr := e.releaseTag(bg, tag, snaps); rerr != nil {
-			e.Log.Warn().Err(rerr).Str("tag", tag).Msg("could not release the holds of a failed generation; the next pass will")
+			e.Log.Warn().Err(rerr).Str("tag", string(tag)).Msg("could not release the holds of a failed generation; the next pass will")
 		}
 		if tmp == "" {
 			return err
 		}
-		if derr := e.ZFS.Destroy(bg, tmp, zfs.DestroyOptions{Recursive: true}); derr != nil {
-			e.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
+		if derr := e.ZFS.Destroy(bg, string(tmp), zfs.DestroyOptions{Recursive: true}); derr != nil {
+			e.Log.Warn().Err(derr).Str("dataset", string(tmp)).Msg("could not remove a failed generation; the next pass will")
 		}
 		return err
 	}
@@ -187,18 +187,18 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 	if err != nil {
 		return fail(err)
 	}
-	if err := e.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {
+	if err := e.ZFS.SetProps(ctx, string(tmp), zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeReadonly)
-	if err := e.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapRealized)); err != nil {
+	if err := e.ZFS.Snapshot(ctx, string(tmp.Snapshot(layout.SnapRealized))); err != nil {
 		return fail(err)
 	}
-	if err := store.RecordSnapshot(ctx, e.ZFS, tmp, layout.SnapRealized); err != nil {
+	if err := store.RecordSnapshot(ctx, e.ZFS, string(tmp), layout.SnapRealized); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeSnapshot)
-	if err := e.ZFS.Rename(ctx, tmp, l.Generation(st.Env, st.Generation), zfs.RenameOptions{}); err != nil {
+	if err := e.ZFS.Rename(ctx, string(tmp), string(l.Generation(st.Env, st.Generation)), zfs.RenameOptions{}); err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeRenamed)
@@ -230,7 +230,7 @@ func generationProps(st *RealizeStep, revision string) zfs.Props {
 // record in it, and returns its name: incrementally from a previous generation where one is
 // usable, else in full. An incremental build that fails for any reason but ctx is discarded and
 // done in full (it only ever saves time). On error, the temporary dataset (if any) is gone.
-func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, props zfs.Props) (string, error) {
+func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, props zfs.Props) (layout.Dataset, error) {
 	pk := newPackageTrees(l)
 	tmp, err := e.incremental(ctx, l, st, pk, props)
 	if err == nil {
@@ -252,8 +252,8 @@ func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *Reali
 		err = e.fillGeneration(ctx, st, l.Path(tmp), pk)
 	}
 	if err != nil {
-		if derr := e.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); derr != nil {
-			e.Log.Warn().Err(derr).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
+		if derr := e.ZFS.Destroy(context.WithoutCancel(ctx), string(tmp), zfs.DestroyOptions{Recursive: true}); derr != nil {
+			e.Log.Warn().Err(derr).Str("dataset", string(tmp)).Msg("could not remove a failed generation; the next pass will")
 		}
 		return "", err
 	}

@@ -69,12 +69,12 @@ func readRecord(dir string) (*realizeRecord, error) {
 
 // incremental builds generation st in a clone of a previous generation; errNoBase when there is
 // none to build from. On error, the clone (if any) is gone.
-func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, props zfs.Props) (string, error) {
+func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, props zfs.Props) (layout.Dataset, error) {
 	base, err := e.pickBase(ctx, l, st)
 	if err != nil {
 		return "", err
 	}
-	tmp, err := store.CloneTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), layout.Snapshot(base, layout.SnapRealized), props)
+	tmp, err := store.CloneTemp(ctx, e.ZFS, l, layout.TempGenerationPrefix(st.Env, st.Generation), base.Snapshot(layout.SnapRealized), props)
 	if err != nil {
 		if errors.Is(err, zfs.ErrNotMounted) { // made, and of no use
 			e.discard(ctx, tmp)
@@ -86,7 +86,7 @@ func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeSt
 		e.discard(ctx, tmp)
 		return "", fmt.Errorf("from %s: %w", base, err)
 	}
-	e.Log.Info().Str("env", st.Env).Int("generation", st.Generation).Str("from", base).Msg("built the generation from the previous one")
+	e.Log.Info().Str("env", st.Env).Int("generation", st.Generation).Str("from", string(base)).Msg("built the generation from the previous one")
 	return tmp, nil
 }
 
@@ -116,37 +116,38 @@ func (e *Engine) update(ctx context.Context, dir string, st *RealizeStep, pk *pa
 }
 
 // discard destroys a temporary dataset a failed build made.
-func (e *Engine) discard(ctx context.Context, tmp string) {
-	if err := e.ZFS.Destroy(context.WithoutCancel(ctx), tmp, zfs.DestroyOptions{Recursive: true}); err != nil {
-		e.Log.Warn().Err(err).Str("dataset", tmp).Msg("could not remove a failed generation; the next pass will")
+func (e *Engine) discard(ctx context.Context, tmp layout.Dataset) {
+	if err := e.ZFS.Destroy(context.WithoutCancel(ctx), string(tmp), zfs.DestroyOptions{Recursive: true}); err != nil {
+		e.Log.Warn().Err(err).Str("dataset", string(tmp)).Msg("could not remove a failed generation; the next pass will")
 	}
 }
 
 // pickBase returns the generation of st's environment to build st from: the current one, else
 // the newest, of those that are the reconciler's, complete (read-only, with @realized) and
 // carry a record. errNoBase when there is none.
-func (e *Engine) pickBase(ctx context.Context, l layout.Layout, st *RealizeStep) (string, error) {
+func (e *Engine) pickBase(ctx context.Context, l layout.Layout, st *RealizeStep) (layout.Dataset, error) {
 	envDS := l.Env(st.Env)
-	tree, err := e.ZFS.Observe(ctx, envDS)
+	tree, err := e.ZFS.Observe(ctx, string(envDS))
 	if err != nil {
 		return "", err
 	}
 	current, _ := os.Readlink(filepath.Join(l.Path(envDS), layout.CurrentLink))
-	var best string
+	var best layout.Dataset
 	bestK := 0
-	for _, d := range tree.Children(envDS) {
-		k, ok := layout.ParseGeneration(filepath.Base(d.Name))
+	for _, d := range tree.Children(string(envDS)) {
+		gen := layout.Dataset(d.Name)
+		k, ok := layout.ParseGeneration(gen.Base())
 		if !ok || k == st.Generation || !usableBase(tree, d) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(l.Path(d.Name), layout.GenerationRecord)); err != nil {
+		if _, err := os.Stat(filepath.Join(l.Path(gen), layout.GenerationRecord)); err != nil {
 			continue // built before generations kept a record, or damaged
 		}
-		if filepath.Base(d.Name) == current {
-			return d.Name, nil
+		if gen.Base() == current {
+			return gen, nil
 		}
 		if k > bestK {
-			best, bestK = d.Name, k
+			best, bestK = gen, k
 		}
 	}
 	if best == "" {
@@ -159,7 +160,7 @@ func (e *Engine) pickBase(ctx context.Context, l layout.Layout, st *RealizeStep)
 func usableBase(tree *zfs.Tree, d *zfs.Dataset) bool {
 	kind, _ := d.Local(layout.PropKind)
 	ro, _ := d.Local("readonly")
-	_, snap := tree.Get(layout.Snapshot(d.Name, layout.SnapRealized))
+	_, snap := tree.Get(string(layout.Dataset(d.Name).Snapshot(layout.SnapRealized)))
 	return managed(d) && kind == layout.KindGeneration && ro == "on" && snap
 }
 

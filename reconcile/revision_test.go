@@ -46,7 +46,7 @@ func TestRevisionRecorded(t *testing.T) {
 		t.Errorf("store applied-at %q", got)
 	}
 	for _, env := range cfg.Environments {
-		if got := prop(t, m, layout.Layout{Root: root}.Generation(env.Name, 1), layout.PropRevision); got != "aaa" {
+		if got := prop(t, m, string(layout.Layout{Root: layout.Dataset(root)}.Generation(env.Name, 1)), layout.PropRevision); got != "aaa" {
 			t.Errorf("%s gen-1 revision %q, want aaa", env.Name, got)
 		}
 	}
@@ -68,7 +68,7 @@ func TestRevisionRecorded(t *testing.T) {
 		t.Errorf("converged pass of a new revision: %d steps, store revision %q at %q", done.Steps,
 			prop(t, m, root, layout.PropRevision), prop(t, m, root, layout.PropAppliedAt))
 	}
-	if got := prop(t, m, layout.Layout{Root: root}.Generation(cfg.Environments[0].Name, 1), layout.PropRevision); got != "aaa" {
+	if got := prop(t, m, string(layout.Layout{Root: layout.Dataset(root)}.Generation(cfg.Environments[0].Name, 1)), layout.PropRevision); got != "aaa" {
 		t.Errorf("a generation's revision is the one it was built from: %q", got)
 	}
 

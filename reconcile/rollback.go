@@ -60,7 +60,7 @@ func rollbackPlan(s *state, env string, to int) (*Plan, int, int, error) {
 	if target == nil || !target.complete || !target.managed {
 		return nil, from, 0, fmt.Errorf("environment %q has no complete generation %d; it has %s", env, to, genList(es))
 	}
-	plan := &Plan{Format: PlanFormat, Store: s.layout.Root}
+	plan := &Plan{Format: PlanFormat, Store: string(s.layout.Root)}
 	if to == from {
 		return plan, from, to, nil
 	}
@@ -76,7 +76,7 @@ func rollbackPlan(s *state, env string, to int) (*Plan, int, int, error) {
 	} else {
 		op.Unpin = es.pinned != 0
 	}
-	plan.Steps = []Step{{Action: Change, Group: "Environment " + env, Target: s.layout.Env(env),
+	plan.Steps = []Step{{Action: Change, Group: "Environment " + env, Target: string(s.layout.Env(env)),
 		Summary: fmt.Sprintf("roll back from %s to %s", layout.GenerationName(from), layout.GenerationName(to)), Op: op}}
 	return plan, from, to, nil
 }

@@ -338,16 +338,16 @@ func TestHoldAndReleaseTolerateTheirOwnTag(t *testing.T) {
 	w.apply(defaults)
 	mk, zl := w.pkgDataset("make/4.4.1/1")+"@installed", w.pkgDataset("zlib/1.3.1/1")+"@installed"
 	must(t, w.m.Hold(bg, "axiom-env:e:7", zl))
-	must(t, w.e.hold(bg, "axiom-env:e:7", []string{mk, zl}))
+	must(t, w.e.hold(bg, "axiom-env:e:7", []layout.Snapshot{layout.Snapshot(mk), layout.Snapshot(zl)}))
 	for _, s := range []string{mk, zl} {
 		if !slices.Contains(w.holds(s), "axiom-env:e:7") {
 			t.Fatalf("%s lacks the tag: %v", s, w.holds(s))
 		}
 	}
 	must(t, w.m.Release(bg, "axiom-env:e:7", mk))
-	must(t, w.e.releaseTag(bg, "axiom-env:e:7", []string{mk, zl}))
+	must(t, w.e.releaseTag(bg, "axiom-env:e:7", []layout.Snapshot{layout.Snapshot(mk), layout.Snapshot(zl)}))
 	x := &executor{e: w.e, l: layout.Layout{Root: testRoot, Mountpoint: w.mp}, done: &Applied{}}
-	must(t, x.release(bg, map[string][]string{"axiom-env:e:7": {mk, zl}}))
+	must(t, x.release(bg, map[layout.Tag][]layout.Snapshot{"axiom-env:e:7": {layout.Snapshot(mk), layout.Snapshot(zl)}}))
 	for _, s := range []string{mk, zl} {
 		if slices.Contains(w.holds(s), "axiom-env:e:7") {
 			t.Fatalf("%s still has the tag: %v", s, w.holds(s))
@@ -441,7 +441,7 @@ func TestUnmountedPackageIsMountedForRealize(t *testing.T) {
 	w.write("main.hcl", profileHCL("p", "make", "zlib")+profileHCL("q", "zlib")+envHCL("e", "p"))
 	plan := w.mustPlan(defaults)
 	ms := stepsOf(plan, KindMount)
-	if len(ms) != 1 || ms[0].Op.(*MountStep).Dataset != zlib || !strings.Contains(ms[0].Reason, "environment e is realized from its files") {
+	if len(ms) != 1 || string(ms[0].Op.(*MountStep).Dataset) != zlib || !strings.Contains(ms[0].Reason, "environment e is realized from its files") {
 		t.Fatalf("want a mount step for %s:\n%s", zlib, humanPlan(plan))
 	}
 	w.apply(defaults)
@@ -576,7 +576,7 @@ func TestGCKeepsParentOfAnImport(t *testing.T) {
 	plan := w.mustPlan(defaults)
 	gc := stepsOf(plan, KindGC)
 	pkg := testRoot + "/store/pkg/"
-	if len(gc) != 1 || !slices.Equal(gc[0].Op.(*GCStep).Packages, []string{old}) || !slices.Equal(gc[0].Op.(*GCStep).Parents, []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
+	if len(gc) != 1 || !slices.Equal(layout.Strings(gc[0].Op.(*GCStep).Packages), []string{old}) || !slices.Equal(layout.Strings(gc[0].Op.(*GCStep).Parents), []string{pkg + "make/4.4.1/1", pkg + "make/4.4.1"}) {
 		t.Fatalf("want make 4.4.1 and its version containers collected, not make/:\n%s", humanPlan(plan))
 	}
 	_, done, err := w.e.Reconcile(bg, w.cfg(), defaults)
@@ -605,7 +605,7 @@ func TestUnmountedPackageInResolution(t *testing.T) {
 	wantPlanError(t, err, `profile "p"`, zlib+" is not mounted (zfs mount "+zlib+")")
 	w.write("main.hcl", profileHCL("p", "make", "ncurses")+profileHCL("q", "zlib"))
 	plan = w.mustPlan(defaults)
-	if ms := stepsOf(plan, KindMount); len(ms) != 1 || ms[0].Op.(*MountStep).Dataset != zlib || !strings.Contains(strings.Join(plan.Warnings, "\n"), "store package zlib 1.3.1-1 ("+path.Base(zlib)[:8]+") in "+zlib+" is left out of dependency resolution this pass: it is not mounted") {
+	if ms := stepsOf(plan, KindMount); len(ms) != 1 || string(ms[0].Op.(*MountStep).Dataset) != zlib || !strings.Contains(strings.Join(plan.Warnings, "\n"), "store package zlib 1.3.1-1 ("+path.Base(zlib)[:8]+") in "+zlib+" is left out of dependency resolution this pass: it is not mounted") {
 		t.Fatalf("without a source:\n%s", humanPlan(plan))
 	}
 	w.apply(defaults)

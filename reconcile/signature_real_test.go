@@ -69,13 +69,13 @@ func TestSignaturePoliciesReal(t *testing.T) {
 	if _, _, err := e.Reconcile(bg, config("", "  package \"make\" {}\n"), PlanOptions{}); err != nil {
 		t.Fatalf("a signed package under require: %v", err)
 	}
-	l := layout.Layout{Root: root, Mountpoint: mp}
+	l := layout.Layout{Root: layout.Dataset(root), Mountpoint: mp}
 	signedBy := func() map[string]string {
 		tree, err := c.Observe(bg, root)
 		must(t, err)
 		out := map[string]string{}
 		for _, p := range store.NewIndex(tree, l).All() {
-			d, _ := tree.Get(p.Dataset)
+			d, _ := tree.Get(string(p.Dataset))
 			out[p.ID.Name], _ = d.Local(layout.PropSignedBy)
 		}
 		return out

@@ -133,7 +133,7 @@ func (e *Engine) Status(ctx context.Context, cfg *spec.Config) (*Status, error) 
 		if p.Installed != nil && p.Installed.UserRefs > 0 {
 			st.Packages.Held++
 		}
-		if d, ok := s.obs.tree.Get(p.Dataset); ok {
+		if d, ok := s.obs.tree.Get(string(p.Dataset)); ok {
 			if key, ok := d.Local(layout.PropSignedBy); ok && p.Managed {
 				if st.Packages.SignedBy == nil {
 					st.Packages.SignedBy = map[string]int{}

@@ -34,7 +34,7 @@ const StoreLockFile = ".axiom-reconcile.lock"
 // "exists", as every step does): the lock must live in tmp's own filesystem, never in a
 // directory a later mount would hide. Take it after the global lock and before anything mutates.
 func (e *Engine) LockStore(ctx context.Context, cfg *spec.Config, opt LockOptions) (*Held, error) {
-	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: filepath.Clean(cfg.Store.Mountpoint)}
+	l := layout.Layout{Root: layout.Dataset(cfg.Store.Dataset), Mountpoint: filepath.Clean(cfg.Store.Mountpoint)}
 	dir := l.Path(l.Tmp())
 	path := filepath.Join(dir, StoreLockFile)
 	if err := e.storeLockReady(ctx, cfg, l, path); err != nil {
@@ -60,18 +60,18 @@ func (e *Engine) storeLockReady(ctx context.Context, cfg *spec.Config, l layout.
 	if _, err := os.Lstat(path); err == nil && e.mountpointCheck(dir) == nil {
 		return nil
 	}
-	err := e.ZFS.Create(ctx, l.Root, zfs.CreateOptions{Parents: true, Props: rootProps(cfg)})
+	err := e.ZFS.Create(ctx, string(l.Root), zfs.CreateOptions{Parents: true, Props: rootProps(cfg)})
 	if err == nil || errors.Is(err, zfs.ErrExist) {
-		err = store.Ensure(ctx, e.ZFS, l.Tmp()) // a managed container, as every pass makes it
+		err = store.Ensure(ctx, e.ZFS, string(l.Tmp())) // a managed container, as every pass makes it
 	}
 	if err != nil {
 		return fmt.Errorf("creating the store's containers to lock it: %w", err)
 	}
-	tree, err := e.ZFS.Observe(ctx, l.Tmp())
+	tree, err := e.ZFS.Observe(ctx, string(l.Tmp()))
 	if err != nil {
 		return err
 	}
-	tmp, ok := tree.Get(l.Tmp())
+	tmp, ok := tree.Get(string(l.Tmp()))
 	switch {
 	case !ok:
 		return fmt.Errorf("%s: %w", l.Tmp(), zfs.ErrNotExist)

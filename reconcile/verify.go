@@ -101,10 +101,15 @@ func (r *VerifyReport) Drift() []Finding {
 	return out
 }
 
-// subject is one dataset verify checks.
+// subject is one dataset verify checks, with the short name of its snapshot.
 type subject struct {
-	kind, name, dataset, snap string
+	kind, name string
+	dataset    layout.Dataset
+	snap       string
 }
+
+// snapshot is the snapshot s is committed as.
+func (s subject) snapshot() layout.Snapshot { return s.dataset.Snapshot(s.snap) }
 
 // Verify checks every managed package and generation of cfg's store (see VerifyOptions). The
 // caller holds the global lock: shared to check, exclusive to repair.
@@ -113,8 +118,8 @@ func (e *Engine) Verify(ctx context.Context, cfg *spec.Config, opt VerifyOptions
 	if !ok {
 		return nil, ErrNoIntegrity
 	}
-	l := layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}
-	rep := &VerifyReport{Store: l.Root, Deep: opt.Deep, Findings: []Finding{}}
+	l := layout.Layout{Root: layout.Dataset(cfg.Store.Dataset), Mountpoint: cfg.Store.Mountpoint}
+	rep := &VerifyReport{Store: string(l.Root), Deep: opt.Deep, Findings: []Finding{}}
 	tree, err := observeWritten(ctx, in, l.Root)
 	if err != nil {
 		return nil, err
@@ -129,7 +134,7 @@ func (e *Engine) Verify(ctx context.Context, cfg *spec.Config, opt VerifyOptions
 		if len(p.text) == 0 {
 			continue
 		}
-		f := Finding{Kind: s.kind, Name: s.name, Dataset: s.dataset, Problems: p.text, kinds: p.kinds}
+		f := Finding{Kind: s.kind, Name: s.name, Dataset: string(s.dataset), Problems: p.text, kinds: p.kinds}
 		if opt.Repair {
 			e.repair(ctx, in, l, s, &f, recordable, opt.Deep)
 		}
@@ -140,11 +145,11 @@ func (e *Engine) Verify(ctx context.Context, cfg *spec.Config, opt VerifyOptions
 
 // observeWritten syncs the pool, so that what was written in the last seconds counts, and
 // observes the tree with written@installed and written@realized.
-func observeWritten(ctx context.Context, in zfs.Integrity, root string) (*zfs.Tree, error) {
-	if err := in.Sync(ctx, root); err != nil {
+func observeWritten(ctx context.Context, in zfs.Integrity, root layout.Dataset) (*zfs.Tree, error) {
+	if err := in.Sync(ctx, string(root)); err != nil {
 		return nil, fmt.Errorf("syncing the pool of %s: %w", root, err)
 	}
-	tree, err := in.ObserveWritten(ctx, []string{layout.SnapInstalled, layout.SnapRealized}, root)
+	tree, err := in.ObserveWritten(ctx, []string{layout.SnapInstalled, layout.SnapRealized}, string(root))
 	if err != nil {
 		return nil, fmt.Errorf("observing %s: %w", root, err)
 	}
@@ -159,14 +164,15 @@ func subjects(tree *zfs.Tree, l layout.Layout) []subject {
 			out = append(out, subject{layout.KindPackage, p.ID.String(), p.Dataset, layout.SnapInstalled})
 		}
 	}
-	for _, env := range tree.Children(l.Envs()) {
+	for _, env := range tree.Children(string(l.Envs())) {
 		for _, g := range tree.Children(env.Name) {
-			k, ok := layout.ParseGeneration(g.Name[len(env.Name)+1:])
+			gen := layout.Dataset(g.Name)
+			k, ok := layout.ParseGeneration(gen.Base())
 			if !ok || !managed(g) {
 				continue
 			}
-			name := env.Name[len(l.Envs())+1:] + "/" + layout.GenerationName(k)
-			out = append(out, subject{layout.KindGeneration, name, g.Name, layout.SnapRealized})
+			name := layout.Dataset(env.Name).Base() + "/" + layout.GenerationName(k)
+			out = append(out, subject{layout.KindGeneration, name, gen, layout.SnapRealized})
 		}
 	}
 	return out
@@ -175,11 +181,11 @@ func subjects(tree *zfs.Tree, l layout.Layout) []subject {
 // check returns what is wrong with s; recordable is true when the only problem is an
 // unrecorded snapshot identity and the deep check passed.
 func (e *Engine) check(ctx context.Context, tree *zfs.Tree, l layout.Layout, s subject, deep bool, notes *[]string) (p problems, recordable bool) {
-	d, _ := tree.Get(s.dataset)
+	d, _ := tree.Get(string(s.dataset))
 	if ro, _ := d.Local("readonly"); ro != "on" {
 		p.add(probReadonly, "readonly is off")
 	}
-	if snap, ok := tree.Get(s.dataset + "@" + s.snap); !ok {
+	if snap, ok := tree.Get(string(s.snapshot())); !ok {
 		p.add(probMissing, "@%s is missing", s.snap)
 	} else {
 		recorded, has := d.Local(layout.PropSnapshotGUID)

@@ -33,7 +33,7 @@ func TestVerifyReal(t *testing.T) {
 	}
 	tree, err := c.Observe(bg, root)
 	must(t, err)
-	l := layout.Layout{Root: root, Mountpoint: mp}
+	l := layout.Layout{Root: layout.Dataset(root), Mountpoint: mp}
 	pkg := store.NewIndex(tree, l).All()[0]
 	bin := filepath.Join(pkg.Path, "root", "bin", "make")
 	orig, err := os.ReadFile(bin)
@@ -47,7 +47,7 @@ func TestVerifyReal(t *testing.T) {
 	expect := func(rep *VerifyReport, want ...string) {
 		t.Helper()
 		text := findingText(rep)
-		if len(rep.Findings) != 1 || rep.Findings[0].Dataset != pkg.Dataset {
+		if len(rep.Findings) != 1 || rep.Findings[0].Dataset != string(pkg.Dataset) {
 			t.Fatalf("want one finding on %s:\n%s", pkg.Dataset, text)
 		}
 		for _, w := range want {
@@ -60,7 +60,7 @@ func TestVerifyReal(t *testing.T) {
 		t.Fatalf("a fresh store:\n%s", findingText(rep))
 	}
 
-	must(t, c.SetProps(bg, pkg.Dataset, zfs.Props{"readonly": "off"}))
+	must(t, c.SetProps(bg, string(pkg.Dataset), zfs.Props{"readonly": "off"}))
 	must(t, os.WriteFile(bin, []byte("evil"), 0o755))
 	expect(verify(VerifyOptions{}), "readonly is off", "bytes written since @installed")
 	rep := verify(VerifyOptions{Repair: true})
@@ -74,12 +74,12 @@ func TestVerifyReal(t *testing.T) {
 		t.Fatalf("after repair the content does not match its build-id:\n%s", findingText(rep))
 	}
 
-	snap := pkg.Snapshot()
-	must(t, c.SetProps(bg, pkg.Dataset, zfs.Props{"readonly": "off"}))
-	must(t, c.Rename(bg, snap, pkg.Dataset+"@moved", zfs.RenameOptions{}))
+	snap := string(pkg.Snapshot())
+	must(t, c.SetProps(bg, string(pkg.Dataset), zfs.Props{"readonly": "off"}))
+	must(t, c.Rename(bg, snap, string(pkg.Dataset.Snapshot("moved")), zfs.RenameOptions{}))
 	must(t, os.WriteFile(bin, []byte("evil"), 0o755))
 	must(t, c.Snapshot(bg, snap))
-	must(t, c.SetProps(bg, pkg.Dataset, zfs.Props{"readonly": "on"}))
+	must(t, c.SetProps(bg, string(pkg.Dataset), zfs.Props{"readonly": "on"}))
 	fast := verify(VerifyOptions{})
 	expect(fast, "is not the snapshot taken")
 	if strings.Contains(strings.Join(fast.Findings[0].Problems, "; "), "written") {

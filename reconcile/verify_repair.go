@@ -25,7 +25,7 @@ func (e *Engine) repair(ctx context.Context, in zfs.Integrity, l layout.Layout, 
 		f.Unrepaired = "it is not mounted: mount it (the next apply does) and verify again"
 		return
 	case recordable:
-		if err := store.RecordSnapshot(ctx, e.ZFS, s.dataset, s.snap); err != nil {
+		if err := store.RecordSnapshot(ctx, e.ZFS, string(s.dataset), s.snap); err != nil {
 			f.Unrepaired = "recording the snapshot's identity: " + err.Error()
 			return
 		}
@@ -35,11 +35,11 @@ func (e *Engine) repair(ctx context.Context, in zfs.Integrity, l layout.Layout, 
 		f.Unrepaired = "its snapshot's identity was never recorded: run verify --deep --repair to check its content and record it"
 		return
 	}
-	if err := in.Rollback(ctx, s.dataset+"@"+s.snap); err != nil {
+	if err := in.Rollback(ctx, string(s.snapshot())); err != nil {
 		f.Unrepaired = "rollback: " + err.Error()
 		return
 	}
-	if err := e.ZFS.SetProps(ctx, s.dataset, zfs.Props{"readonly": "on"}); err != nil {
+	if err := e.ZFS.SetProps(ctx, string(s.dataset), zfs.Props{"readonly": "on"}); err != nil {
 		f.Unrepaired = "setting readonly=on after the rollback: " + err.Error()
 		return
 	}

@@ -33,11 +33,11 @@ func verifyWorld(t *testing.T) (w *world, pkg, gen string) {
 	if len(all) != 1 {
 		t.Fatalf("want one package, have %d", len(all))
 	}
-	return w, all[0].Dataset, l.Generation("e", 1)
+	return w, string(all[0].Dataset), string(l.Generation("e", 1))
 }
 
 func (w *world) path(ds string) string {
-	return layout.Layout{Root: testRoot, Mountpoint: w.mp}.Path(ds)
+	return layout.Layout{Root: testRoot, Mountpoint: w.mp}.Path(layout.Dataset(ds))
 }
 
 func (w *world) verify(opt VerifyOptions) *VerifyReport {

@@ -95,7 +95,7 @@ func (d *decoder) checkNameLengths(s Store) {
 	if s.Dataset == "" || zfs.ValidateDataset(s.Dataset) != nil {
 		return // no store, or one reported already
 	}
-	l := layout.Layout{Root: s.Dataset}
+	l := layout.Layout{Root: layout.Dataset(s.Dataset)}
 	var e *layout.NameTooLongError
 	if errors.As(layout.CheckNames(l.Containers()), &e) {
 		d.errorAt(s.DatasetRange, nil, "Store dataset name too long",

@@ -70,7 +70,7 @@ func checkInvariants(t *testing.T, cfg *Config) {
 		t.Errorf("store %+v", cfg.Store)
 	}
 	// Every dataset name derived from a configured name fits ZFS's limit.
-	l := layout.Layout{Root: cfg.Store.Dataset}
+	l := layout.Layout{Root: layout.Dataset(cfg.Store.Dataset)}
 	for _, p := range cfg.Profiles {
 		if err := layout.CheckNames(l.ProfileNames(p.Name)); err != nil {
 			t.Errorf("profile %q: %v", p.Name, err)

@@ -202,12 +202,12 @@ func (r *crashRig) destroyInUse(rnd *rand.Rand) string {
 func (r *crashRig) checkSound() {
 	t := r.t
 	t.Helper()
-	l := layout.Layout{Root: r.root, Mountpoint: r.mp}
+	l := layout.Layout{Root: layout.Dataset(r.root), Mountpoint: r.mp}
 	tree, err := r.c.Observe(bg, r.root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := tree.Children(l.Tmp()); len(left) > 0 {
+	if left := tree.Children(string(l.Tmp())); len(left) > 0 {
 		t.Fatalf("temporary datasets left: %v", left)
 	}
 	gens := map[string]bool{} // "env:K" of every generation
@@ -216,12 +216,13 @@ func (r *crashRig) checkSound() {
 		if d.Type != zfs.Filesystem {
 			continue
 		}
+		ds := layout.Dataset(d.Name)
 		if env, k, ok := generationOf(l, d.Name); ok {
 			gens[env+":"+strconv.Itoa(k)] = true
-			locks = append(locks, filepath.Join(l.Path(d.Name), layout.GenerationLock))
-		} else if name, ok := strings.CutPrefix(d.Name, l.Profiles()+"/"); ok && !strings.Contains(name, "/") {
-			if _, err := os.Stat(filepath.Join(l.Path(d.Name), layout.LockFile)); err == nil {
-				locks = append(locks, filepath.Join(l.Path(d.Name), layout.LockFile))
+			locks = append(locks, filepath.Join(l.Path(ds), layout.GenerationLock))
+		} else if name, ok := strings.CutPrefix(d.Name, string(l.Profiles())+"/"); ok && !strings.Contains(name, "/") {
+			if _, err := os.Stat(filepath.Join(l.Path(ds), layout.LockFile)); err == nil {
+				locks = append(locks, filepath.Join(l.Path(ds), layout.LockFile))
 			}
 		}
 	}
@@ -237,7 +238,7 @@ func (r *crashRig) checkSound() {
 		}
 		for _, e := range lk.Resolved {
 			id := layout.PackageID{Name: e.Name, Version: e.Version, Revision: e.Revision, BuildID: e.BuildID}
-			if _, ok := tree.Get(l.Installed(id)); !ok {
+			if _, ok := tree.Get(string(l.Installed(id))); !ok {
 				t.Fatalf("%s names %s, whose %s is missing", p, id, l.Installed(id))
 			}
 		}
@@ -259,7 +260,7 @@ func (r *crashRig) checkHolds(tree *zfs.Tree, gens map[string]bool) {
 	}
 	for snap, tags := range holds {
 		for _, tag := range tags {
-			if env, k, ok := layout.ParseHoldTag(tag); ok && !gens[env+":"+strconv.Itoa(k)] {
+			if env, k, ok := layout.ParseHoldTag(layout.Tag(tag)); ok && !gens[env+":"+strconv.Itoa(k)] {
 				t.Fatalf("stray hold %s on %s: no such generation", tag, snap)
 			}
 		}
@@ -268,7 +269,7 @@ func (r *crashRig) checkHolds(tree *zfs.Tree, gens map[string]bool) {
 
 // generationOf reads <envs>/<env>/gen-<K>.
 func generationOf(l layout.Layout, ds string) (string, int, bool) {
-	rest, ok := strings.CutPrefix(ds, l.Envs()+"/")
+	rest, ok := strings.CutPrefix(ds, string(l.Envs())+"/")
 	if !ok {
 		return "", 0, false
 	}

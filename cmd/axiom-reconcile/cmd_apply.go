@@ -81,7 +81,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions) error {
 		if plan != nil {
 			plan.WriteHuman(g.env.stdout)
 		}
-		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
+		reportApplied(g, layout.Layout{Root: layout.Dataset(cfg.Store.Dataset)}, done)
 		return err
 	})
 }
@@ -112,7 +112,7 @@ func runApplySaved(ctx context.Context, g *globals, o applyOptions, path string)
 			plan.CreatedAt.Format(time.RFC3339), from, plan.Store)
 		plan.WriteHuman(g.env.stdout)
 		done, err := g.engine().ApplySaved(ctx, cfg, plan)
-		reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
+		reportApplied(g, layout.Layout{Root: layout.Dataset(cfg.Store.Dataset)}, done)
 		return err
 	})
 }
@@ -137,7 +137,7 @@ func reportApplied(g *globals, l layout.Layout, done *reconcile.Applied) {
 		if done.Skipped[n] == "busy" {
 			why = "in use: a process has files open or its working directory there"
 		}
-		if id, ok := l.PackageAt(n); ok {
+		if id, ok := l.PackageAt(layout.Dataset(n)); ok {
 			n = fmt.Sprintf("%s, package %s", n, id)
 		}
 		fmt.Fprintf(g.env.stdout, "Not collected: %s (%s)\n", n, why)

@@ -71,7 +71,7 @@ func gcCommand() command {
 					if plan != nil {
 						plan.WriteHuman(g.env.stdout)
 					}
-					reportApplied(g, layout.Layout{Root: cfg.Store.Dataset}, done)
+					reportApplied(g, layout.Layout{Root: layout.Dataset(cfg.Store.Dataset)}, done)
 					return err
 				})
 			}

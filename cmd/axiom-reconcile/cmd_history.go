@@ -94,7 +94,7 @@ func envStore(g *globals, dirs []string, args []string) (layout.Layout, error) {
 	if err != nil {
 		return layout.Layout{}, err
 	}
-	return layout.Layout{Root: cfg.Store.Dataset, Mountpoint: cfg.Store.Mountpoint}, nil
+	return layout.Layout{Root: layout.Dataset(cfg.Store.Dataset), Mountpoint: cfg.Store.Mountpoint}, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -226,15 +226,16 @@ func dropHold(t *testing.T, c *zfs.CLI, root, env string, k int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tag := string(layout.HoldTag(env, k))
 	for _, s := range held {
-		if slices.Contains(tags[s], layout.HoldTag(env, k)) {
-			if err := c.Release(bg, layout.HoldTag(env, k), s); err != nil {
+		if slices.Contains(tags[s], tag) {
+			if err := c.Release(bg, tag, s); err != nil {
 				t.Fatal(err)
 			}
 			return
 		}
 	}
-	t.Fatalf("no package is held by %s", layout.HoldTag(env, k))
+	t.Fatalf("no package is held by %s", tag)
 }
 
 // foreignDatasets are datasets in the tree the reconciler does not own.
@@ -290,14 +291,14 @@ func (f foreignDatasets) check(t *testing.T) {
 // since, an environment property drifted, and a package B realizes from unmounted.
 func leaveDebris(t *testing.T, c *zfs.CLI, root, mp string) {
 	t.Helper()
-	l := layout.Layout{Root: root, Mountpoint: mp}
-	if err := c.Create(bg, l.Tmp()+"/gen-dev-9-deadbeef", zfs.CreateOptions{Props: zfs.Props{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindGeneration}}); err != nil {
+	l := layout.Layout{Root: layout.Dataset(root), Mountpoint: mp}
+	if err := c.Create(bg, string(l.Temp("gen-dev-9", "deadbeef")), zfs.CreateOptions{Props: zfs.Props{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindGeneration}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(l.Path(l.Profile("tools")), "."+layout.ProfileFile+".123456.tmp"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tree, err := c.Observe(bg, l.PkgRoot())
+	tree, err := c.Observe(bg, string(l.PkgRoot()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,13 +314,13 @@ func leaveDebris(t *testing.T, c *zfs.CLI, root, mp string) {
 	if makeSnap == "" || ncursesSnap == "" {
 		t.Fatalf("packages missing after apply A: %v", tree.Datasets)
 	}
-	if err := c.Hold(bg, layout.HoldTag("dev", 9), makeSnap); err != nil {
+	if err := c.Hold(bg, string(layout.HoldTag("dev", 9)), makeSnap); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Release(bg, layout.HoldTag("dev", 1), ncursesSnap); err != nil {
+	if err := c.Release(bg, string(layout.HoldTag("dev", 1)), ncursesSnap); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetProps(bg, l.Env("dev"), zfs.Props{layout.PropPinned: "1", layout.PropPinnedFor: "sha256:an-older-configuration", layout.PropPreventDestroy: "on"}); err != nil {
+	if err := c.SetProps(bg, string(l.Env("dev")), zfs.Props{layout.PropPinned: "1", layout.PropPinnedFor: "sha256:an-older-configuration", layout.PropPreventDestroy: "on"}); err != nil {
 		t.Fatal(err)
 	}
 	ncurses, _, _ := strings.Cut(ncursesSnap, "@")

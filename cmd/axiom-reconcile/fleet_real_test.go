@@ -278,13 +278,13 @@ func (f *fleetRun) checkStores(c [3]string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	l := func(h string) layout.Layout { return layout.Layout{Root: f.root + "/" + h} }
+	l := func(h string) layout.Layout { return layout.Layout{Root: layout.Dataset(f.root + "/" + h)} }
 	for h, want := range map[string]string{"h1": c[2], "h2": c[1], "h3": c[2]} {
-		if got := f.recorded(tree, l(h).Root); got != want {
+		if got := f.recorded(tree, string(l(h).Root)); got != want {
 			f.t.Errorf("%s's store records %q, want %s", h, got, want)
 		}
 		for k, wantGen := range []string{c[0], c[1]} {
-			if got := f.recorded(tree, l(h).Generation("base", k+1)); got != wantGen {
+			if got := f.recorded(tree, string(l(h).Generation("base", k+1))); got != wantGen {
 				f.t.Errorf("%s gen-%d records %q, want %s", h, k+1, got, wantGen)
 			}
 		}

@@ -4,7 +4,7 @@ import "testing"
 
 func TestParseHoldTag(t *testing.T) {
 	for _, tc := range []struct {
-		tag string
+		tag Tag
 		env string
 		k   int
 		ok  bool
@@ -26,38 +26,46 @@ func TestParseHoldTag(t *testing.T) {
 	}
 }
 
+func TestParseProfileHoldTag(t *testing.T) {
+	for _, tc := range []struct {
+		tag     Tag
+		profile string
+		ok      bool
+	}{
+		{ProfileHoldTag("dev"), "dev", true},
+		{ProfileHoldTag("a:b"), "a:b", true},
+		{"axiom-profile:", "", false},
+		{"axiom-env:dev:3", "", false},
+		{"someone:dev", "", false},
+		{"", "", false},
+	} {
+		p, ok := ParseProfileHoldTag(tc.tag)
+		if p != tc.profile || ok != tc.ok {
+			t.Errorf("ParseProfileHoldTag(%q) = %q, %v; want %q, %v", tc.tag, p, ok, tc.profile, tc.ok)
+		}
+	}
+	if ProfileHoldTag("dev") != "axiom-profile:dev" {
+		t.Errorf("ProfileHoldTag(dev) = %q", ProfileHoldTag("dev"))
+	}
+	// The two kinds of tag never read as each other.
+	if _, _, ok := ParseHoldTag(ProfileHoldTag("dev:3")); ok {
+		t.Error("a profile's tag reads as a generation's")
+	}
+	if _, ok := ParseProfileHoldTag(HoldTag("dev", 3)); ok {
+		t.Error("a generation's tag reads as a profile's")
+	}
+}
+
 // Whatever a tag holds, a tag ParseHoldTag accepts is the one HoldTag writes for what it read.
 func FuzzParseHoldTag(f *testing.F) {
 	f.Add("axiom-env:dev:3")
 	f.Add("axiom-env:a:b:12")
 	f.Add("axiom-env::1")
-	f.Fuzz(func(t *testing.T, tag string) {
+	f.Fuzz(func(t *testing.T, s string) {
+		tag := Tag(s)
 		env, k, ok := ParseHoldTag(tag)
 		if ok && HoldTag(env, k) != tag {
 			t.Fatalf("ParseHoldTag(%q) = %q, %d: HoldTag writes %q", tag, env, k, HoldTag(env, k))
 		}
 	})
-}
-
-func TestInstalled(t *testing.T) {
-	l := Layout{Root: "tank/axiom"}
-	id, ok := ParsePackagePath("vim/9.0.2/1/b42f989d")
-	if !ok {
-		t.Fatal("ParsePackagePath")
-	}
-	if got, want := l.Installed(id), "tank/axiom/store/pkg/vim/9.0.2/1/b42f989d@installed"; got != want {
-		t.Errorf("Installed = %q, want %q", got, want)
-	}
-}
-
-func TestSnapshotDataset(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{Snapshot("tank/axiom/store/pkg/vim/9.0.2/1/b42f989d", SnapInstalled), "tank/axiom/store/pkg/vim/9.0.2/1/b42f989d"},
-		{Snapshot("tank/axiom/env/e/gen-1", SnapRealized), "tank/axiom/env/e/gen-1"},
-		{"tank/axiom/env/e", "tank/axiom/env/e"},
-	} {
-		if got := SnapshotDataset(tc.in); got != tc.want {
-			t.Errorf("SnapshotDataset(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
 }

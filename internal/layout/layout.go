@@ -109,14 +109,11 @@ func PrunedSnapshot(k int) string { return "pruned-" + strconv.Itoa(k) }
 
 // IsPrunedSnapshot reports whether name is a PrunedSnapshot of a generation of an environment:
 // <root>/env/<env>/gen-K@pruned-J.
-func (l Layout) IsPrunedSnapshot(name string) bool {
-	fs, snap, ok := strings.Cut(name, "@")
-	if !ok {
-		return false
-	}
-	_, pruned := ParsePrunedSnapshot(snap)
-	_, gen := ParseGeneration(path.Base(fs))
-	return pruned && gen && path.Dir(path.Dir(fs)) == l.Envs()
+func (l Layout) IsPrunedSnapshot(name Snapshot) bool {
+	fs := name.Dataset()
+	_, pruned := ParsePrunedSnapshot(name.Short())
+	_, gen := ParseGeneration(fs.Base())
+	return pruned && gen && fs.Parent().Parent() == l.Envs()
 }
 
 // ParsePrunedSnapshot reads the snapshot name PrunedSnapshot makes.
@@ -130,33 +127,36 @@ func ParsePrunedSnapshot(s string) (int, bool) {
 
 // Layout is an Axiom tree: its root dataset and the mountpoint the root is mounted at.
 type Layout struct {
-	Root       string
+	Root       Dataset
 	Mountpoint string
 }
 
-func (l Layout) Store() string              { return l.Root + "/store" }
-func (l Layout) PkgRoot() string            { return l.Root + "/store/pkg" }
-func (l Layout) Profiles() string           { return l.Root + "/profiles" }
-func (l Layout) Profile(name string) string { return l.Profiles() + "/" + name }
-func (l Layout) Envs() string               { return l.Root + "/env" }
-func (l Layout) Env(name string) string     { return l.Envs() + "/" + name }
-func (l Layout) Tmp() string                { return l.Root + "/tmp" }
-func (l Layout) Generation(env string, k int) string {
-	return l.Env(env) + "/" + GenerationName(k)
+func (l Layout) Store() Dataset              { return l.Root + "/store" }
+func (l Layout) PkgRoot() Dataset            { return l.Root + "/store/pkg" }
+func (l Layout) Profiles() Dataset           { return l.Root + "/profiles" }
+func (l Layout) Profile(name string) Dataset { return l.Profiles() + "/" + Dataset(name) }
+func (l Layout) Envs() Dataset               { return l.Root + "/env" }
+func (l Layout) Env(name string) Dataset     { return l.Envs() + "/" + Dataset(name) }
+func (l Layout) Tmp() Dataset                { return l.Root + "/tmp" }
+func (l Layout) Generation(env string, k int) Dataset {
+	return l.Env(env) + "/" + Dataset(GenerationName(k))
 }
 
 // Containers are the datasets every tree has, parents first. The longest is PkgRoot.
-func (l Layout) Containers() []string {
-	return []string{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}
+func (l Layout) Containers() []Dataset {
+	return []Dataset{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}
 }
 
 // Package returns the dataset of a package: PkgRoot/DatasetPath.
-func (l Layout) Package(id PackageID) string { return l.PkgRoot() + "/" + id.DatasetPath() }
+func (l Layout) Package(id PackageID) Dataset { return l.PkgRoot() + "/" + Dataset(id.DatasetPath()) }
+
+// Installed is the @installed snapshot of package id: what generations hold and clone from.
+func (l Layout) Installed(id PackageID) Snapshot { return l.Package(id).Snapshot(SnapInstalled) }
 
 // PackageAt reverses Package: the package whose dataset ds is (ParsePackageDataset below
 // PkgRoot); ok is false for any other name.
-func (l Layout) PackageAt(ds string) (PackageID, bool) {
-	rel, ok := strings.CutPrefix(ds, l.PkgRoot()+"/")
+func (l Layout) PackageAt(ds Dataset) (PackageID, bool) {
+	rel, ok := strings.CutPrefix(string(ds), string(l.PkgRoot())+"/")
 	if !ok {
 		return PackageID{}, false
 	}
@@ -189,16 +189,17 @@ func PackageName(c string) (name string, ok bool) {
 
 // Path returns where dataset ds is mounted, given that the root is mounted at l.Mountpoint and
 // nothing below it sets its own mountpoint (the reconciler checks both).
-func (l Layout) Path(ds string) string {
+func (l Layout) Path(ds Dataset) string {
 	if ds == l.Root {
 		return l.Mountpoint
 	}
-	return path.Join(l.Mountpoint, strings.TrimPrefix(ds, l.Root+"/"))
+	return path.Join(l.Mountpoint, strings.TrimPrefix(string(ds), string(l.Root)+"/"))
 }
 
-// Under reports whether ds is at or below dataset parent.
-func Under(ds, parent string) bool {
-	return ds == parent || strings.HasPrefix(ds, parent+"/")
+// Under reports whether ds is at or below parent: a dataset below a dataset, or a path below a
+// directory.
+func Under[T ~string](ds, parent T) bool {
+	return ds == parent || strings.HasPrefix(string(ds), string(parent)+"/")
 }
 
 // GenerationName is the dataset name component of generation k: gen-K.
@@ -229,7 +230,9 @@ func ParseGenerationNumber(s string) (int, bool) {
 const TempRandLen = 8
 
 // Temp returns the temporary dataset with the given prefix and random part.
-func (l Layout) Temp(prefix, random string) string { return l.Tmp() + "/" + prefix + "-" + random }
+func (l Layout) Temp(prefix, random string) Dataset {
+	return l.Tmp() + "/" + Dataset(prefix+"-"+random)
+}
 
 // TempPackagePrefix is the prefix of the temporary dataset a package is imported into.
 func TempPackagePrefix(buildID string) string { return "pkg-" + buildID }
@@ -266,7 +269,7 @@ var tempRandFill = strings.Repeat("X", TempRandLen)
 
 // ProfileNames lists the datasets created for profile: its dataset.
 func (l Layout) ProfileNames(profile string) []string {
-	return []string{l.Profile(profile)}
+	return []string{string(l.Profile(profile))}
 }
 
 // EnvNames lists the datasets and snapshots created for environment env up to generation k: its
@@ -276,13 +279,14 @@ func (l Layout) ProfileNames(profile string) []string {
 // MaxGeneration) covers all of them. The random part of the temporary name is shown as X's.
 func (l Layout) EnvNames(env string, k int) []string {
 	tmp := l.Temp(TempGenerationPrefix(env, k), tempRandFill)
+	gen := l.Generation(env, k)
 	return []string{
-		l.Env(env),
-		l.Generation(env, k),
-		l.Generation(env, k) + "@" + SnapRealized,
-		tmp,
-		tmp + "@" + SnapRealized,
-		l.Generation(env, k) + "@" + PrunedSnapshot(k),
+		string(l.Env(env)),
+		string(gen),
+		string(gen.Snapshot(SnapRealized)),
+		string(tmp),
+		string(tmp.Snapshot(SnapRealized)),
+		string(gen.Snapshot(PrunedSnapshot(k))),
 	}
 }
 
@@ -292,10 +296,10 @@ func (l Layout) EnvNames(env string, k int) []string {
 func (l Layout) PackageNames(id PackageID) []string {
 	tmp := l.Temp(TempPackagePrefix(id.BuildID), tempRandFill)
 	return []string{
-		l.Package(id),
-		l.Package(id) + "@" + SnapInstalled,
-		tmp,
-		tmp + "@" + SnapInstalled,
+		string(l.Package(id)),
+		string(l.Installed(id)),
+		string(tmp),
+		string(tmp.Snapshot(SnapInstalled)),
 	}
 }
 
@@ -321,7 +325,7 @@ func (e *NameTooLongError) Error() string {
 
 // CheckNames returns a *NameTooLongError for the longest of names (the first of the longest) if
 // it is longer than MaxNameLen, else nil.
-func CheckNames(names []string) error {
+func CheckNames[T ~string](names []T) error {
 	longest := -1
 	for i, n := range names {
 		if longest < 0 || len(n) > len(names[longest]) {
@@ -329,13 +333,10 @@ func CheckNames(names []string) error {
 		}
 	}
 	if longest >= 0 && len(names[longest]) > MaxNameLen {
-		return &NameTooLongError{Name: names[longest], Index: longest}
+		return &NameTooLongError{Name: string(names[longest]), Index: longest}
 	}
 	return nil
 }
-
-// HoldTag is the user hold a generation places on every package it uses.
-func HoldTag(env string, k int) string { return fmt.Sprintf("axiom-env:%s:%d", env, k) }
 
 // PackageID identifies one build of a package in the store.
 type PackageID struct {

@@ -15,20 +15,30 @@ func TestNames(t *testing.T) {
 	id := PackageID{Name: "bash", Version: version.MustParse("5.2.21"), Revision: 1, BuildID: "3f2a9c1b0d4e5f60718293a4"}
 	plus := PackageID{Name: "libstdc++6", Version: version.MustParse("12.2.0"), Revision: 1, BuildID: "3f2a9c1b0d4e5f60718293a4"}
 	for got, want := range map[string]string{
-		l.Package(id):                  "zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4",
-		l.Profile("dev"):               "zroot/axiom/profiles/dev",
-		l.Generation("dev", 3):         "zroot/axiom/env/dev/gen-3",
+		string(l.Package(id)):          "zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4",
+		string(l.Installed(id)):        "zroot/axiom/store/pkg/bash/5.2.21/1/3f2a9c1b0d4e5f60718293a4@installed",
+		string(l.Profile("dev")):       "zroot/axiom/profiles/dev",
+		string(l.Env("dev")):           "zroot/axiom/env/dev",
+		string(l.Generation("dev", 3)): "zroot/axiom/env/dev/gen-3",
+		string(l.Store()):              "zroot/axiom/store",
+		string(l.PkgRoot()):            "zroot/axiom/store/pkg",
+		string(l.Profiles()):           "zroot/axiom/profiles",
+		string(l.Envs()):               "zroot/axiom/env",
+		string(l.Tmp()):                "zroot/axiom/tmp",
 		l.Path(l.Generation("dev", 3)): "/axiom/env/dev/gen-3",
 		l.Path(l.Root):                 "/axiom",
-		HoldTag("dev", 3):              "axiom-env:dev:3",
+		string(HoldTag("dev", 3)):      "axiom-env:dev:3",
 		id.String():                    "bash 5.2.21-1 (3f2a9c1b)",
-		l.Package(plus):                "zroot/axiom/store/pkg/libstdc::6/12.2.0/1/3f2a9c1b0d4e5f60718293a4",
+		string(l.Package(plus)):        "zroot/axiom/store/pkg/libstdc::6/12.2.0/1/3f2a9c1b0d4e5f60718293a4",
 		plus.Path():                    "libstdc++6/12.2.0/1/3f2a9c1b0d4e5f60718293a4",
 		plus.String():                  "libstdc++6 12.2.0-1 (3f2a9c1b)",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
+	}
+	if got := l.Containers(); !slices.Equal(got, []Dataset{l.Root, l.Store(), l.PkgRoot(), l.Profiles(), l.Envs(), l.Tmp()}) {
+		t.Errorf("Containers = %q, want the root, then store, store/pkg, profiles, env, tmp", got)
 	}
 }
 
@@ -74,7 +84,7 @@ func TestPackageAt(t *testing.T) {
 	if got, ok := l.PackageAt(l.Package(id)); !ok || got != id {
 		t.Errorf("PackageAt(%q) = %+v, %v; want %+v", l.Package(id), got, ok, id)
 	}
-	for _, ds := range []string{
+	for _, ds := range []Dataset{
 		"zroot/axiom/store/pkg/g++-12/12.2.0/14/x", // not a dataset name: '+' is never in one
 		"zroot/axiom/store/pkg/g::-12/12.2.0/14",
 		"zroot/axiom/store/pkgx/g::-12/12.2.0/14/x",
@@ -106,7 +116,7 @@ func TestPackageComponent(t *testing.T) {
 
 func TestTempNames(t *testing.T) {
 	l := Layout{Root: "zroot/axiom"}
-	for got, want := range map[string]string{
+	for got, want := range map[Dataset]Dataset{
 		l.Temp(TempPackagePrefix("3f2a9c1b0d4e5f60718293a4"), "0123abcd"): "zroot/axiom/tmp/pkg-3f2a9c1b0d4e5f60718293a4-0123abcd",
 		l.Temp(TempGenerationPrefix("dev", 12), "0123abcd"):               "zroot/axiom/tmp/gen-dev-12-0123abcd",
 	} {
@@ -164,7 +174,7 @@ func TestCheckNames(t *testing.T) {
 	if err := CheckNames([]string{"x", ok}); err != nil {
 		t.Errorf("CheckNames of names at the limit: %v", err)
 	}
-	if err := CheckNames(nil); err != nil {
+	if err := CheckNames([]string(nil)); err != nil {
 		t.Errorf("CheckNames(nil) = %v", err)
 	}
 	err := CheckNames([]string{"x", long, longer, ok, strings.Repeat("d", MaxNameLen+2)})
@@ -180,7 +190,7 @@ func TestCheckNames(t *testing.T) {
 // TestNameLengthsCoverEverything: whenever an environment's names fit, so does its hold tag (a
 // hold tag is limited like a name), and the generation names are longest at MaxGeneration.
 func TestNameLengthsCoverEverything(t *testing.T) {
-	for _, root := range []string{"p", "zroot/axiom", strings.Repeat("r", 200)} {
+	for _, root := range []Dataset{"p", "zroot/axiom", Dataset(strings.Repeat("r", 200))} {
 		l := Layout{Root: root}
 		for n := 1; n <= MaxNameLen; n++ {
 			env := strings.Repeat("e", n)
@@ -204,7 +214,7 @@ func TestPrunedSnapshot(t *testing.T) {
 	if s := PrunedSnapshot(12); s != "pruned-12" {
 		t.Fatalf("PrunedSnapshot(12) = %q", s)
 	}
-	for name, want := range map[string]bool{
+	for name, want := range map[Snapshot]bool{
 		"zroot/axiom/env/dev/gen-3@pruned-2":  true,
 		"zroot/axiom/env/dev/gen-3@realized":  false,
 		"zroot/axiom/env/dev/gen-3@pruned-02": false,

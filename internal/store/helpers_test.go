@@ -146,7 +146,7 @@ func newRenameBarrier(c zfs.Client, l layout.Layout, n int) *renameBarrier {
 }
 
 func (b *renameBarrier) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {
-	if !layout.Under(from, b.l.Tmp()) || !layout.Under(to, b.l.PkgRoot()) {
+	if !layout.Under(layout.Dataset(from), b.l.Tmp()) || !layout.Under(layout.Dataset(to), b.l.PkgRoot()) {
 		return b.Client.Rename(ctx, from, to, opt)
 	}
 	b.mu.Lock()
@@ -202,13 +202,13 @@ func checkConcurrentImports(t *testing.T, c zfs.Client, im *Importer, b *renameB
 	if lost := b.lostRenames(); lost != len(errs)-1 {
 		t.Errorf("%d renames lost to an existing package; want %d (renames: %v)", lost, len(errs)-1, b.results)
 	}
-	tree, err := c.Observe(context.Background(), im.Layout.Root)
+	tree, err := c.Observe(context.Background(), string(im.Layout.Root))
 	must(t, err)
 	if n := len(NewIndex(tree, im.Layout).All()); n != 1 {
 		t.Fatalf("%d copies of the package, want 1", n)
 	}
-	for _, d := range tree.Under(im.Layout.Tmp()) {
-		if d.Name != im.Layout.Tmp() {
+	for _, d := range tree.Under(string(im.Layout.Tmp())) {
+		if layout.Dataset(d.Name) != im.Layout.Tmp() {
 			t.Errorf("temporary dataset left: %s", d.Name)
 		}
 	}

@@ -75,7 +75,7 @@ type Result struct {
 // may be stale, as it is only used to skip work, never to decide that creating is safe.
 func (im *Importer) Import(ctx context.Context, pkg *source.Package, known *zfs.Tree) (Result, error) {
 	id := ID(pkg)
-	final := im.Layout.Package(id)
+	final := string(im.Layout.Package(id))
 	res := Result{Dataset: final}
 	if err := checkNameLengths(im.Layout, id); err != nil {
 		return res, err
@@ -156,7 +156,7 @@ func packageProps(id layout.PackageID, signedBy string) zfs.Props {
 }
 
 func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) error {
-	dir := im.Layout.Path(tmp)
+	dir := im.Layout.Path(layout.Dataset(tmp))
 	if err := im.CheckMountedDir(dir); err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func (im *Importer) commit(ctx context.Context, tmp, final string, known *zfs.Tr
 		return err
 	}
 	failpoint.Hit(failpoint.ImportReadonly)
-	if err := im.ZFS.Snapshot(ctx, layout.Snapshot(tmp, layout.SnapInstalled)); err != nil {
+	if err := im.ZFS.Snapshot(ctx, string(layout.Dataset(tmp).Snapshot(layout.SnapInstalled))); err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportSnapshot)
@@ -232,21 +232,23 @@ func RecordSnapshot(ctx context.Context, c zfs.Client, fs, snap string) error {
 	if err != nil {
 		return err
 	}
-	d, ok := t.Get(fs + "@" + snap)
+	name := layout.Dataset(fs).Snapshot(snap)
+	d, ok := t.Get(string(name))
 	if !ok {
-		return fmt.Errorf("%s@%s vanished right after it was taken", fs, snap)
+		return fmt.Errorf("%s vanished right after it was taken", name)
 	}
 	return c.SetProps(ctx, fs, zfs.Props{layout.PropSnapshotGUID: strconv.FormatUint(d.GUID, 10)})
 }
 
 // createTemp creates a uniquely named, managed dataset below <root>/tmp.
 func (im *Importer) createTemp(ctx context.Context, prefix string, props zfs.Props) (string, error) {
-	return CreateTemp(ctx, im.ZFS, im.Layout, prefix, props)
+	tmp, err := CreateTemp(ctx, im.ZFS, im.Layout, prefix, props)
+	return string(tmp), err
 }
 
 // CreateTemp creates a uniquely named dataset below <root>/tmp with props, creating the tmp
 // container if needed. Everything below tmp is garbage once no pass is running.
-func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (string, error) {
+func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, props zfs.Props) (layout.Dataset, error) {
 	return makeTemp(ctx, c, l, prefix, func(name string) error {
 		return c.Create(ctx, name, zfs.CreateOptions{Props: props})
 	})
@@ -254,26 +256,26 @@ func CreateTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix strin
 
 // CloneTemp is CreateTemp for a clone of snapshot: the temporary dataset starts with the
 // snapshot's files.
-func CloneTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix, snapshot string, props zfs.Props) (string, error) {
+func CloneTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, snapshot layout.Snapshot, props zfs.Props) (layout.Dataset, error) {
 	return makeTemp(ctx, c, l, prefix, func(name string) error {
-		return c.Clone(ctx, snapshot, name, props)
+		return c.Clone(ctx, string(snapshot), name, props)
 	})
 }
 
 // makeTemp picks a temporary name with prefix and makes it with mk, creating tmp/ first if
 // that is what is missing.
-func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, mk func(name string) error) (string, error) {
+func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string, mk func(name string) error) (layout.Dataset, error) {
 	var b [layout.TempRandLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
 	name := l.Temp(prefix, hex.EncodeToString(b[:]))
-	err := mk(name)
+	err := mk(string(name))
 	if errors.Is(err, zfs.ErrNotExist) {
-		if err := Ensure(ctx, c, l.Store(), l.Tmp()); err != nil {
+		if err := Ensure(ctx, c, string(l.Store()), string(l.Tmp())); err != nil {
 			return "", err
 		}
-		err = mk(name)
+		err = mk(string(name))
 	}
 	return name, err
 }
@@ -288,7 +290,7 @@ func (im *Importer) ensure(ctx context.Context, names ...string) error {
 	}
 	deadline := time.Now().Add(mountWait)
 	for _, n := range names {
-		for CheckMountpoint(im.Layout.Path(n)) != nil && time.Now().Before(deadline) {
+		for CheckMountpoint(im.Layout.Path(layout.Dataset(n))) != nil && time.Now().Before(deadline) {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -330,7 +332,7 @@ func missingParents(l layout.Layout, pkg string, known *zfs.Tree) []string {
 // parentChain lists the containers from store/ down to a package's revision dataset.
 func parentChain(l layout.Layout, pkg string) []string {
 	var chain []string
-	for d := filepath.Dir(pkg); layout.Under(d, l.Store()); d = filepath.Dir(d) {
+	for d := filepath.Dir(pkg); layout.Under(layout.Dataset(d), l.Store()); d = filepath.Dir(d) {
 		chain = append([]string{d}, chain...)
 	}
 	return chain
@@ -393,7 +395,7 @@ func completeAt(tree *zfs.Tree, name string, id layout.PackageID) error {
 	if ro, _ := d.Local("readonly"); ro != "on" {
 		return fmt.Errorf("%s is not read-only: not a complete package", name)
 	}
-	if _, ok := tree.Get(layout.Snapshot(name, layout.SnapInstalled)); !ok {
+	if _, ok := tree.Get(string(layout.Dataset(name).Snapshot(layout.SnapInstalled))); !ok {
 		return fmt.Errorf("%s has no @%s: not a complete package", name, layout.SnapInstalled)
 	}
 	return nil

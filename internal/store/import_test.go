@@ -23,7 +23,7 @@ func modelStore(t *testing.T) (*zfstest.Model, *Importer) {
 	m := zfstest.NewModel("tank")
 	m.MirrorUnder = t.TempDir()
 	l := layout.Layout{Root: "tank/axiom", Mountpoint: filepath.Join(m.MirrorUnder, "axiom")}
-	must(t, m.Create(context.Background(), l.Root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": l.Mountpoint}}))
+	must(t, m.Create(context.Background(), string(l.Root), zfs.CreateOptions{Props: zfs.Props{"mountpoint": l.Mountpoint}}))
 	return m, &Importer{ZFS: m, Layout: l, Log: zerolog.Nop(), Hooks: Hooks{MountCheck: func(string) error { return nil }}}
 }
 
@@ -33,10 +33,10 @@ func TestImportModel(t *testing.T) {
 	pkg := writePackage(t, "bash", "5.2.21", map[string]string{"bin/bash": "#!/bin/sh\necho bash\n"})
 	res, err := im.Import(ctx, pkg, nil)
 	must(t, err)
-	if !res.Imported || res.Dataset != im.Layout.Package(ID(pkg)) {
+	if !res.Imported || layout.Dataset(res.Dataset) != im.Layout.Package(ID(pkg)) {
 		t.Fatalf("result %+v", res)
 	}
-	tree, err := m.Observe(ctx, im.Layout.Root)
+	tree, err := m.Observe(ctx, string(im.Layout.Root))
 	must(t, err)
 	ix := NewIndex(tree, im.Layout)
 	p, ok := ix.Get(ID(pkg))
@@ -52,12 +52,12 @@ func TestImportModel(t *testing.T) {
 	if md.Manifest.Name != "bash" {
 		t.Fatalf("manifest %+v", md.Manifest)
 	}
-	for _, d := range tree.Under(im.Layout.Tmp()) {
-		if d.Name != im.Layout.Tmp() {
+	for _, d := range tree.Under(string(im.Layout.Tmp())) {
+		if layout.Dataset(d.Name) != im.Layout.Tmp() {
 			t.Fatalf("temporary dataset left: %s", d.Name)
 		}
 	}
-	for _, parent := range parentChain(im.Layout, p.Dataset) {
+	for _, parent := range parentChain(im.Layout, string(p.Dataset)) {
 		d, _ := tree.Get(parent)
 		if v, _ := d.Local(layout.PropManagedBy); v != layout.ManagedBy {
 			t.Fatalf("parent %s is not marked managed", parent)
@@ -80,11 +80,11 @@ func TestImportPlusNameModel(t *testing.T) {
 	pkg := writePackage(t, "libstdc++6", "12.2.0", map[string]string{"lib/libstdc++.so.6": "elf"})
 	res, err := im.Import(ctx, pkg, nil)
 	must(t, err)
-	want := im.Layout.PkgRoot() + "/libstdc::6/12.2.0/1/" + ID(pkg).BuildID
+	want := string(im.Layout.PkgRoot()) + "/libstdc::6/12.2.0/1/" + ID(pkg).BuildID
 	if !res.Imported || res.Dataset != want {
 		t.Fatalf("result %+v, want dataset %s", res, want)
 	}
-	tree, err := m.Observe(ctx, im.Layout.Root)
+	tree, err := m.Observe(ctx, string(im.Layout.Root))
 	must(t, err)
 	d, _ := tree.Get(want)
 	if v, _ := d.Local(layout.PropPackage); v != "libstdc++6/12.2.0/1/"+ID(pkg).BuildID {
@@ -92,7 +92,7 @@ func TestImportPlusNameModel(t *testing.T) {
 	}
 	ix := NewIndex(tree, im.Layout)
 	p, ok := ix.Get(ID(pkg))
-	if !ok || !p.Complete || p.ID.Name != "libstdc++6" || p.Dataset != want {
+	if !ok || !p.Complete || p.ID.Name != "libstdc++6" || string(p.Dataset) != want {
 		t.Fatalf("index: %+v (found %v)\n%s", p, ok, m)
 	}
 	var meta MetaCache
@@ -114,12 +114,12 @@ func TestImportConcurrentModel(t *testing.T) {
 	for _, err := range errs {
 		must(t, err)
 	}
-	tree, err := m.Observe(ctx, im.Layout.Root)
+	tree, err := m.Observe(ctx, string(im.Layout.Root))
 	must(t, err)
 	if n := len(NewIndex(tree, im.Layout).All()); n != 1 {
 		t.Fatalf("%d copies of the package", n)
 	}
-	if n := len(tree.Under(im.Layout.Tmp())); n > 1 {
+	if n := len(tree.Under(string(im.Layout.Tmp()))); n > 1 {
 		t.Fatalf("temporary datasets left:\n%s", m)
 	}
 }
@@ -192,11 +192,11 @@ func TestImportDiscardsOnFailure(t *testing.T) {
 			if derr := tc.fail["destroy"]; derr != nil && !errors.Is(err, derr) {
 				t.Errorf("error %v does not report the failed clean-up", err)
 			}
-			tree, oerr := m.Observe(ctx, im.Layout.Root)
+			tree, oerr := m.Observe(ctx, string(im.Layout.Root))
 			must(t, oerr)
 			var temps []string
-			for _, d := range tree.Under(im.Layout.Tmp()) {
-				if d.Name != im.Layout.Tmp() && !strings.Contains(d.Name, "@") {
+			for _, d := range tree.Under(string(im.Layout.Tmp())) {
+				if layout.Dataset(d.Name) != im.Layout.Tmp() && !strings.Contains(d.Name, "@") {
 					temps = append(temps, d.Name)
 				}
 			}
@@ -277,7 +277,7 @@ func TestImportRealShapedModel(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d package datasets created; want 1", n)
 	}
-	checkRealPackage(t, im.Layout.Path(res.Dataset))
+	checkRealPackage(t, im.Layout.Path(layout.Dataset(res.Dataset)))
 }
 
 // squatter is a client on which, just before the import's rename, someone else puts an
@@ -310,7 +310,7 @@ func TestImportRefusesUnmanagedAtFinalName(t *testing.T) {
 	pkg := writePackage(t, "zlib", "1.3.1", map[string]string{"lib/libz.so.1": "z"})
 
 	m, im := modelStore(t)
-	final := im.Layout.Package(ID(pkg))
+	final := string(im.Layout.Package(ID(pkg)))
 	im.ZFS = &squatter{Model: m, final: final}
 	_, err := im.Import(ctx, pkg, nil)
 	if !errors.Is(err, ErrNotOurs) {
@@ -381,10 +381,10 @@ func TestImportCallsWithObservation(t *testing.T) {
 				_, err := im.Import(ctx, writePackage(t, "x", tc.first, map[string]string{"a": "first"}), nil)
 				must(t, err)
 			}
-			known, err := m.Observe(ctx, im.Layout.Root)
+			known, err := m.Observe(ctx, string(im.Layout.Root))
 			must(t, err)
 			if tc.drop != "" {
-				must(t, m.Destroy(ctx, im.Layout.PkgRoot()+"/"+tc.drop, zfs.DestroyOptions{Recursive: true}))
+				must(t, m.Destroy(ctx, string(im.Layout.PkgRoot())+"/"+tc.drop, zfs.DestroyOptions{Recursive: true}))
 			}
 			pkg := writePackage(t, "x", tc.version, map[string]string{"a": "second"})
 			calls := m.Calls

@@ -16,7 +16,7 @@ import (
 // Package is one package dataset found in the store.
 type Package struct {
 	ID       layout.PackageID
-	Dataset  string
+	Dataset  layout.Dataset
 	Path     string // where it is mounted
 	Creation time.Time
 	// Managed: created by axiom-reconcile (local axiom:managed-by). Only managed packages are
@@ -29,7 +29,7 @@ type Package struct {
 }
 
 // Snapshot is the name of the package's @installed snapshot.
-func (p *Package) Snapshot() string { return layout.Snapshot(p.Dataset, layout.SnapInstalled) }
+func (p *Package) Snapshot() layout.Snapshot { return p.Dataset.Snapshot(layout.SnapInstalled) }
 
 // Index lists the packages of one observation.
 type Index struct {
@@ -47,14 +47,15 @@ func NewIndex(tree *zfs.Tree, l layout.Layout) *Index {
 		if d.Type != zfs.Filesystem {
 			continue
 		}
-		id, ok := l.PackageAt(d.Name)
+		ds := layout.Dataset(d.Name)
+		id, ok := l.PackageAt(ds)
 		if !ok {
 			continue
 		}
-		p := &Package{ID: id, Dataset: d.Name, Path: l.Path(d.Name), Creation: d.Creation}
+		p := &Package{ID: id, Dataset: ds, Path: l.Path(ds), Creation: d.Creation}
 		v, _ := d.Local(layout.PropManagedBy)
 		p.Managed = v == layout.ManagedBy
-		if snap, ok := tree.Get(p.Snapshot()); ok {
+		if snap, ok := tree.Get(string(p.Snapshot())); ok {
 			p.Installed = snap
 		}
 		ro, _ := d.Local("readonly")
@@ -97,7 +98,7 @@ type Meta struct {
 // concurrent use.
 type MetaCache struct {
 	mu sync.Mutex
-	m  map[string]Meta // by dataset name + build-id
+	m  map[layout.Dataset]Meta // by dataset name, which has the build-id
 }
 
 // Read returns p's metadata.
@@ -132,7 +133,7 @@ func (c *MetaCache) Read(p *Package) (Meta, error) {
 	}
 	c.mu.Lock()
 	if c.m == nil {
-		c.m = map[string]Meta{}
+		c.m = map[layout.Dataset]Meta{}
 	}
 	c.m[key] = m
 	c.mu.Unlock()

@@ -21,7 +21,7 @@ func TestIndexUsable(t *testing.T) {
 	pkg := func(name string, props zfs.Props, readonly, installed bool) {
 		t.Helper()
 		ds := l.Package(layout.PackageID{Name: name, Version: version.MustParse("1.0.0"), Revision: 1, BuildID: "0123456789abcdef0123456789abcdef"})
-		must(t, Ensure(ctx, m, parentChain(l, ds)...))
+		must(t, Ensure(ctx, m, parentChain(l, string(ds))...))
 		p := zfs.Props{}
 		for k, v := range props {
 			p[k] = v
@@ -29,19 +29,19 @@ func TestIndexUsable(t *testing.T) {
 		if readonly {
 			p["readonly"] = "on"
 		}
-		must(t, m.Create(ctx, ds, zfs.CreateOptions{Props: p}))
+		must(t, m.Create(ctx, string(ds), zfs.CreateOptions{Props: p}))
 		if installed {
-			must(t, m.Snapshot(ctx, ds+"@"+layout.SnapInstalled))
+			must(t, m.Snapshot(ctx, string(ds.Snapshot(layout.SnapInstalled))))
 		}
 	}
-	must(t, m.Create(ctx, l.Root, zfs.CreateOptions{}))
+	must(t, m.Create(ctx, string(l.Root), zfs.CreateOptions{}))
 	pkg("good", managed, true, true)
 	pkg("unmanaged", nil, true, true)
 	pkg("writable", managed, false, true)
 	pkg("unsnapshotted", managed, true, false)
 	pkg("foreign-value", zfs.Props{layout.PropManagedBy: "someone-else"}, true, true)
 
-	tree, err := m.Observe(ctx, l.Root)
+	tree, err := m.Observe(ctx, string(l.Root))
 	must(t, err)
 	ix := NewIndex(tree, l)
 	if n := len(ix.All()); n != 5 {

@@ -23,7 +23,7 @@ func realStore(t *testing.T) (*zfs.CLI, *Importer) {
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	root := zfstest.NewRoot(t, c, pool)
-	l := layout.Layout{Root: root, Mountpoint: "/" + root}
+	l := layout.Layout{Root: layout.Dataset(root), Mountpoint: "/" + root}
 	return c, &Importer{ZFS: c, Layout: l, Log: zerolog.Nop()}
 }
 
@@ -36,7 +36,7 @@ func TestImportReal(t *testing.T) {
 	if !res.Imported {
 		t.Fatal("first import did nothing")
 	}
-	tree, err := c.Observe(ctx, im.Layout.Root)
+	tree, err := c.Observe(ctx, string(im.Layout.Root))
 	must(t, err)
 	p, ok := NewIndex(tree, im.Layout).Get(ID(pkg))
 	if !ok || !p.Complete || !p.Managed {
@@ -86,12 +86,12 @@ func TestKilledImportReal(t *testing.T) {
 	// What a process killed after creating its temporary dataset leaves behind.
 	tmp, err := im.createTemp(ctx, "pkg-deadbeef", zfs.Props{layout.PropManagedBy: layout.ManagedBy, layout.PropKind: layout.KindPackage})
 	must(t, err)
-	tree, err := c.Observe(ctx, im.Layout.Root)
+	tree, err := c.Observe(ctx, string(im.Layout.Root))
 	must(t, err)
 	if n := len(NewIndex(tree, im.Layout).All()); n != 0 {
 		t.Fatalf("a temporary dataset was indexed as a package")
 	}
-	if !layout.Under(tmp, im.Layout.Tmp()) {
+	if !layout.Under(layout.Dataset(tmp), im.Layout.Tmp()) {
 		t.Fatalf("temporary dataset %s is not below %s", tmp, im.Layout.Tmp())
 	}
 }
@@ -122,7 +122,7 @@ func TestImportArchiveReal(t *testing.T) {
 	if _, after := c.Stats(); res.Imported || after != before {
 		t.Fatalf("importing the directory after the archives: %+v, %d mutating commands", res, after-before)
 	}
-	b, err := os.ReadFile(filepath.Join(im.Layout.Path(res.Dataset), "root/bin/hello"))
+	b, err := os.ReadFile(filepath.Join(im.Layout.Path(layout.Dataset(res.Dataset)), "root/bin/hello"))
 	if err != nil || string(b) != files["bin/hello"] {
 		t.Fatalf("archive package content: %q %v", b, err)
 	}
@@ -135,7 +135,7 @@ func TestImportRealShapedReal(t *testing.T) {
 	_, im := realStore(t)
 	res, err := im.Import(ctx, writeRealPackage(t), nil)
 	must(t, err)
-	dir := im.Layout.Path(res.Dataset)
+	dir := im.Layout.Path(layout.Dataset(res.Dataset))
 	checkRealPackage(t, dir)
 	info, err := os.ReadFile("/proc/self/mountinfo")
 	must(t, err)
