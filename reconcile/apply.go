@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/atomicfile"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
@@ -129,20 +131,23 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 		sources[store.ID(sp).Path()] = sp
 	}
 	x := &executor{e: e, l: obs.layout, tree: obs.tree, sources: sources, done: done, revision: plan.Revision}
-	for i := range plan.Steps {
+	for i := 0; i < len(plan.Steps); {
 		if err := ctx.Err(); err != nil {
 			done.Duration = time.Since(start)
 			return done, fmt.Errorf("stopped before step %d of %d: %w", i+1, len(plan.Steps), err)
 		}
-		st := &plan.Steps[i]
-		stepStart := time.Now()
-		if err := x.run(context.WithoutCancel(ctx), st); err != nil {
-			done.Duration = time.Since(start)
-			return done, fmt.Errorf("step %d of %d (%s %s): %w", i+1, len(plan.Steps), st.Kind(), st.Summary, err)
+		j := x.importRunEnd(plan.Steps, i)
+		var err error
+		if j-i > 1 {
+			err = x.runImports(ctx, plan.Steps, i, j)
+		} else {
+			err = x.runStep(ctx, plan.Steps, i)
 		}
-		done.Steps++
-		done.ByKind[st.Kind()]++
-		e.Log.Info().Str("kind", string(st.Kind())).Str("target", st.Target).Float64("took_seconds", time.Since(stepStart).Seconds()).Msg(st.Action + " " + st.Summary)
+		if err != nil {
+			done.Duration = time.Since(start)
+			return done, err
+		}
+		i = j
 	}
 	if len(done.Busy) > 0 {
 		done.Duration = time.Since(start)
@@ -180,7 +185,11 @@ func (e *Engine) recordRevision(ctx context.Context, obs *observation, revision 
 
 type executor struct {
 	e *Engine
-	l layout.Layout
+	// mu guards done's counts while imports run side by side (runImports), and importProgress
+	// is their shared progress task then.
+	mu             sync.Mutex
+	importProgress progress.Reporter
+	l              layout.Layout
 	// tree is the observation the plan was made from: stale once a step ran, so only ever used
 	// to skip work (the parents an import need not create).
 	tree    *zfs.Tree
@@ -188,6 +197,22 @@ type executor struct {
 	done    *Applied
 	// revision is the plan's configuration revision, recorded on each generation built.
 	revision string
+}
+
+// runStep runs step i of steps to its end (a context that is not cancelled), then counts and
+// logs it.
+func (x *executor) runStep(ctx context.Context, steps []Step, i int) error {
+	st := &steps[i]
+	start := time.Now()
+	if err := x.run(context.WithoutCancel(ctx), st); err != nil {
+		return fmt.Errorf("step %d of %d (%s %s): %w", i+1, len(steps), st.Kind(), st.Summary, err)
+	}
+	x.mu.Lock()
+	x.done.Steps++
+	x.done.ByKind[st.Kind()]++
+	x.mu.Unlock()
+	x.e.Log.Info().Str("kind", string(st.Kind())).Str("target", st.Target).Float64("took_seconds", time.Since(start).Seconds()).Msg(st.Action + " " + st.Summary)
+	return nil
 }
 
 func (x *executor) run(ctx context.Context, st *Step) error {

@@ -35,6 +35,10 @@ type Engine struct {
 	// ignored, with a warning, and replaced.
 	SourceCache string
 
+	// ImportWorkers is how many imports of one plan may run at once; 0 means
+	// DefaultImportWorkers (at most GOMAXPROCS), 1 one at a time.
+	ImportWorkers int
+
 	// Progress is told how far long steps are (importing, realizing, collecting); nil shows
 	// nothing. The command line gives a terminal bar, the daemon periodic log lines.
 	Progress progress.Reporter

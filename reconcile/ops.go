@@ -238,7 +238,7 @@ func (op *ImportStep) run(ctx context.Context, x *executor) error {
 	if !ok {
 		return fmt.Errorf("package %s is no longer in any source", op.Package)
 	}
-	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Progress: x.e.Progress, Hooks: x.e.hooks()}
+	im := &store.Importer{ZFS: x.e.ZFS, Layout: x.l, Log: x.e.Log, Progress: x.progress(), Hooks: x.e.hooks()}
 	_, err := im.Import(ctx, sp, x.tree)
 	return err
 }

@@ -99,7 +99,7 @@ func TestWatchLogsLockWait(t *testing.T) {
 		t.Errorf("/healthz while waiting: %d %q, want 503 %q", resp.StatusCode, body, want)
 	}
 
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Second)
 	cancel()
 	select {
 	case code := <-exited:
@@ -110,7 +110,8 @@ func TestWatchLogsLockWait(t *testing.T) {
 		t.Fatal("watch did not stop after cancel")
 	}
 	s := logLine(stderr.String(), "pass")
-	if s == nil || s["result"] != "cancelled" || s["lock_wait_seconds"].(float64) < 0.2 || s["duration_seconds"].(float64) > 0.2 {
+	// The wait is a second; the rest of the pass is far less, even on a loaded machine.
+	if s == nil || s["result"] != "cancelled" || s["lock_wait_seconds"].(float64) < 1 || s["duration_seconds"].(float64) > 0.9 {
 		t.Errorf("summary %v: want a cancelled pass whose time went to the lock wait", s)
 	}
 	if n := strings.Count(stderr.String(), `"message":"waiting for the lock"`); n != 1 {

@@ -160,7 +160,7 @@ func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) e
 	if err := im.CheckMountedDir(dir); err != nil {
 		return err
 	}
-	task := progress.Or(im.Progress).Start(importJob(pkg))
+	task := progress.Or(im.Progress).Start(ImportJob(pkg))
 	defer task.Finish()
 	err := pkg.MaterializeReporting(ctx, dir, im.Time(), func(f source.File) {
 		if f.Type == source.Regular {
@@ -174,8 +174,8 @@ func (im *Importer) fill(ctx context.Context, pkg *source.Package, tmp string) e
 	return nil
 }
 
-// importJob is the progress job of importing pkg: its regular files and their bytes.
-func importJob(pkg *source.Package) progress.Job {
+// ImportJob is the progress job of importing pkg: its regular files and their bytes.
+func ImportJob(pkg *source.Package) progress.Job {
 	j := progress.Job{Name: "import " + ID(pkg).String(), Unit: "files"}
 	for _, f := range pkg.Files {
 		if f.Type == source.Regular {
