@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,6 +247,7 @@ func BenchmarkGenerations(b *testing.B) {
 		}
 		var ours, base, inZFS time.Duration
 		p0, _ := s.c.Stats()
+		stop := cpuProfile(b, "noop")
 		for b.Loop() {
 			t0, z0 := time.Now(), s.c.ProcessTime()
 			e := &reconcile.Engine{ZFS: s.c, Log: zerolog.Nop(), SourceCache: cache}
@@ -257,6 +259,7 @@ func BenchmarkGenerations(b *testing.B) {
 			must(b, zfstest.BareList(bg, root))
 			ours, base = ours+t1.Sub(t0), base+time.Since(t1)
 		}
+		stop()
 		p1, _ := s.c.Stats()
 		report(b, ours, base, "zfs-list-ms/op")
 		b.ReportMetric(float64(p1-p0)/float64(b.N), "zfs-procs/op")
@@ -377,4 +380,21 @@ func report(b *testing.B, ours, base time.Duration, baseUnit string) {
 	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "ours-ms/op")
 	b.ReportMetric(float64(base.Milliseconds())/float64(b.N), baseUnit)
 	b.ReportMetric(float64(ours)/float64(base), "x-baseline")
+}
+
+// cpuProfile profiles this process's CPU, for a benchmark's loop, into
+// .build/bench/<name>-cpu.pprof of the repository (go tool pprof reads it with the test binary):
+// what the time outside zfs processes goes to. The returned func stops it.
+func cpuProfile(b *testing.B, name string) (stop func()) {
+	b.Helper()
+	dir := filepath.Join("..", ".build", "bench")
+	must(b, os.MkdirAll(dir, 0o755))
+	f, err := os.Create(filepath.Join(dir, name+"-cpu.pprof"))
+	must(b, err)
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Logf("no CPU profile of %s: %v", name, err) // -test.cpuprofile has the profiler
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); must(b, f.Close()) }
 }
