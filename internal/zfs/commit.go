@@ -24,7 +24,7 @@ var (
 // Commit implements Client. `zfs set` makes the filesystem read-only with opt.Props (a channel
 // program cannot: zfs.sync.set_prop takes user properties only, on every OpenZFS so far), then,
 // where channel programs have zfs.sync.set_prop (OpenZFS 2.2), one program takes the snapshot
-// and records its guid: two processes. Elsewhere the snapshot, an observation for its guid and a
+// and records its guid: two processes. Elsewhere the snapshot, a `zfs get` of its guid and a
 // second `zfs set` follow: four. The capability is taken from the version, and checked again by
 // the program itself (the kernel module may be older than the userland): a program that finds
 // no set_prop changes nothing, and Commit goes on without programs from then on.
@@ -139,17 +139,18 @@ func (c *CLI) commitEach(ctx context.Context, fs, snapshot, prop string) (uint64
 	if err := c.Snapshot(ctx, snapshot); err != nil {
 		return 0, err
 	}
-	t, err := c.Observe(ctx, fs)
+	// One `zfs get` of the guid alone: a number, so -H text needs none of the checks an
+	// observation makes of it (which would take a second process).
+	out, err := c.run(ctx, "get", snapshot, false, "get", "-H", "-p", "-o", "value", "guid", snapshot)
 	if err != nil {
 		return 0, err
 	}
-	d, ok := t.Get(snapshot)
-	if !ok {
-		return 0, &Error{Op: "commit", Name: snapshot, ExitCode: -1, Err: ErrNotExist,
-			Stderr: "the snapshot vanished right after it was taken"}
+	guid, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil || guid == 0 {
+		return 0, fmt.Errorf("zfs get guid %s: unexpected output %q", snapshot, out)
 	}
-	if err := c.SetProps(ctx, fs, Props{prop: strconv.FormatUint(d.GUID, 10)}); err != nil {
+	if err := c.SetProps(ctx, fs, Props{prop: strconv.FormatUint(guid, 10)}); err != nil {
 		return 0, err
 	}
-	return d.GUID, nil
+	return guid, nil
 }

@@ -11,8 +11,9 @@ import (
 
 // TestCommitProgramResults: what Commit makes of the commit program's answers, with a fake zfs
 // that logs its commands: the guid as the program rendered it (unsigned, all 64 bits), an errno
-// as the sentinel it stands for, and a kernel without zfs.sync.set_prop as the fallback (a
-// `zfs snapshot` of its own), remembered so the next commit runs no program.
+// as the sentinel it stands for, and a kernel without zfs.sync.set_prop as the fallback (`zfs
+// snapshot`, `zfs get` of the guid, `zfs set` of it), remembered so the next commit runs no
+// program.
 func TestCommitProgramResults(t *testing.T) {
 	for _, tc := range []struct {
 		name, answer string
@@ -23,14 +24,14 @@ func TestCommitProgramResults(t *testing.T) {
 		{"guid", `{"guid": "18446744073709551615"}`, 1<<64 - 1, nil, "set\nprogram\nset\nprogram"},
 		{"snapshot exists", `{"error": 17, "at": "snapshot"}`, 0, ErrExist, "set\nprogram\nset\nprogram"},
 		{"filesystem gone", `{"error": 2, "at": "snapshot"}`, 0, ErrNotExist, "set\nprogram\nset\nprogram"},
-		{"no set_prop", `{"unsupported": "zfs.sync.set_prop"}`, 0, ErrExist, "set\nprogram\nsnapshot\nset\nsnapshot"},
+		{"no set_prop", `{"unsupported": "zfs.sync.set_prop"}`, 9223372036854775808, nil, "set\nprogram\nsnapshot\nget\nset\nset\nsnapshot\nget\nset"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "log")
 			c := fakeZFS(t, `echo "$1" >>`+log+`
 case "$1" in
 program) printf '{"return": %s}' '`+tc.answer+`' ;;
-snapshot) echo "cannot create snapshot '$2': dataset already exists" >&2; exit 1 ;;
+get) echo 9223372036854775808 ;;
 esac`)
 			c.setCaps(Capabilities{Userland: "zfs-2.3.2", Major: 2, Minor: 3, JSON: true, ChannelPrograms: true, ProgramSetProp: true})
 			for range 2 {
