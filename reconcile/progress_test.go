@@ -34,30 +34,50 @@ func (r *recorder) Start(j progress.Job) progress.Task {
 func (j *recordedJob) Add(c progress.Counts) { j.done.Add(c) }
 func (j *recordedJob) Finish()               { j.finished++ }
 
-// TestProgressOnModel: an apply reports every import and realize as a job whose totals are the
-// files and bytes it then counts as done, and finishes each job once.
+// TestProgressOnModel: an apply reports every realize, and every import (one at a time) or run of
+// imports (side by side), as a job whose totals are the files and bytes it then counts as done,
+// and finishes each job once.
 func TestProgressOnModel(t *testing.T) {
-	e, _, mp := modelEngine(t)
-	var rec recorder
-	e.Progress = &rec
-	cfg := loadConfig(t, filepath.Join("..", "examples", "workstation"), "tank/axiom", mp)
-	_, done, err := e.Reconcile(bg, cfg, PlanOptions{})
-	must(t, err)
-	kinds := map[string]int{}
-	for _, j := range rec.jobs {
-		kind, _, _ := strings.Cut(j.job.Name, " ")
-		kinds[kind]++
-		got := j.done.Load()
-		if j.job.Total.Items == 0 || got != j.job.Total {
-			t.Errorf("%s: counted %+v of %+v", j.job.Name, got, j.job.Total)
+	for _, workers := range []int{1, 2} {
+		e, _, mp := modelEngine(t)
+		var rec recorder
+		e.Progress, e.ImportWorkers = &rec, workers
+		cfg := loadConfig(t, filepath.Join("..", "examples", "workstation"), "tank/axiom", mp)
+		plan, done, err := e.Reconcile(bg, cfg, PlanOptions{})
+		must(t, err)
+		kinds := map[string]int{}
+		for _, j := range rec.jobs {
+			kind, _, _ := strings.Cut(j.job.Name, " ")
+			kinds[kind]++
+			got := j.done.Load()
+			if j.job.Total.Items == 0 || got != j.job.Total {
+				t.Errorf("%s: counted %+v of %+v", j.job.Name, got, j.job.Total)
+			}
+			if j.finished != 1 {
+				t.Errorf("%s: finished %d times", j.job.Name, j.finished)
+			}
 		}
-		if j.finished != 1 {
-			t.Errorf("%s: finished %d times", j.job.Name, j.finished)
+		wantImports := done.ByKind[KindImport]
+		if workers > 1 {
+			wantImports = importRuns(plan)
+		}
+		if kinds["import"] != wantImports || kinds["realize"] != done.ByKind[KindRealize] || kinds["import"] == 0 || kinds["realize"] == 0 {
+			t.Errorf("%d workers: jobs %v for steps %v", workers, kinds, done.ByKind)
 		}
 	}
-	if kinds["import"] != done.ByKind[KindImport] || kinds["realize"] != done.ByKind[KindRealize] || kinds["import"] == 0 || kinds["realize"] == 0 {
-		t.Errorf("jobs %v for steps %v", kinds, done.ByKind)
+}
+
+// importRuns counts the runs of consecutive import steps of a plan.
+func importRuns(p *Plan) int {
+	n, prev := 0, false
+	for _, st := range p.Steps {
+		_, is := st.Op.(*ImportStep)
+		if is && !prev {
+			n++
+		}
+		prev = is
 	}
+	return n
 }
 
 // TestGCProgressOnModel: collecting packages is a job counting the packages collected of those

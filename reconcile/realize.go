@@ -138,8 +138,8 @@ func sourceEntries(sp *source.Package) []merge.Entry {
 //	differs (incremental), or, without a usable previous generation, create that dataset empty
 //	and merge every package's root/ tree into it (full)
 //	write .axiom/profile.lock.yaml and .axiom/realize.json
-//	record the content digest, readonly=on, snapshot @realized
-//	record the snapshot's guid
+//	record the content digest, readonly=on, snapshot @realized and record the snapshot's guid
+//	(one zfs.Client.Commit: two processes with channel programs)
 //	rename to env/<env>/gen-<K>
 //
 // The holds come first, so that no package the generation reads is ever unheld while it is being
@@ -187,14 +187,12 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 	if err != nil {
 		return fail(err)
 	}
-	if err := e.ZFS.SetProps(ctx, string(tmp), zfs.Props{"readonly": "on", layout.PropContentDigest: digest}); err != nil {
-		return fail(err)
-	}
-	failpoint.Hit(failpoint.RealizeReadonly)
-	if err := e.ZFS.Snapshot(ctx, string(tmp.Snapshot(layout.SnapRealized))); err != nil {
-		return fail(err)
-	}
-	if err := store.RecordSnapshot(ctx, e.ZFS, string(tmp), layout.SnapRealized); err != nil {
+	_, err = e.ZFS.Commit(ctx, string(tmp.Snapshot(layout.SnapRealized)), zfs.CommitOptions{
+		Props:    zfs.Props{layout.PropContentDigest: digest},
+		GUIDProp: layout.PropSnapshotGUID,
+		Sealed:   func() { failpoint.Hit(failpoint.RealizeReadonly) },
+	})
+	if err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeSnapshot)

@@ -22,7 +22,7 @@ const (
 	ImportTempCreated  = "import/temp-created"      // package: temp dataset created, empty
 	ImportFilesWritten = "import/files-written"     // package: files written, not read-only yet
 	ImportReadonly     = "import/readonly"          // package: read-only, no @installed yet
-	ImportSnapshot     = "import/snapshotted"       // package: @installed taken, not renamed yet
+	ImportSnapshot     = "import/snapshotted"       // package: @installed taken, its guid recorded, not renamed yet
 	ImportParents      = "import/parents-created"   // package: its name/X.Y.Z/rev parents created, not renamed yet
 	ImportRenamed      = "import/renamed"           // package: in place
 	ProfileWritten     = "profile/profile-written"  // profile.yaml written
@@ -32,7 +32,7 @@ const (
 	RealizeTempCreated = "realize/temp-created"     // generation: temp dataset created (or cloned)
 	RealizeFilesWriten = "realize/files-written"    // generation: files merged in
 	RealizeReadonly    = "realize/readonly"         // generation: read-only
-	RealizeSnapshot    = "realize/snapshotted"      // generation: @realized taken
+	RealizeSnapshot    = "realize/snapshotted"      // generation: @realized taken, its guid recorded
 	RealizeRenamed     = "realize/renamed"          // generation: in place, not active
 	ActivateScript     = "activate/script-written"  // activate script written
 	LinkTemp           = "link/temp-created"        // SwitchLink: the new symlink made under a temporary name, not renamed

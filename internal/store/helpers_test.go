@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,10 +28,16 @@ import (
 // writePackage makes a package directory in a new source directory and scans it.
 func writePackage(t testing.TB, name, ver string, files map[string]string) *source.Package {
 	t.Helper()
+	return writePackageRev(t, name, ver, "1", files)
+}
+
+// writePackageRev is writePackage for revision rev.
+func writePackageRev(t testing.TB, name, ver, rev string, files map[string]string) *source.Package {
+	t.Helper()
 	src := t.TempDir()
 	dir := filepath.Join(src, name+"-"+ver)
 	must(t, os.MkdirAll(filepath.Join(dir, "root"), 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte("name: "+name+"\nversion: "+ver+"\nrevision: 1\ndescription: test package\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte("name: "+name+"\nversion: "+ver+"\nrevision: "+rev+"\ndescription: test package\n"), 0o644))
 	for p, content := range files {
 		full := filepath.Join(dir, "root", p)
 		must(t, os.MkdirAll(filepath.Dir(full), 0o755))
@@ -89,7 +96,8 @@ func writeArchiveAs(t testing.TB, suffix, name, ver string, files map[string]str
 }
 
 // failingClient is a zfs.Client whose calls named in fail return an injected error instead of
-// reaching the client underneath ("readonly" is SetProps of readonly).
+// reaching the client underneath ("readonly" is SetProps of readonly, and Commit before it sets
+// anything; "snapshot" is Snapshot, and Commit once it has set the properties).
 type failingClient struct {
 	zfs.Client
 	fail map[string]error
@@ -109,6 +117,20 @@ func (c *failingClient) Snapshot(ctx context.Context, snapshots ...string) error
 		return err
 	}
 	return c.Client.Snapshot(ctx, snapshots...)
+}
+
+func (c *failingClient) Commit(ctx context.Context, snapshot string, opt zfs.CommitOptions) (uint64, error) {
+	if err := c.fail["readonly"]; err != nil {
+		return 0, err
+	}
+	if err := c.fail["snapshot"]; err != nil {
+		fs, _, _ := strings.Cut(snapshot, "@")
+		if serr := c.Client.SetProps(ctx, fs, zfs.Props{"readonly": "on"}); serr != nil {
+			return 0, serr
+		}
+		return 0, err
+	}
+	return c.Client.Commit(ctx, snapshot, opt)
 }
 
 func (c *failingClient) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {

@@ -186,22 +186,26 @@ func ImportJob(pkg *source.Package) progress.Job {
 	return j
 }
 
-// commit makes tmp read-only, snapshots it @installed, records the snapshot's guid and renames
-// it to final. The parents name/X.Y.Z/rev that known does not show are created first; if the
-// rename still finds one missing (known was not an observation, or one went meanwhile), all are
-// ensured and it is renamed again.
+// commit makes tmp read-only, snapshots it @installed, records the snapshot's guid (one
+// zfs.Client.Commit: two processes with channel programs) and renames it to final. The parents
+// name/X.Y.Z/rev that known does not show are created first; if the rename still finds one
+// missing (known was not an observation, or one went meanwhile), all are ensured and it is
+// renamed again.
+//
+// The parents are created one by one, each with its managed marker in its own `zfs create`,
+// although one `zfs create -p` and one `zfs set` of the markers would take fewer processes: a
+// pass killed between those two would leave containers without the marker, which the reconciler
+// could never tell from an administrator's and so would never use, repair or remove. Created
+// with its marker, a container is ours from the moment it exists.
 func (im *Importer) commit(ctx context.Context, tmp, final string, known *zfs.Tree) error {
-	if err := im.ZFS.SetProps(ctx, tmp, zfs.Props{"readonly": "on"}); err != nil {
-		return err
-	}
-	failpoint.Hit(failpoint.ImportReadonly)
-	if err := im.ZFS.Snapshot(ctx, string(layout.Dataset(tmp).Snapshot(layout.SnapInstalled))); err != nil {
+	_, err := im.ZFS.Commit(ctx, string(layout.Dataset(tmp).Snapshot(layout.SnapInstalled)), zfs.CommitOptions{
+		GUIDProp: layout.PropSnapshotGUID,
+		Sealed:   func() { failpoint.Hit(failpoint.ImportReadonly) },
+	})
+	if err != nil {
 		return err
 	}
 	failpoint.Hit(failpoint.ImportSnapshot)
-	if err := RecordSnapshot(ctx, im.ZFS, tmp, layout.SnapInstalled); err != nil {
-		return err
-	}
 	if missing := missingParents(im.Layout, final, known); len(missing) > 0 && len(known.Datasets) > 0 {
 		err := im.ensure(ctx, missing...)
 		if errors.Is(err, zfs.ErrNotExist) { // one known showed went meanwhile
@@ -212,7 +216,7 @@ func (im *Importer) commit(ctx context.Context, tmp, final string, known *zfs.Tr
 		}
 		failpoint.Hit(failpoint.ImportParents)
 	}
-	err := im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
+	err = im.ZFS.Rename(ctx, tmp, final, zfs.RenameOptions{})
 	if errors.Is(err, zfs.ErrNotExist) {
 		// The parents name/X.Y.Z/rev are missing: make them (each managed), then rename again.
 		if err := im.ensure(ctx, parentChain(im.Layout, final)...); err != nil {
@@ -226,7 +230,8 @@ func (im *Importer) commit(ctx context.Context, tmp, final string, known *zfs.Tr
 
 // RecordSnapshot records on fs the guid of its snapshot fs@snap (layout.PropSnapshotGUID), so
 // that a snapshot taken later under the same name, after the content changed, is told from it
-// (verify). It runs before the commit's rename: every committed package and generation has it.
+// (verify). Import and realize record it as part of their commit (zfs.Client.Commit, before the
+// rename: every committed package and generation has it); verify's repair uses this.
 func RecordSnapshot(ctx context.Context, c zfs.Client, fs, snap string) error {
 	t, err := c.Observe(ctx, fs)
 	if err != nil {

@@ -362,15 +362,16 @@ func TestImportCallsWithObservation(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		first     string // imported before, so its parents exist
-		version   string
+		version   string // and revision, after a '-' (else 1)
 		wantCalls int
 		drop      string // a parent destroyed after the observation, relative to the store
 	}{
-		// 3 parents, then create, readonly, snapshot, its guid recorded (one set; the model counts no
-		// observation), rename
-		{"a new name", "", "1.0.0", 3 + 5, ""},
-		{"a new version", "1.0.0", "2.0.0", 2 + 5, ""},         // X.Y.Z and rev
-		{"a new build", "1.0.0", "1.0.0", 5, ""},               // nothing but the package
+		// 3 parents, then create, readonly (`zfs set`), the commit program (snapshot and its guid
+		// recorded; the model counts Commit as these two processes), rename
+		{"a new name", "", "1.0.0", 3 + 4, ""},
+		{"a new version", "1.0.0", "2.0.0", 2 + 4, ""},         // X.Y.Z and rev
+		{"a new revision", "1.0.0", "1.0.0-2", 1 + 4, ""},      // rev
+		{"a new build", "1.0.0", "1.0.0", 4, ""},               // nothing but the package
 		{"the observation is stale", "1.0.0", "2.0.0", 0, "x"}, // counted below: it imports
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -386,7 +387,11 @@ func TestImportCallsWithObservation(t *testing.T) {
 			if tc.drop != "" {
 				must(t, m.Destroy(ctx, string(im.Layout.PkgRoot())+"/"+tc.drop, zfs.DestroyOptions{Recursive: true}))
 			}
-			pkg := writePackage(t, "x", tc.version, map[string]string{"a": "second"})
+			ver, rev, ok := strings.Cut(tc.version, "-")
+			if !ok {
+				rev = "1"
+			}
+			pkg := writePackageRev(t, "x", ver, rev, map[string]string{"a": "second"})
 			calls := m.Calls
 			res, err := im.Import(ctx, pkg, known)
 			must(t, err)

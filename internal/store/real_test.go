@@ -153,3 +153,35 @@ func TestImportRealShapedReal(t *testing.T) {
 		t.Fatalf("%s is not a mountpoint", dir)
 	}
 }
+
+// TestImportProcessesReal counts the zfs processes of imports on real ZFS, given the observation
+// the plan was made from (as TestImportCallsWithObservation does on the model): each parent
+// container one `zfs create` with its marker, then create, `zfs set readonly=on`, the commit
+// program (snapshot and guid) and the rename.
+func TestImportProcessesReal(t *testing.T) {
+	ctx := context.Background()
+	c, im := realStore(t)
+	// The store, tmp/ and the capability probe come with the first import.
+	_, err := im.Import(ctx, writePackage(t, "y", "1.0.0", map[string]string{"a": "y"}), nil)
+	must(t, err)
+	for _, tc := range []struct {
+		name, version, rev, content string
+		want                        int64
+	}{
+		{"a new name", "1.0.0", "1", "one", 3 + 4},
+		{"a new version", "2.0.0", "1", "two", 2 + 4},
+		{"a new revision", "2.0.0", "2", "three", 1 + 4},
+		{"a new build", "2.0.0", "2", "four", 4},
+	} {
+		known, err := c.Observe(ctx, string(im.Layout.Root))
+		must(t, err)
+		pkg := writePackageRev(t, "x", tc.version, tc.rev, map[string]string{"a": tc.content})
+		before, _ := c.Stats()
+		res, err := im.Import(ctx, pkg, known)
+		must(t, err)
+		after, _ := c.Stats()
+		if !res.Imported || after-before != tc.want {
+			t.Errorf("%s: imported %v in %d zfs processes, want %d", tc.name, res.Imported, after-before, tc.want)
+		}
+	}
+}

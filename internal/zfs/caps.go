@@ -15,6 +15,9 @@ type Capabilities struct {
 	JSON bool
 	// ChannelPrograms: `zfs program` (OpenZFS 0.8); without it GC destroys one dataset at a time.
 	ChannelPrograms bool
+	// ProgramSetProp: zfs.sync.set_prop in channel programs (OpenZFS 2.2), which sets user
+	// properties only; without it Commit records a snapshot's guid with a `zfs set` of its own.
+	ProgramSetProp bool
 }
 
 // String renders the versions as `zfs version` does.
@@ -46,6 +49,7 @@ func parseVersion(out string) (Capabilities, error) {
 	c.Minor, _ = strconv.Atoi(m[2])
 	c.JSON = c.Major > 2 || c.Major == 2 && c.Minor >= 3
 	c.ChannelPrograms = c.Major >= 1 || c.Minor >= 8
+	c.ProgramSetProp = c.Major > 2 || c.Major == 2 && c.Minor >= 2
 	return c, nil
 }
 

@@ -20,6 +20,14 @@ type Client interface {
 	// Snapshot takes all the snapshots at once (one transaction group, all or nothing). They must
 	// be in one pool.
 	Snapshot(ctx context.Context, snapshots ...string) error
+	// Commit seals a filesystem and records the seal: it sets opt.Props and readonly=on on the
+	// filesystem of snapshot, calls opt.Sealed (if set), takes snapshot, and sets the new
+	// snapshot's guid (in decimal) on the filesystem as the user property opt.GUIDProp,
+	// returning the guid. A missing filesystem is ErrNotExist and changes nothing; an existing
+	// snapshot is ErrExist, after the properties were set (as by SetProps) and nothing else. A
+	// GUIDProp that is not a user property (module:name) is ErrInvalidName. *CLI does it in two
+	// processes where channel programs can set user properties (OpenZFS 2.2), four elsewhere.
+	Commit(ctx context.Context, snapshot string, opt CommitOptions) (uint64, error)
 	// Clone creates a filesystem from a snapshot.
 	Clone(ctx context.Context, snapshot, name string, props Props) error
 	// Promote makes the clone name independent of its origin (zfs promote): the origin
@@ -84,6 +92,17 @@ type Observer interface {
 type CreateOptions struct {
 	Parents bool
 	Props   Props
+}
+
+// CommitOptions are the options of Client.Commit.
+type CommitOptions struct {
+	// Props are set on the filesystem with readonly=on, before the snapshot.
+	Props Props
+	// GUIDProp is the user property that receives the snapshot's guid.
+	GUIDProp string
+	// Sealed, if set, is called once the properties are set and before the snapshot is taken:
+	// the crash tests' failpoint between the two.
+	Sealed func()
 }
 
 // RenameOptions are the options of Client.Rename.

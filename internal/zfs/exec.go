@@ -28,6 +28,10 @@ type CLI struct {
 	// Capabilities) finds out.
 	json atomic.Int32
 
+	// noProgramSetProp: a commit program found no zfs.sync.set_prop in the kernel (older than
+	// the userland that the version said); Commit does without programs from then on.
+	noProgramSetProp atomic.Bool
+
 	capsMu sync.Mutex
 	caps   *Capabilities // nil until a probe succeeds; failures are not remembered
 }

@@ -3,7 +3,8 @@ package zfs
 import "context"
 
 // LegacyForTest makes c behave as on OpenZFS before 2.3 and without channel programs (parse -H
-// text, destroy one dataset at a time), so those paths are exercised against real OpenZFS too.
+// text, destroy one dataset at a time, commit without a program), so those paths are exercised
+// against real OpenZFS too.
 func LegacyForTest(c *CLI) error {
 	caps, err := c.probe(context.Background())
 	if err != nil {
@@ -11,6 +12,7 @@ func LegacyForTest(c *CLI) error {
 	}
 	caps.JSON = false
 	caps.ChannelPrograms = false
+	caps.ProgramSetProp = false
 	c.json.Store(jsonNo)
 	c.setCaps(caps)
 	return nil
@@ -23,3 +25,6 @@ func DestroyStaleForTest(ctx context.Context, c *CLI, tree *Tree, pool string, n
 	err := c.destroyProgram(ctx, tree, pool, names, guard, map[string]bool{}, &rep)
 	return rep, err
 }
+
+// UnsignedLuaForTest is the unsigned() helper of the commit program, for a test that runs it.
+var UnsignedLuaForTest = unsignedLua

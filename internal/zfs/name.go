@@ -260,6 +260,18 @@ func ValidateProp(prop string) error {
 	return nil
 }
 
+// ValidateUserProp checks a user property name: a valid property name with a ':' (module:name),
+// which is what sets it apart from ZFS's native properties.
+func ValidateUserProp(prop string) error {
+	if err := ValidateProp(prop); err != nil {
+		return err
+	}
+	if !strings.Contains(prop, ":") {
+		return invalidName(prop, "%q is not a user property (module:name)", prop)
+	}
+	return nil
+}
+
 // nameError is the cause of an invalid-name *Error: it reads as the reason and is ErrInvalidName.
 type nameError struct{ reason string }
 

@@ -178,9 +178,9 @@ func TestParseListErrors(t *testing.T) {
 
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]Capabilities{
-		"zfs-2.3.2-2~bpo12+2\nzfs-kmod-2.3.2-2~bpo12+2\n": {Userland: "zfs-2.3.2-2~bpo12+2", Kernel: "zfs-kmod-2.3.2-2~bpo12+2", Major: 2, Minor: 3, JSON: true, ChannelPrograms: true},
+		"zfs-2.3.2-2~bpo12+2\nzfs-kmod-2.3.2-2~bpo12+2\n": {Userland: "zfs-2.3.2-2~bpo12+2", Kernel: "zfs-kmod-2.3.2-2~bpo12+2", Major: 2, Minor: 3, JSON: true, ChannelPrograms: true, ProgramSetProp: true},
 		"zfs-2.1.11-1\nzfs-kmod-2.1.11-1\n":               {Userland: "zfs-2.1.11-1", Kernel: "zfs-kmod-2.1.11-1", Major: 2, Minor: 1, ChannelPrograms: true},
-		"zfs-2.2.6-1\nzfs-kmod-v2024061900-zfs_abc\n":     {Userland: "zfs-2.2.6-1", Kernel: "zfs-kmod-v2024061900-zfs_abc", Major: 2, Minor: 2, ChannelPrograms: true},
+		"zfs-2.2.6-1\nzfs-kmod-v2024061900-zfs_abc\n":     {Userland: "zfs-2.2.6-1", Kernel: "zfs-kmod-v2024061900-zfs_abc", Major: 2, Minor: 2, ChannelPrograms: true, ProgramSetProp: true},
 		"zfs-0.8.6-1\n":  {Userland: "zfs-0.8.6-1", Major: 0, Minor: 8, ChannelPrograms: true},
 		"zfs-0.7.13-1\n": {Userland: "zfs-0.7.13-1", Major: 0, Minor: 7},
 	} {

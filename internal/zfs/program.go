@@ -25,15 +25,7 @@ func (c *CLI) Program(ctx context.Context, pool, script string, readOnly bool, a
 	if err := ValidateComponent(pool); err != nil {
 		return nil, err
 	}
-	argv := []string{"program", "-j"}
-	if readOnly {
-		argv = append(argv, "-n")
-	}
-	// The script is fed on stdin: no temporary file to create, race on or leak. "--" ends the
-	// options: zfs parses them with GNU getopt, which would otherwise read an argument after the
-	// script that begins with '-' as one of its own ("-n" would make the program a dry run).
-	argv = append(argv, "--", pool, "/dev/stdin")
-	argv = append(argv, args...)
+	argv := programArgv("", pool, readOnly, args)[1:]
 	out, err := c.runIn(ctx, "program", pool, !readOnly, []byte(script), argv...)
 	if err != nil {
 		return nil, err
@@ -45,6 +37,19 @@ func (c *CLI) Program(ctx context.Context, pool, script string, readOnly bool, a
 		return nil, fmt.Errorf("zfs program: reading its JSON output: %w", err)
 	}
 	return res.Return, nil
+}
+
+// programArgv is the command line of a program on pool, beginning with bin.
+func programArgv(bin, pool string, readOnly bool, args []string) []string {
+	argv := []string{bin, "program", "-j"}
+	if readOnly {
+		argv = append(argv, "-n")
+	}
+	// The script is fed on stdin: no temporary file to create, race on or leak. "--" ends the
+	// options: zfs parses them with GNU getopt, which would otherwise read an argument after the
+	// script that begins with '-' as one of its own ("-n" would make the program a dry run).
+	argv = append(argv, "--", pool, "/dev/stdin")
+	return append(argv, args...)
 }
 
 //go:embed destroy_unused.lua

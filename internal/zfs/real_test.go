@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -366,5 +367,39 @@ func TestFilePoolReal(t *testing.T) {
 	}
 	if _, err := c.Pool(ctx, name); !errors.Is(err, zfs.ErrNotExist) {
 		t.Fatalf("a destroyed pool: %v, want ErrNotExist", err)
+	}
+}
+
+// TestCommitGUIDRenderingReal: the commit program's unsigned(), run by real ZFS's Lua (signed
+// 64-bit integers only), renders every value as zfs prints a guid: the 64 bits unsigned. Half of
+// all guids read as negative there; these are the edges of that arithmetic.
+func TestCommitGUIDRenderingReal(t *testing.T) {
+	pool := zfstest.RealPool(t)
+	c := zfs.NewCLI(zerolog.Nop())
+	values := []int64{0, 1, 9223372036854775807, -1, -9223372036854775807 - 1, -9223372036854775807,
+		-6854775808, -6854775809, -6854775807, -10000000000, -10000000001, -9999999999,
+		-1234567890123456789, -8070450532247928832, -4611686018427387904, -4611686018427387905}
+	var b strings.Builder
+	b.WriteString(zfs.UnsignedLuaForTest + "return {")
+	for i, v := range values {
+		lit := strconv.FormatInt(v, 10)
+		if v == -9223372036854775807-1 {
+			lit = "(-9223372036854775807 - 1)" // the literal 9223372036854775808 is out of range
+		}
+		fmt.Fprintf(&b, "v%d = unsigned(%s), ", i, lit)
+	}
+	b.WriteString("}\n")
+	out, err := c.Program(context.Background(), pool, b.String(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	for i, v := range values {
+		if want := strconv.FormatUint(uint64(v), 10); got[fmt.Sprintf("v%d", i)] != want {
+			t.Errorf("unsigned(%d) = %q, want %q", v, got[fmt.Sprintf("v%d", i)], want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +32,9 @@ type Model struct {
 	Clock func() time.Time
 	// MirrorUnder, if set, is a directory under which mountpoints are made real directories.
 	MirrorUnder string
-	// Calls counts every method call that could change state (for "no mutation" assertions).
+	// Calls counts every method call that could change state (for "no mutation" assertions),
+	// as the zfs processes *CLI would run for it with channel programs: one each, but Commit
+	// two (its `zfs set` and its program).
 	Calls int
 }
 
@@ -192,6 +195,44 @@ func (m *Model) Snapshot(_ context.Context, snapshots ...string) error {
 		errs = append(errs, m.keepSnapshot(fs, s))
 	}
 	return errors.Join(errs...)
+}
+
+// Commit implements zfs.Client, as *CLI does it with channel programs: SetProps, then the
+// snapshot and the guid recorded together.
+func (m *Model) Commit(ctx context.Context, snapshot string, opt zfs.CommitOptions) (uint64, error) {
+	if err := zfs.ValidateSnapshot(snapshot); err != nil {
+		return 0, err
+	}
+	if err := validateProps(opt.Props); err != nil {
+		return 0, err
+	}
+	if err := zfs.ValidateUserProp(opt.GUIDProp); err != nil {
+		return 0, err
+	}
+	fs, _, _ := strings.Cut(snapshot, "@")
+	props := maps.Clone(opt.Props)
+	if props == nil {
+		props = zfs.Props{}
+	}
+	props["readonly"] = "on"
+	if err := m.SetProps(ctx, fs, props); err != nil {
+		return 0, err
+	}
+	if opt.Sealed != nil {
+		opt.Sealed()
+	}
+	if err := m.Snapshot(ctx, snapshot); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.ds[snapshot]
+	d, fok := m.ds[fs]
+	if !ok || !fok {
+		return 0, fail("commit", snapshot, zfs.ErrNotExist) // destroyed meanwhile
+	}
+	d.props[opt.GUIDProp] = strconv.FormatUint(s.guid, 10)
+	return s.guid, nil
 }
 
 // Clone implements zfs.Client.

@@ -163,7 +163,7 @@ const managed = "axiom:managed-by"
 
 // SuiteProps are the user properties the suite sets, for clients that read a known list
 // (zfs.WithProps).
-var SuiteProps = []string{managed, "axiom:note", "axiom:num", "axiom:x", "axiom:y"}
+var SuiteProps = []string{managed, "axiom:note", "axiom:num", "axiom:x", "axiom:y", commitGUIDProp}
 
 type suiteCase struct {
 	name string
@@ -630,4 +630,5 @@ var suiteCases = []suiteCase{
 		}
 	}},
 	{"WrittenAndRollback", func(s *suite) { suiteWrittenAndRollback(s) }},
+	{"Commit", func(s *suite) { suiteCommit(s) }},
 }
