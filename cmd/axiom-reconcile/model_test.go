@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -25,10 +26,16 @@ const (
 	// envTerminal, when set, makes the command take stdout and stderr for terminals (color,
 	// progress bars) although a script's are files; the pty test proves the real detection.
 	envTerminal = "AXIOM_TEST_TERMINAL"
+	// envPeakRSS, when set, is a file the command writes its peak RSS to as it exits (VmHWM,
+	// see writePeakRSS).
+	envPeakRSS = "AXIOM_TEST_PEAK_RSS"
 )
 
 // runAsCommand is the test binary run as axiom-reconcile by a script.
 func runAsCommand() int {
+	if p := os.Getenv(envPeakRSS); p != "" {
+		defer writePeakRSS(p)
+	}
 	e := osEnv()
 	if os.Getenv(envTerminal) != "" {
 		e.stdoutIsTerminal, e.stderrIsTerminal = true, true
@@ -91,4 +98,21 @@ func setupModel(env *testscript.Env) error {
 		env.Setenv(k, v)
 	}
 	return nil
+}
+
+// writePeakRSS writes the process's peak resident set (VmHWM of /proc/self/status, "NNN kB") to
+// path. Not the rusage a parent gets from wait: on Linux a child started with vfork (as Go's
+// os/exec does) inherits its parent's peak RSS into ru_maxrss at exec, so a large parent (a
+// benchmark holding a store) would be measured instead of the child. VmHWM belongs to the
+// process's own address space, made new at exec.
+func writePeakRSS(path string) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			_ = os.WriteFile(path, []byte(strings.TrimSpace(v)), 0o644)
+		}
+	}
 }

@@ -7,13 +7,12 @@ import (
 	"testing"
 )
 
-// layered makes a store shaped like a ports tree: layers of 20 names with 4 versions each,
+// layered makes a store shaped like a ports tree: layers of width names with 4 versions each,
 // every package depending on 3 names of the next layer (some with major-version constraints),
 // and one package in 15 conflicting with the 2.x line of a dependency, so that the search has
-// to backtrack. layers=6 gives 480 packages.
-func layered(layers int, seed uint64) ([]Request, []Package) {
+// to backtrack; the request is 15 names of the first layer. 6 layers of 20 give 480 packages.
+func layered(layers, width int, seed uint64) ([]Request, []Package) {
 	r := rand.New(rand.NewPCG(seed, seed))
-	const width = 20
 	name := func(layer, i int) string { return fmt.Sprintf("l%dn%02d", layer, i) }
 	constraints := []string{"*", "*", "^1.0.0", "^2.0.0", ">=1.1.0"}
 	var universe []Package
@@ -34,31 +33,37 @@ func layered(layers int, seed uint64) ([]Request, []Package) {
 		}
 	}
 	var reqs []Request
-	for i := range 15 {
+	for i := range min(15, width) {
 		reqs = append(reqs, req(name(0, i), "*"))
 	}
 	return reqs, universe
 }
 
+// BenchmarkResolve resolves the layered store of 480 packages, and a series of 5 layers of
+// 100 to 10,000 packages (pkgs=N, issue 13 goal 6: the resolver at the scale of a large
+// store), each with the same request of 15 names.
 func BenchmarkResolve(b *testing.B) {
-	reqs, universe := layered(6, 7)
-	sel, err := Resolve(context.Background(), "bench", reqs, universe, Options{})
-	if err != nil {
-		b.Fatal(err)
+	for _, size := range []struct{ layers, width int }{{6, 20}, {5, 5}, {5, 50}, {5, 500}} {
+		reqs, universe := layered(size.layers, size.width, 7)
+		b.Run(fmt.Sprintf("pkgs=%d", len(universe)), func(b *testing.B) {
+			sel, err := Resolve(context.Background(), "bench", reqs, universe, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := Resolve(context.Background(), "bench", reqs, universe, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(sel)), "selected")
+		})
 	}
-	for b.Loop() {
-		if _, err := Resolve(context.Background(), "bench", reqs, universe, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(universe)), "packages")
-	b.ReportMetric(float64(len(sel)), "selected")
 }
 
 // BenchmarkResolveUnsatisfiable measures proving that no resolution exists: the layered store
 // plus a request nothing can satisfy.
 func BenchmarkResolveUnsatisfiable(b *testing.B) {
-	reqs, universe := layered(6, 7)
+	reqs, universe := layered(6, 20, 7)
 	reqs = append(reqs, req("l5n00", ">=9.0.0"))
 	if _, err := Resolve(context.Background(), "bench", reqs, universe, Options{}); err == nil {
 		b.Fatal("resolved")
@@ -74,7 +79,7 @@ func BenchmarkResolveUnsatisfiable(b *testing.B) {
 // without backjumping, runs out of steps on several of them.)
 func TestLayeredStore(t *testing.T) {
 	for seed := range uint64(20) {
-		reqs, universe := layered(6, seed)
+		reqs, universe := layered(6, 20, seed)
 		got, err := Resolve(context.Background(), "bench", reqs, universe, Options{})
 		if err != nil {
 			t.Errorf("seed %d: %v", seed, err)

@@ -154,16 +154,27 @@ func (t *Tree) Get(name string) (*Dataset, bool) {
 	return &t.Datasets[i], true
 }
 
+// prefixed returns the range [lo, hi) of Datasets whose names begin with prefix: contiguous,
+// since they are sorted by name, and found by binary search, so that a lookup costs what it
+// finds and not the size of the tree (a plan makes one per container, and a store of 10,000
+// packages has tens of thousands of datasets).
+func (t *Tree) prefixed(prefix string) (lo, hi int) {
+	lo = sort.Search(len(t.Datasets), func(i int) bool { return t.Datasets[i].Name >= prefix })
+	hi = lo
+	for hi < len(t.Datasets) && strings.HasPrefix(t.Datasets[hi].Name, prefix) {
+		hi++
+	}
+	return lo, hi
+}
+
 // Children returns the direct child filesystems and volumes of name, sorted.
 func (t *Tree) Children(name string) []*Dataset {
 	var out []*Dataset
 	prefix := name + "/"
-	for i := range t.Datasets {
+	lo, hi := t.prefixed(prefix)
+	for i := lo; i < hi; i++ {
 		d := &t.Datasets[i]
-		if d.Type == Snapshot || !strings.HasPrefix(d.Name, prefix) {
-			continue
-		}
-		if !strings.Contains(d.Name[len(prefix):], "/") {
+		if d.Type != Snapshot && !strings.Contains(d.Name[len(prefix):], "/") {
 			out = append(out, d)
 		}
 	}
@@ -173,11 +184,9 @@ func (t *Tree) Children(name string) []*Dataset {
 // Snapshots returns the snapshots of the filesystem name, sorted by name.
 func (t *Tree) Snapshots(name string) []*Dataset {
 	var out []*Dataset
-	prefix := name + "@"
-	for i := range t.Datasets {
-		if strings.HasPrefix(t.Datasets[i].Name, prefix) {
-			out = append(out, &t.Datasets[i])
-		}
+	lo, hi := t.prefixed(name + "@")
+	for i := lo; i < hi; i++ {
+		out = append(out, &t.Datasets[i])
 	}
 	return out
 }
@@ -194,9 +203,13 @@ func (t *Tree) Clones(snap string) []string {
 // Under returns every dataset at or below name (snapshots included), sorted by name.
 func (t *Tree) Under(name string) []*Dataset {
 	var out []*Dataset
-	for i := range t.Datasets {
-		n := t.Datasets[i].Name
-		if n == name || strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, name+"@") {
+	if d, ok := t.Get(name); ok {
+		out = append(out, d)
+	}
+	// In byte order '/' sorts before '@': the children's range comes first.
+	for _, p := range []string{name + "/", name + "@"} {
+		lo, hi := t.prefixed(p)
+		for i := lo; i < hi; i++ {
 			out = append(out, &t.Datasets[i])
 		}
 	}

@@ -25,9 +25,16 @@ import (
 // moves and removes the mountpoint directories of filesystems whose mountpoint lies under that
 // directory, so code that writes files into datasets can run against it.
 type Model struct {
-	mu  sync.Mutex
-	ds  map[string]*mds
-	txg uint64
+	mu sync.Mutex
+	ds map[string]*mds
+	// kids indexes ds by container: the names directly below each name (its children and its
+	// snapshots), so that descendants costs what it finds, not the size of the model (a store
+	// of 10,000 packages has some 50,000 datasets). put and del keep it.
+	kids map[string]map[string]bool
+	// clones are the names in ds with an origin, so that looking for a snapshot's clones costs
+	// the number of clones, not the size of the model. put, del and trackOrigin keep it.
+	clones map[string]bool
+	txg    uint64
 	// Clock gives creation times; time.Now when nil.
 	Clock func() time.Time
 	// MirrorUnder, if set, is a directory under which mountpoints are made real directories.
@@ -36,6 +43,10 @@ type Model struct {
 	// as the zfs processes *CLI would run for it with channel programs: one each, but Commit
 	// two (its `zfs set` and its program).
 	Calls int
+	// Reads counts the calls that only read (Observe, Holds, Pool; ObserveWritten is one
+	// Observe). Each call of a zfs.Client method is one zfs process in the real client (see
+	// zfs.CLI.Stats), so Calls+Reads is what a pass would run there.
+	Reads int
 }
 
 type mds struct {
@@ -57,12 +68,65 @@ var (
 
 // NewModel returns a model holding the given pools (empty root filesystems).
 func NewModel(pools ...string) *Model {
-	m := &Model{ds: map[string]*mds{}}
+	m := &Model{ds: map[string]*mds{}, kids: map[string]map[string]bool{}, clones: map[string]bool{}}
 	for _, p := range pools {
 		m.txg++
-		m.ds[p] = &mds{typ: zfs.Filesystem, guid: guidFor(p, m.txg), txg: m.txg, creation: m.now(), props: map[string]string{}}
+		m.put(p, &mds{typ: zfs.Filesystem, guid: guidFor(p, m.txg), txg: m.txg, creation: m.now(), props: map[string]string{}})
 	}
 	return m
+}
+
+// container is the name directly above name: a snapshot's filesystem, a dataset's parent, ""
+// for a pool.
+func container(name string) string {
+	if fs, _, ok := strings.Cut(name, "@"); ok {
+		return fs
+	}
+	return parentOf(name)
+}
+
+// put sets name to d, indexed.
+func (m *Model) put(name string, d *mds) {
+	m.ds[name] = d
+	m.trackOrigin(name)
+	if c := container(name); c != "" {
+		if m.kids[c] == nil {
+			m.kids[c] = map[string]bool{}
+		}
+		m.kids[c][name] = true
+	}
+}
+
+// trackOrigin notes in clones whether name has an origin, after it changed.
+func (m *Model) trackOrigin(name string) {
+	if d, ok := m.ds[name]; ok && d.origin != "" {
+		m.clones[name] = true
+	} else {
+		delete(m.clones, name)
+	}
+}
+
+// clonesOf lists the datasets cloned from snapshot, sorted.
+func (m *Model) clonesOf(snapshot string) []string {
+	var out []string
+	for c := range m.clones {
+		if m.ds[c].origin == snapshot {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// del removes name, and its index entries.
+func (m *Model) del(name string) {
+	delete(m.ds, name)
+	delete(m.clones, name)
+	c := container(name)
+	delete(m.kids[c], name)
+	if len(m.kids[c]) == 0 {
+		delete(m.kids, c)
+	}
 }
 
 func guidFor(name string, txg uint64) uint64 {
@@ -93,7 +157,7 @@ func (m *Model) add(name string, d *mds) {
 	if d.props == nil {
 		d.props = map[string]string{}
 	}
-	m.ds[name] = d
+	m.put(name, d)
 	if d.typ == zfs.Filesystem {
 		m.mirrorMkdir(name)
 	}
@@ -102,11 +166,14 @@ func (m *Model) add(name string, d *mds) {
 // children returns the names directly or indirectly below name (not snapshots of name itself).
 func (m *Model) descendants(name string) []string {
 	var out []string
-	for n := range m.ds {
-		if strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, name+"@") {
-			out = append(out, n)
+	var walk func(string)
+	walk = func(n string) {
+		for k := range m.kids[n] {
+			out = append(out, k)
+			walk(k)
 		}
 	}
+	walk(name)
 	sort.Strings(out)
 	return out
 }
@@ -302,11 +369,14 @@ func (m *Model) Promote(_ context.Context, name string) error {
 	d.origin = m.ds[parent].origin
 	for _, n := range moving {
 		to := name + n[len(parent):]
-		m.ds[to] = m.ds[n]
-		delete(m.ds, n)
+		d := m.ds[n]
+		m.del(n)
+		m.put(to, d)
 		m.repointOrigins(n, to)
 	}
 	m.ds[parent].origin = name + origin[len(parent):]
+	m.trackOrigin(name)
+	m.trackOrigin(parent)
 	return nil
 }
 
@@ -331,8 +401,8 @@ func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions
 		if !ok || ff != tf {
 			return fail("rename", to, zfs.ErrInvalidName)
 		}
-		delete(m.ds, from)
-		m.ds[to] = d
+		m.del(from)
+		m.put(to, d)
 		m.repointOrigins(from, to)
 		return nil
 	}
@@ -347,9 +417,10 @@ func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions
 	moved := append([]string{from}, m.descendants(from)...)
 	for _, n := range moved {
 		nn := to + strings.TrimPrefix(n, from)
-		m.ds[nn] = m.ds[n]
-		delete(m.ds, n)
-		if m.ds[nn].typ == zfs.Snapshot {
+		d := m.ds[n]
+		m.del(n)
+		m.put(nn, d)
+		if d.typ == zfs.Snapshot {
 			m.repointOrigins(n, nn)
 		}
 	}
@@ -358,10 +429,8 @@ func (m *Model) Rename(_ context.Context, from, to string, opt zfs.RenameOptions
 }
 
 func (m *Model) repointOrigins(from, to string) {
-	for _, d := range m.ds {
-		if d.origin == from {
-			d.origin = to
-		}
+	for _, c := range m.clonesOf(from) {
+		m.ds[c].origin = to
 	}
 }
 
@@ -393,7 +462,7 @@ func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) 
 			return err
 		}
 		m.dropSnapshot(d)
-		delete(m.ds, name)
+		m.del(name)
 		return nil
 	}
 	if parentOf(name) == "" {
@@ -410,8 +479,8 @@ func (m *Model) Destroy(_ context.Context, name string, opt zfs.DestroyOptions) 
 		inTree[n] = true
 	}
 	for _, n := range desc {
-		for c, o := range m.ds {
-			if o.origin == n && !inTree[c] {
+		for _, c := range m.clonesOf(n) {
+			if !inTree[c] {
 				return fail("destroy", n, zfs.ErrBusy)
 			}
 		}
@@ -442,10 +511,8 @@ func (m *Model) destroyTree(fs string) error {
 			}
 		}
 		for _, s := range snaps { // zfs destroys a snapshot's clones before the snapshot
-			for c, o := range m.ds {
-				if o.origin == s {
-					walk(c)
-				}
+			for _, c := range m.clonesOf(s) {
+				walk(c)
 			}
 		}
 		if err := m.snapshotsBusy(snaps); err != nil {
@@ -454,14 +521,14 @@ func (m *Model) destroyTree(fs string) error {
 		}
 		for _, s := range snaps {
 			m.dropSnapshot(m.ds[s])
-			delete(m.ds, s)
+			m.del(s)
 		}
 		if len(m.descendants(fs)) > 0 {
 			note(fail("destroy", fs, zfs.ErrBusy))
 			return
 		}
 		mp := m.mountpoint(fs)
-		delete(m.ds, fs)
+		m.del(fs)
 		m.mirrorRemove(mp)
 	}
 	walk(fs)
@@ -475,10 +542,8 @@ func (m *Model) snapshotsBusy(snaps []string) error {
 		if len(m.ds[s].holds) > 0 {
 			return fail("destroy", s, zfs.ErrBusy)
 		}
-		for _, o := range m.ds {
-			if o.origin == s {
-				return fail("destroy", s, zfs.ErrBusy)
-			}
+		if len(m.clonesOf(s)) > 0 {
+			return fail("destroy", s, zfs.ErrBusy)
 		}
 	}
 	return nil
@@ -586,6 +651,9 @@ func (m *Model) Holds(_ context.Context, snapshots ...string) (map[string][]stri
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(snapshots) > 0 { // as the real client, which runs nothing for none
+		m.Reads++
+	}
 	out := map[string][]string{}
 	for _, s := range snapshots {
 		d, ok := m.ds[s]
@@ -623,9 +691,9 @@ func (m *Model) DestroyUnused(_ context.Context, names []string, guard zfs.Guard
 		mp := m.mountpoint(n)
 		for _, v := range m.descendants(n) {
 			m.dropSnapshot(m.ds[v])
-			delete(m.ds, v)
+			m.del(v)
 		}
-		delete(m.ds, n)
+		m.del(n)
 		m.mirrorRemove(mp)
 		rep.Destroyed = append(rep.Destroyed, n)
 	}
@@ -648,10 +716,8 @@ func (m *Model) unusedReason(n string, guard zfs.Guard) string {
 		if len(vd.holds) > 0 {
 			return zfs.SkipHeld
 		}
-		for _, o := range m.ds {
-			if o.origin == v {
-				return zfs.SkipCloned
-			}
+		if len(m.clonesOf(v)) > 0 {
+			return zfs.SkipCloned
 		}
 	}
 	return ""
@@ -666,6 +732,12 @@ func (m *Model) Observe(_ context.Context, roots ...string) (*zfs.Tree, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.Reads++
+	clones := map[string][]string{} // snapshot -> its clones, found in one pass
+	for name := range m.clones {
+		o := m.ds[name].origin
+		clones[o] = append(clones[o], name)
+	}
 	seen := map[string]bool{}
 	var out []zfs.Dataset
 	for _, r := range roots {
@@ -677,23 +749,18 @@ func (m *Model) Observe(_ context.Context, roots ...string) (*zfs.Tree, error) {
 				continue
 			}
 			seen[n] = true
-			out = append(out, m.observe(n))
+			out = append(out, m.observe(n, clones[n]))
 		}
 	}
 	return zfs.NewTree(out), nil
 }
 
-func (m *Model) observe(n string) zfs.Dataset {
+func (m *Model) observe(n string, clones []string) zfs.Dataset {
 	d := m.ds[n]
 	o := zfs.Dataset{Name: n, Type: d.typ, GUID: d.guid, CreateTxg: d.txg, Creation: d.creation,
 		Origin: d.origin, UserRefs: uint64(len(d.holds))}
 	if d.typ == zfs.Snapshot {
-		for name, c := range m.ds {
-			if c.origin == n {
-				o.Clones = append(o.Clones, name)
-			}
-		}
-		sort.Strings(o.Clones)
+		o.Clones = slices.Sorted(slices.Values(clones))
 		return o
 	}
 	o.Mountpoint = m.mountpoint(n)
@@ -896,6 +963,7 @@ func (m *Model) Pool(_ context.Context, dataset string) (zfs.PoolInfo, error) {
 	name, _, _ := strings.Cut(dataset, "/")
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.Reads++
 	if _, ok := m.ds[name]; !ok {
 		return zfs.PoolInfo{}, fail("pool", name, zfs.ErrNotExist)
 	}

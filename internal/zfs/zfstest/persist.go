@@ -59,7 +59,7 @@ func LoadModel(path string) (*Model, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%s is not a saved model: %w", path, err)
 	}
-	m := &Model{ds: map[string]*mds{}, txg: s.Txg}
+	m := &Model{ds: map[string]*mds{}, kids: map[string]map[string]bool{}, clones: map[string]bool{}, txg: s.Txg}
 	for n, e := range s.Datasets {
 		d := &mds{typ: e.Type, guid: e.GUID, txg: e.Txg, creation: e.Creation, origin: e.Origin, props: e.Props, unmounted: e.Unmounted}
 		if d.props == nil {
@@ -71,7 +71,7 @@ func LoadModel(path string) (*Model, error) {
 				d.holds[h] = true
 			}
 		}
-		m.ds[n] = d
+		m.put(n, d)
 	}
 	return m, nil
 }
