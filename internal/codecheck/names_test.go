@@ -5,8 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,39 +23,12 @@ var handMadeNameExempt = map[string]string{
 // TestNoHandMadeSnapshotNames walks every non-test Go file of the module outside the exempt
 // directories and fails for each place that builds or cuts a name with '@' by hand (handMadeName).
 func TestNoHandMadeSnapshotNames(t *testing.T) {
-	fset := token.NewFileSet()
-	files := 0
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if d.IsDir() {
-			_, exempt := handMadeNameExempt[filepath.ToSlash(rel)]
-			if exempt || p != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		files++
+	exempt := func(rel string) bool { _, ok := handMadeNameExempt[rel]; return ok }
+	eachGoFile(t, exempt, func(fset *token.FileSet, p string, f *ast.File) {
 		for _, at := range handMadeNames(fset, f) {
 			t.Errorf("%s: a name made or cut by hand; use package layout's name types", at)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if files < 100 {
-		t.Fatalf("walked %d Go files from %s, want the module's (over 100)", files, root)
-	}
 }
 
 // handMadeNames returns the positions in f where a name is joined or cut at '@' by hand: a
