@@ -407,6 +407,7 @@ func mustLock(t testing.TB, b []byte) pkgmeta.Lock {
 // filesystem (not in the directory below its mount), made with the containers on a new store,
 // and a second holder is refused while the first holds it.
 func TestStoreLockReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	e, _, root, mp := realEngine(t)
 	cfg := &spec.Config{Store: spec.Store{Dataset: root, Mountpoint: mp}}
 	h, err := e.LockStore(bg, cfg, LockOptions{Command: "apply -c /jail1"})
@@ -428,6 +429,7 @@ func TestStoreLockReal(t *testing.T) {
 // it) is held by the profile, so a hand-run `zfs destroy -r` of it fails ("cannot destroy
 // snapshot ...@installed: it's being held", EBUSY) and the package stays.
 func TestProfileHoldReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	e, c, root, mp := realEngine(t)
 	pkgs, err := filepath.Abs(filepath.Join("..", "examples", "packages"))
 	must(t, err)

@@ -25,6 +25,7 @@ import (
 // key recorded; under warn the unsigned and the untrusted one are imported with a warning (the
 // model's tests cover the rest of warn), and the mismatch is still refused.
 func TestSignaturePoliciesReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	e, c, root, mp := realEngine(t)
 	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp}}))
 	trusted, trustedPriv, err := signature.GenerateKey(rand.Reader)

@@ -20,6 +20,7 @@ import (
 // renamed away, a file changed, a new @installed taken) shows in fast mode only as the
 // snapshot's changed identity, in deep mode as content, and is reported, never repaired.
 func TestVerifyReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	e, c, root, mp := realEngine(t)
 	must(t, c.Create(bg, root, zfs.CreateOptions{Props: zfs.Props{"mountpoint": mp}}))
 	src := t.TempDir()

@@ -28,6 +28,7 @@ func realStore(t *testing.T) (*zfs.CLI, *Importer) {
 }
 
 func TestImportReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	c, im := realStore(t)
 	pkg := writePackage(t, "bash", "5.2.21", map[string]string{"bin/bash": "#!/bin/sh\necho bash\n", "share/doc/bash/README": "hi"})
@@ -62,6 +63,7 @@ func TestImportReal(t *testing.T) {
 // their renames so that both have built (and snapshotted) their copy first: one rename wins, the
 // other gets ZFS's "exists", and both imports succeed with one copy left.
 func TestImportConcurrentReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	c, im := realStore(t)
 	pkg := writePackage(t, "zlib", "1.3.1", map[string]string{"lib/libz.so.1": "zlib"})
@@ -81,6 +83,7 @@ func TestImportConcurrentReal(t *testing.T) {
 }
 
 func TestKilledImportReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	c, im := realStore(t)
 	// What a process killed after creating its temporary dataset leaves behind.
@@ -100,6 +103,7 @@ func TestKilledImportReal(t *testing.T) {
 // folder) has one build-id, so importing the archive after the directory changes nothing; an
 // archive package on its own imports with its files.
 func TestImportArchiveReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	c, im := realStore(t)
 	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n", "share/doc/hello/README": "hi"}
@@ -131,6 +135,7 @@ func TestImportArchiveReal(t *testing.T) {
 // TestImportRealShapedReal: on real ZFS, a package with a setuid program, absolute and escaping
 // symlinks and a hard link imports as shipped, and its dataset is mounted nosuid (setuid=off).
 func TestImportRealShapedReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	_, im := realStore(t)
 	res, err := im.Import(ctx, writeRealPackage(t), nil)
@@ -159,6 +164,7 @@ func TestImportRealShapedReal(t *testing.T) {
 // container one `zfs create` with its marker, then create, `zfs set readonly=on`, the commit
 // program (snapshot and guid) and the rename.
 func TestImportProcessesReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	c, im := realStore(t)
 	// The store, tmp/ and the capability probe come with the first import.

@@ -106,6 +106,7 @@ func zfsCmd(t *testing.T, args ...string) {
 // so named must not break observation (each pass observes the whole tree), and a managed
 // dataset's foreign snapshot so named must not stop its garbage collection.
 func TestForeignNamesReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	for name, c := range realClients(t) {
@@ -144,6 +145,7 @@ func TestForeignNamesReal(t *testing.T) {
 // a line reading as a record (here one claiming a foreign dataset is managed) makes observation
 // fail with ErrAmbiguous instead of forging the property.
 func TestForgedRecordRefusedReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	for name, c := range realClients(t) {
@@ -178,6 +180,7 @@ func TestForgedRecordRefusedReal(t *testing.T) {
 // datasets use it for '+'), and never '+' (which is why they must). Names beginning with '-' are
 // left out: ZFS allows them, the validator refuses them on purpose (TestForeignNamesReal).
 func TestNameCharactersReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	root := zfstest.NewRoot(t, c, pool)
@@ -195,6 +198,7 @@ func TestNameCharactersReal(t *testing.T) {
 // snapshot held, a snapshot cloned, or the guard property removed since the observation each
 // keeps the dataset.
 func TestProgramRefusesStaleObservationReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop())
@@ -237,6 +241,7 @@ func TestProgramRefusesStaleObservationReal(t *testing.T) {
 
 // TestErrorDetailsReal: a real failure carries the command, its exit status and its stderr.
 func TestErrorDetailsReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop())
@@ -255,6 +260,7 @@ func TestErrorDetailsReal(t *testing.T) {
 
 // TestProgramArgsReal: channel program arguments that begin with '-' reach the program as given.
 func TestProgramArgsReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	out, err := c.Program(context.Background(), pool, `return (...)["argv"]`, true, "-n", "--x", "y")
@@ -338,6 +344,7 @@ func TestObserveProcessCountReal(t *testing.T) {
 // TestFilePoolReal makes and destroys a pool of its own with go-zfs (zfstest), as tests do, and
 // reads it through the exec seam (CLI.Pool).
 func TestFilePoolReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	ctx := context.Background()
 	img := filepath.Join(t.TempDir(), "pool.img")
 	if err := os.WriteFile(img, nil, 0o600); err != nil {
@@ -374,6 +381,7 @@ func TestFilePoolReal(t *testing.T) {
 // 64-bit integers only), renders every value as zfs prints a guid: the 64 bits unsigned. Half of
 // all guids read as negative there; these are the edges of that arithmetic.
 func TestCommitGUIDRenderingReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
 	pool := zfstest.RealPool(t)
 	c := zfs.NewCLI(zerolog.Nop())
 	values := []int64{0, 1, 9223372036854775807, -1, -9223372036854775807 - 1, -9223372036854775807,
