@@ -37,7 +37,7 @@ import (
 const (
 	chaosRoundsEnv = "AXIOM_CHAOS_ROUNDS"
 	chaosSeedEnv   = "AXIOM_CHAOS_SEED"
-	chaosRoundMax  = 6 * time.Minute // then whatever still runs is killed, and the round fails
+	chaosRoundMax  = 15 * time.Minute // then whatever still runs is killed, and the round fails (a hang; under emulation beside the other real tests a round takes minutes)
 )
 
 func TestChaosReal(t *testing.T) {
