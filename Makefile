@@ -102,8 +102,8 @@ FUZZTIME ?= 10m
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-## chaos: the chaos test on real OpenZFS for CHAOS_ROUNDS rounds (default 20; make test runs 1).
-## CHAOS_SEED replays a run (each logs its seed).
+## chaos: the chaos test on real OpenZFS for CHAOS_ROUNDS rounds (default 20; CI runs 1, after
+## make test, which leaves it out). CHAOS_SEED replays a run (each logs its seed).
 CHAOS_ROUNDS ?= 20
 chaos:
 	AXIOM_CHAOS_ROUNDS=$(CHAOS_ROUNDS) AXIOM_CHAOS_SEED=$(CHAOS_SEED) scripts/test-realzfs.sh -test.run 'TestChaosReal$$'

@@ -31,8 +31,8 @@ import (
 // no temporary dataset, no hold naming a generation that does not exist, every package a
 // retained generation or a profile lock names present, unmanaged datasets untouched.
 //
-// AXIOM_CHAOS_ROUNDS sets the number of rounds: `make test` runs the short form (1), `make chaos`
-// the full one (20). AXIOM_CHAOS_SEED replays a round sequence (each run logs its seed).
+// AXIOM_CHAOS_ROUNDS sets the number of rounds: CI runs the short form (`make chaos
+// CHAOS_ROUNDS=1`), `make chaos` the full one (20); `make test` leaves the test out. AXIOM_CHAOS_SEED replays a round sequence (each run logs its seed).
 
 const (
 	chaosRoundsEnv = "AXIOM_CHAOS_ROUNDS"
