@@ -29,11 +29,11 @@ var (
 // the program itself (the kernel module may be older than the userland): a program that finds
 // no set_prop changes nothing, and Commit goes on without programs from then on.
 func (c *CLI) Commit(ctx context.Context, snapshot string, opt CommitOptions) (uint64, error) {
-	fs, err := checkCommit(snapshot, opt)
+	fs, err := CheckCommit(snapshot, opt)
 	if err != nil {
 		return 0, err
 	}
-	if err := c.SetProps(ctx, fs, sealProps(opt.Props)); err != nil {
+	if err := c.SetProps(ctx, fs, SealProps(opt.Props)); err != nil {
 		return 0, err
 	}
 	if opt.Sealed != nil {
@@ -53,12 +53,12 @@ func (c *CLI) Commit(ctx context.Context, snapshot string, opt CommitOptions) (u
 	return c.commitEach(ctx, fs, snapshot, opt.GUIDProp)
 }
 
-// checkCommit validates Commit's arguments and returns the filesystem snapshot is of.
-func checkCommit(snapshot string, opt CommitOptions) (string, error) {
+// CheckCommit validates Commit's arguments and returns the filesystem snapshot is of.
+func CheckCommit(snapshot string, opt CommitOptions) (string, error) {
 	if err := ValidateSnapshot(snapshot); err != nil {
 		return "", err
 	}
-	if err := validateProps(opt.Props); err != nil {
+	if err := ValidateProps(opt.Props); err != nil {
 		return "", err
 	}
 	if err := ValidateUserProp(opt.GUIDProp); err != nil {
@@ -68,8 +68,8 @@ func checkCommit(snapshot string, opt CommitOptions) (string, error) {
 	return fs, nil
 }
 
-// sealProps are the properties Commit sets before the snapshot: props and readonly=on.
-func sealProps(props Props) Props {
+// SealProps are the properties Commit sets before the snapshot: props and readonly=on.
+func SealProps(props Props) Props {
 	out := maps.Clone(props)
 	if out == nil {
 		out = Props{}

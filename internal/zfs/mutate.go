@@ -15,7 +15,7 @@ func (c *CLI) Create(ctx context.Context, name string, opt CreateOptions) error 
 	if err := ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(opt.Props); err != nil {
+	if err := ValidateProps(opt.Props); err != nil {
 		return err
 	}
 	args := append([]string{"create"}, opt.Props.argv("-o")...)
@@ -63,7 +63,7 @@ func (c *CLI) Clone(ctx context.Context, snapshot, name string, props Props) err
 	if err := ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(props); err != nil {
+	if err := ValidateProps(props); err != nil {
 		return err
 	}
 	args := append([]string{"clone"}, props.argv("-o")...)
@@ -113,7 +113,7 @@ func (c *CLI) SetProps(ctx context.Context, name string, props Props) error {
 	if len(props) == 0 {
 		return nil
 	}
-	if err := validateProps(props); err != nil {
+	if err := ValidateProps(props); err != nil {
 		return err
 	}
 	args := []string{"set"}
@@ -259,8 +259,8 @@ func (c *CLI) Holds(ctx context.Context, snapshots ...string) (map[string][]stri
 	return out, nil
 }
 
-// validateProps rejects property names that could be read as options or break the k=v form.
-func validateProps(props Props) error {
+// ValidateProps rejects property names that could be read as options or break the k=v form.
+func ValidateProps(props Props) error {
 	for _, k := range slices.Sorted(maps.Keys(props)) {
 		if err := ValidateProp(k); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -212,7 +211,7 @@ func (m *Model) Create(_ context.Context, name string, opt zfs.CreateOptions) er
 	if err := zfs.ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(opt.Props); err != nil {
+	if err := zfs.ValidateProps(opt.Props); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -267,22 +266,11 @@ func (m *Model) Snapshot(_ context.Context, snapshots ...string) error {
 // Commit implements zfs.Client, as *CLI does it with channel programs: SetProps, then the
 // snapshot and the guid recorded together.
 func (m *Model) Commit(ctx context.Context, snapshot string, opt zfs.CommitOptions) (uint64, error) {
-	if err := zfs.ValidateSnapshot(snapshot); err != nil {
+	fs, err := zfs.CheckCommit(snapshot, opt)
+	if err != nil {
 		return 0, err
 	}
-	if err := validateProps(opt.Props); err != nil {
-		return 0, err
-	}
-	if err := zfs.ValidateUserProp(opt.GUIDProp); err != nil {
-		return 0, err
-	}
-	fs, _, _ := strings.Cut(snapshot, "@")
-	props := maps.Clone(opt.Props)
-	if props == nil {
-		props = zfs.Props{}
-	}
-	props["readonly"] = "on"
-	if err := m.SetProps(ctx, fs, props); err != nil {
+	if err := m.SetProps(ctx, fs, zfs.SealProps(opt.Props)); err != nil {
 		return 0, err
 	}
 	if opt.Sealed != nil {
@@ -310,7 +298,7 @@ func (m *Model) Clone(_ context.Context, snapshot, name string, props zfs.Props)
 	if err := zfs.ValidateDataset(name); err != nil {
 		return err
 	}
-	if err := validateProps(props); err != nil {
+	if err := zfs.ValidateProps(props); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -549,18 +537,9 @@ func (m *Model) snapshotsBusy(snaps []string) error {
 	return nil
 }
 
-func validateProps(props zfs.Props) error {
-	for _, k := range slices.Sorted(maps.Keys(props)) {
-		if err := zfs.ValidateProp(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // SetProps implements zfs.Client.
 func (m *Model) SetProps(_ context.Context, name string, props zfs.Props) error {
-	if err := validateProps(props); err != nil {
+	if err := zfs.ValidateProps(props); err != nil {
 		return err
 	}
 	d, unlock, err := m.existing("set", name)
