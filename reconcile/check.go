@@ -70,7 +70,7 @@ func checkMerge(in *diffInput, se *spec.Environment, order []layout.PackageID) (
 				deferred = append(deferred, fmt.Sprintf("%s (%s)", pkg.Dataset, id))
 				continue
 			}
-			mi.Entries = sourceEntries(sp)
+			mi.Entries = sourceEntries(sp.Files)
 		case inStore:
 			entries, err := storeEntries(filepath.Join(pkg.Path, "root"))
 			if err != nil {
@@ -78,7 +78,7 @@ func checkMerge(in *diffInput, se *spec.Environment, order []layout.PackageID) (
 			}
 			mi.Entries = entries
 		case inSource:
-			mi.Entries = sourceEntries(sp)
+			mi.Entries = sourceEntries(sp.Files)
 		default:
 			return nil, mounts, fmt.Errorf("%s is neither in the store nor in a source", id)
 		}

@@ -2,12 +2,10 @@ package reconcile
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +15,7 @@ import (
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/merge"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/progress"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/store"
-	"github.com/axiom-reconcile/axiom-reconcile/internal/treedigest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 )
 
@@ -50,85 +46,6 @@ func checkReserved(inputs []merge.Input) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// storeEntries lists a package's root/ tree. Contents are hashed only when another package ships
-// the same path. Every package axiom-reconcile imports has a root/ (an empty one if it ships no
-// files), so a missing root/ means the package is not mounted or not what it should be: never a
-// package without files.
-func storeEntries(root string) ([]merge.Entry, error) {
-	if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: the package is not mounted (zfs mount), or is damaged; an imported package always has root/", root)
-	}
-	var out []merge.Entry
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if path == root {
-			if !d.IsDir() {
-				return fmt.Errorf("%s is not a directory", root)
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		e := merge.Entry{Path: filepath.ToSlash(rel), Mode: info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid), Size: info.Size()}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			e.Type = merge.Symlink
-			if e.Target, err = os.Readlink(path); err != nil {
-				return err
-			}
-		case d.IsDir():
-			e.Type = merge.Dir
-		case d.Type().IsRegular():
-			e.Type = merge.File
-			e.Digest = func() ([32]byte, error) { return hashFile(path) }
-		default:
-			return fmt.Errorf("%s: not a regular file, directory or symlink", path)
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
-}
-
-func hashFile(path string) ([32]byte, error) {
-	var sum [32]byte
-	f, err := os.Open(path)
-	if err != nil {
-		return sum, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return sum, err
-	}
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
-}
-
-func sourceEntries(sp *source.Package) []merge.Entry {
-	out := make([]merge.Entry, 0, len(sp.Files))
-	for _, f := range sp.Files {
-		e := merge.Entry{Path: f.Path, Mode: f.Mode, Size: f.Size, Target: f.Target}
-		switch f.Type {
-		case source.Dir:
-			e.Type = merge.Dir
-		case source.Symlink:
-			e.Type = merge.Symlink
-		default:
-			e.Type = merge.File
-			sum := f.SHA256
-			e.Digest = func() ([32]byte, error) { return sum, nil }
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 // realize builds generation K under a temporary name and commits it with a rename:
@@ -178,12 +95,13 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
 	failpoint.Hit(failpoint.RealizeHeld)
-	tmp, err := e.buildGeneration(ctx, l, st, generationProps(st, revision))
+	pk := newPackageTrees(l, e.scans.Files)
+	tmp, err := e.buildGeneration(ctx, l, st, pk, generationProps(st, revision))
 	if err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeFilesWriten)
-	digest, err := treedigest.Digest(ctx, l.Path(tmp))
+	digest, err := e.generationDigest(ctx, l.Path(tmp), st, pk)
 	if err != nil {
 		return fail(err)
 	}
@@ -224,12 +142,22 @@ func generationProps(st *RealizeStep, revision string) zfs.Props {
 	return props
 }
 
+// generationDigest is the content digest generation st records, its files being in dir: from
+// the merge and the packages' file hashes (see packageTrees.contentDigest), without reading
+// the generation's files back.
+func (e *Engine) generationDigest(ctx context.Context, dir string, st *RealizeStep, pk *packageTrees) (string, error) {
+	t, _, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
+	if err != nil {
+		return "", err
+	}
+	return pk.contentDigest(ctx, dir, t)
+}
+
 // buildGeneration makes the temporary dataset of generation st with its files, its lock and its
 // record in it, and returns its name: incrementally from a previous generation where one is
 // usable, else in full. An incremental build that fails for any reason but ctx is discarded and
 // done in full (it only ever saves time). On error, the temporary dataset (if any) is gone.
-func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, props zfs.Props) (layout.Dataset, error) {
-	pk := newPackageTrees(l)
+func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, props zfs.Props) (layout.Dataset, error) {
 	tmp, err := e.incremental(ctx, l, st, pk, props)
 	if err == nil {
 		return tmp, nil

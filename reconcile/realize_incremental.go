@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/failpoint"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
@@ -162,58 +160,4 @@ func usableBase(tree *zfs.Tree, d *zfs.Dataset) bool {
 	ro, _ := d.Local("readonly")
 	_, snap := tree.Get(string(layout.Dataset(d.Name).Snapshot(layout.SnapRealized)))
 	return managed(d) && kind == layout.KindGeneration && ro == "on" && snap
-}
-
-// packageTrees reads the root/ trees of store packages, each once however many merges use it.
-type packageTrees struct {
-	l       layout.Layout
-	entries map[string][]merge.Entry
-}
-
-func newPackageTrees(l layout.Layout) *packageTrees {
-	return &packageTrees{l: l, entries: map[string][]merge.Entry{}}
-}
-
-// packageRoots are the root/ directories of a merge's inputs, by input.
-type packageRoots []string
-
-// open opens the file at path of input i, for merge.Write and merge.Update.
-func (r packageRoots) open(i int, path string) (io.ReadCloser, error) {
-	if !filepath.IsLocal(filepath.FromSlash(path)) {
-		return nil, fmt.Errorf("unsafe path %q", path)
-	}
-	return os.Open(filepath.Join(r[i], filepath.FromSlash(path)))
-}
-
-// merge merges the packages pkgs (paths, in priority order) under policy, keeping the set-id
-// bits of those named in allowSetID. Each input's ID is its package path, which names its
-// content.
-func (pk *packageTrees) merge(pkgs, allowSetID []string, policy string) (merge.Tree, packageRoots, error) {
-	inputs := make([]merge.Input, 0, len(pkgs))
-	roots := make(packageRoots, 0, len(pkgs))
-	for _, p := range pkgs {
-		id, ok := layout.ParsePackagePath(p)
-		if !ok {
-			return merge.Tree{}, nil, fmt.Errorf("bad package %q in the plan", p)
-		}
-		root := filepath.Join(pk.l.Path(pk.l.Package(id)), "root")
-		entries, ok := pk.entries[p]
-		if !ok {
-			var err error
-			if entries, err = storeEntries(root); err != nil {
-				return merge.Tree{}, nil, fmt.Errorf("reading %s: %w", id, err)
-			}
-			pk.entries[p] = entries
-		}
-		inputs = append(inputs, merge.Input{Name: id.Name, Label: id.String(), Entries: entries, AllowSetID: slices.Contains(allowSetID, id.Name)})
-		roots = append(roots, root)
-	}
-	if err := checkReserved(inputs); err != nil {
-		return merge.Tree{}, nil, err
-	}
-	res, err := merge.Merge(inputs, merge.Policy(policy))
-	if err != nil {
-		return merge.Tree{}, nil, err
-	}
-	return merge.Tree{Result: res, IDs: slices.Clone(pkgs)}, roots, nil
 }

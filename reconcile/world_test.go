@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/treedigest"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 	"github.com/axiom-reconcile/axiom-reconcile/spec"
@@ -32,6 +34,9 @@ type world struct {
 	dir string // the configuration directory
 	src string // the source directory the configuration names
 	clk *clock
+	// digested are the generations checkContentDigests has checked (each once, after the apply
+	// that realized it: tests damage generations on purpose later).
+	digested map[string]bool
 }
 
 const testRoot = "tank/axiom"
@@ -111,7 +116,32 @@ func (w *world) apply(opt PlanOptions) *Plan {
 	if again := w.mustPlan(opt); !again.Empty() {
 		w.t.Fatalf("plan after apply is not empty:\n%s", humanPlan(again))
 	}
+	w.checkContentDigests()
 	return plan
+}
+
+// checkContentDigests: the content digest every new generation records, computed by realize
+// from the merge and its packages' file hashes, is the digest of its files read from disk.
+func (w *world) checkContentDigests() {
+	w.t.Helper()
+	tree, err := w.m.Observe(bg, testRoot)
+	must(w.t, err)
+	for _, d := range tree.Datasets {
+		want, ok := d.Local(layout.PropContentDigest)
+		if !ok || strings.Contains(d.Name, "@") || w.digested[d.Name] {
+			continue
+		}
+		if w.digested == nil {
+			w.digested = map[string]bool{}
+		}
+		w.digested[d.Name] = true
+		dir := filepath.Join(w.mp, strings.TrimPrefix(d.Name, testRoot+"/"))
+		got, err := treedigest.Digest(bg, dir)
+		must(w.t, err)
+		if got != want {
+			w.t.Fatalf("%s records content digest %s; its files have %s", d.Name, want, got)
+		}
+	}
 }
 
 // exists reports whether a dataset or snapshot exists on the model.

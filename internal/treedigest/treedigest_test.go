@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,3 +84,82 @@ func TestDigest(t *testing.T) {
 }
 
 var time0 = time.Unix(1, 0)
+
+// orderTree is a tree whose names sort differently by full path than a walk visits them
+// ("a-c" and "a.d" before "a/b" in byte order of paths, after "a" and all of it in a walk).
+func orderTree(t *testing.T) string {
+	t.Helper()
+	dir := tree(t)
+	for _, f := range []struct {
+		path string
+		mode os.FileMode
+		data string
+	}{{"a", os.ModeDir | 0o750, ""}, {"a/b", os.ModeDir | 0o750, ""}, {"a-c", 0o600, "x"}, {"a/b/z", 0o755 | os.ModeSetuid, "y"}, {"a.d", 0o644, ""}} {
+		p := filepath.Join(dir, f.path)
+		var err error
+		if f.mode.IsDir() {
+			err = os.Mkdir(p, 0o700)
+		} else {
+			err = os.WriteFile(p, []byte(f.data), 0o600)
+		}
+		if err == nil {
+			err = os.Chmod(p, f.mode)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// The encoding is what generations already realized carry: the digest of a fixed tree is the
+// value the first implementation gave it.
+func TestDigestEncodingUnchanged(t *testing.T) {
+	got, err := treedigest.Digest(context.Background(), orderTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "sha256:e1d657dedeef0fe74fc9a2afd9987ebc7d334d59c9208365c66ce1895116ede8"
+	if got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+}
+
+// Sum of a tree's entries, in any order, is the digest of the tree read from disk.
+func TestSumIsDigest(t *testing.T) {
+	ctx := context.Background()
+	dir := orderTree(t)
+	want, err := treedigest.Digest(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := treedigest.Read(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, e := range entries {
+		paths = append(paths, e.Path)
+	}
+	if want := "README a a/b a/b/z a-c a.d bin bin/hello bin/hi"; strings.Join(paths, " ") != want {
+		t.Fatalf("read %q, want the walk's order %q", paths, want)
+	}
+	for _, order := range []func([]treedigest.Entry){
+		func([]treedigest.Entry) {},
+		func(e []treedigest.Entry) { slices.Reverse(e) },
+		func(e []treedigest.Entry) {
+			slices.SortFunc(e, func(a, b treedigest.Entry) int { return strings.Compare(a.Path, b.Path) })
+		},
+	} {
+		shuffled := slices.Clone(entries)
+		order(shuffled)
+		if got := treedigest.Sum(shuffled); got != want {
+			t.Fatalf("Sum of %v = %s, want %s", shuffled, got, want)
+		}
+	}
+	changed := slices.Clone(entries)
+	changed[len(changed)-1].Target = "elsewhere"
+	if treedigest.Sum(changed) == want {
+		t.Fatal("a changed symlink target left the sum alone")
+	}
+}
