@@ -47,7 +47,7 @@ type Cache struct {
 }
 
 type cached struct {
-	stamp string
+	stamp []statRec
 	lim   archive.Limits
 	pkg   *Package
 	racy  bool // stamped while its newest file was still within racyWindow: never a hit
@@ -68,16 +68,14 @@ func (c *Cache) load(ctx context.Context, origin string, lim archive.Limits) (*P
 	if c.now != nil {
 		stampedAt = c.now()
 	}
-	st, newest, err := stamp(origin)
-	if err == nil {
-		c.mu.Lock()
-		e, ok := c.m[origin]
-		c.mu.Unlock()
-		if ok && !e.racy && e.stamp == st && e.lim == lim {
-			c.use(origin)
-			return e.pkg, nil
-		}
+	c.mu.Lock()
+	e, ok := c.m[origin]
+	c.mu.Unlock()
+	if ok && !e.racy && e.lim == lim && unchanged(origin, e.stamp) {
+		c.use(origin)
+		return e.pkg, nil
 	}
+	st, newest, err := stamp(origin)
 	p, lerr := load(ctx, origin, lim)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -95,6 +93,21 @@ func (c *Cache) load(ctx context.Context, origin string, lim archive.Limits) (*P
 	c.dirty = true
 	c.useLocked(origin)
 	return p, nil
+}
+
+// Files returns the root/ tree of a package with the given build-id, from any entry the cache
+// holds (whatever its stamp says now): the list the build-id was computed from, so it names the
+// content of every package with that id, wherever it is. Realize takes the content hashes of the
+// files it merges from it instead of reading them back. Nil when no entry has the id.
+func (c *Cache) Files(buildID string) []File {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.m {
+		if e.pkg.BuildID == buildID {
+			return e.pkg.Files
+		}
+	}
+	return nil
 }
 
 func (c *Cache) use(origin string) {
@@ -116,8 +129,33 @@ func (c *Cache) useLocked(origin string) {
 // as metadata shows, which the watch daemon uses to tell whether a package is still being
 // copied in. A symbolic link at path is followed; links below it are not.
 func Stamp(path string) (string, error) {
-	s, _, err := stamp(path)
-	return s, err
+	recs, _, err := stamp(path)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, r := range recs {
+		fmt.Fprintf(h, "%q %o %d %d %d %d %d\n", r.Rel, r.Mode, r.Size, r.Mtime, r.Ino, r.Dev, r.Ctime)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// statRec is one entry's metadata in a stamp: what Stamp summarises.
+type statRec struct {
+	Rel          string // "." for the origin itself
+	Mode         fs.FileMode
+	Size         int64
+	Mtime, Ctime int64 // nanoseconds
+	Ino, Dev     uint64
+}
+
+func record(rel string, fi fs.FileInfo) (statRec, error) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return statRec{}, fmt.Errorf("%s: no stat information", rel)
+	}
+	return statRec{Rel: rel, Mode: fi.Mode(), Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: ctime(st),
+		Ino: uint64(st.Ino), Dev: uint64(st.Dev)}, nil
 }
 
 // stampDir adds what is below the directory origin/rel, depth first in byte order of names. It
@@ -152,32 +190,57 @@ func stampDir(origin, rel string, add func(string, fs.FileInfo) error) error {
 	return nil
 }
 
-// stamp summarises the metadata of origin and, for a directory, of everything below it, and
-// gives the newest modification or change time it saw.
-func stamp(origin string) (string, time.Time, error) {
-	h := sha256.New()
+// stamp records the metadata of origin (followed, if a symlink) and, for a directory, of
+// everything below it, and gives the newest modification or change time it saw.
+func stamp(origin string) ([]statRec, time.Time, error) {
+	var recs []statRec
 	var newest int64
 	add := func(rel string, fi fs.FileInfo) error {
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok {
-			return fmt.Errorf("%s: no stat information", rel)
+		r, err := record(rel, fi)
+		if err != nil {
+			return err
 		}
-		mt, ct := fi.ModTime().UnixNano(), ctime(st)
-		newest = max(newest, mt, ct)
-		fmt.Fprintf(h, "%q %o %d %d %d %d %d\n", rel, fi.Mode(), fi.Size(), mt, st.Ino, st.Dev, ct)
+		newest = max(newest, r.Mtime, r.Ctime)
+		recs = append(recs, r)
 		return nil
 	}
 	fi, err := os.Stat(origin)
 	if err != nil {
-		return "", time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	if err := add(".", fi); err != nil {
-		return "", time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	if fi.IsDir() {
 		if err := stampDir(origin, "", add); err != nil {
-			return "", time.Time{}, err
+			return nil, time.Time{}, err
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), time.Unix(0, newest), nil
+	return recs, time.Unix(0, newest), nil
+}
+
+// unchanged reports whether recs, a stamp of origin, still describe it: what stamp would record
+// now, found without listing a directory. Every recorded path is looked at again (the origin
+// followed, the rest not); a directory's names cannot change without its modification and
+// change times changing (creating, removing or renaming an entry updates both), so directories
+// whose records are equal hold the same names as when stamped, and entries whose records are
+// equal the same metadata. As Git's untracked cache does, this relies on the filesystem keeping
+// directory times; the racy rule covers changes within a tick of the stamp.
+func unchanged(origin string, recs []statRec) bool {
+	for i, r := range recs {
+		var fi fs.FileInfo
+		var err error
+		if i == 0 {
+			fi, err = os.Stat(origin)
+		} else {
+			fi, err = os.Lstat(filepath.Join(origin, r.Rel))
+		}
+		if err != nil {
+			return false
+		}
+		if now, err := record(r.Rel, fi); err != nil || now != r {
+			return false
+		}
+	}
+	return len(recs) > 0 && recs[0].Rel == "."
 }

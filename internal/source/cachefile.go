@@ -20,7 +20,7 @@ import (
 // what Load checks). A file of another version, or one that does not decode whole, is ignored.
 const (
 	cacheMagic   = "axiom-reconcile source cache"
-	cacheVersion = 1
+	cacheVersion = 2 // 2: stamps are the entries' records, not a hash of them
 	// maxCacheFile bounds what Load reads: a cache larger than this is not ours to trust.
 	maxCacheFile = 512 << 20
 )
@@ -32,7 +32,7 @@ type cacheHeader struct {
 
 type cacheEntry struct {
 	Origin  string
-	Stamp   string
+	Stamp   []statRec
 	Lim     archive.Limits
 	Meta    map[string][]byte
 	Files   []File

@@ -178,7 +178,7 @@ func FuzzLoadCache(f *testing.F) {
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	_ = enc.Encode(cacheHeader{Magic: cacheMagic, Version: cacheVersion})
-	_ = enc.Encode([]cacheEntry{{Origin: "/x", Stamp: "s", Meta: map[string][]byte{"manifest.yaml": []byte("name: x\nversion: 1.0.0\n")}, BuildID: "b"}})
+	_ = enc.Encode([]cacheEntry{{Origin: "/x", Stamp: []statRec{{Rel: "."}}, Meta: map[string][]byte{"manifest.yaml": []byte("name: x\nversion: 1.0.0\n")}, BuildID: "b"}})
 	f.Add(buf.Bytes())
 	f.Add([]byte("garbage"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/archive"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/nonblock"
@@ -49,31 +52,57 @@ func scan(ctx context.Context, dirs []string, lim archive.Limits, cache *Cache) 
 		seen[dir] = true
 		origins, cerrs := candidates(dir)
 		errs = append(errs, cerrs...)
-		for _, origin := range origins {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			var p *Package
-			if cache != nil {
-				p, err = cache.load(ctx, origin, lim)
-			} else {
-				p, err = load(ctx, origin, lim)
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				errs = append(errs, refused(origin, err))
+		loaded := loadAll(ctx, origins, lim, cache)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i, l := range loaded {
+			if l.err != nil {
+				errs = append(errs, refused(origins[i], l.err))
 				continue
 			}
-			if !ids[p.BuildID] {
-				ids[p.BuildID] = true
-				pkgs = append(pkgs, p)
+			if !ids[l.pkg.BuildID] {
+				ids[l.pkg.BuildID] = true
+				pkgs = append(pkgs, l.pkg)
 			}
 		}
 	}
 	slices.SortFunc(pkgs, Compare)
 	return pkgs, errors.Join(errs...)
+}
+
+// scanWorkers bounds how many origins are read at once. A pass over unchanged sources is a
+// stat of every file of every package: calls that wait on the filesystem more than they use a
+// CPU, so more of them than CPUs run at once.
+func scanWorkers() int { return min(8, 2*runtime.GOMAXPROCS(0)) }
+
+type loaded struct {
+	pkg *Package
+	err error
+}
+
+// loadAll reads origins side by side (through cache when it is not nil), each result at its
+// origin's index. After ctx is done, what is left is not read.
+func loadAll(ctx context.Context, origins []string, lim archive.Limits, cache *Cache) []loaded {
+	out := make([]loaded, len(origins))
+	var g errgroup.Group
+	g.SetLimit(scanWorkers())
+	for i, origin := range origins {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				out[i].err = err
+				return nil
+			}
+			if cache != nil {
+				out[i].pkg, out[i].err = cache.load(ctx, origin, lim)
+			} else {
+				out[i].pkg, out[i].err = load(ctx, origin, lim)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // every error is in out
+	return out
 }
 
 // candidates lists the packages of one source directory, as absolute paths in byte order of
