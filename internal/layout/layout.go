@@ -57,8 +57,9 @@ const (
 	// snapshot, recorded when it was committed. A snapshot with another guid under that name is
 	// not the one taken then (verify reports it).
 	PropSnapshotGUID = "axiom:snapshot-guid"
-	// PropContentDigest is on a generation: the digest of its files as realized
-	// (internal/treedigest), which verify --deep compares its files with.
+	// PropContentDigest is on a generation: the digest (internal/treedigest) of the files it
+	// was realized with, computed from the merge and its packages' build-ids rather than read
+	// back, which verify --deep compares its files with.
 	PropContentDigest = "axiom:content-digest"
 )
 
