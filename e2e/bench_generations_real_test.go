@@ -320,14 +320,19 @@ func BenchmarkGenerations(b *testing.B) {
 	b.Run(fmt.Sprintf("import/pkgs=%d", len(s.importNames())), func(b *testing.B) {
 		var ours, base time.Duration
 		var procs, imported int64
+		byOp := map[string]int64{}
 		for i := 0; b.Loop(); i++ {
 			t := s.tree(fmt.Sprintf("import-%d", i))
 			p0, _ := s.c.Stats()
+			ops0 := s.c.ProcessesByOp()
 			t0 := time.Now()
 			plan := s.apply(s.config(t+"/axiom", s.importNames()), reconcile.PlanOptions{})
 			ours += time.Since(t0)
 			p1, _ := s.c.Stats()
 			procs += p1 - p0
+			for op, n := range s.c.ProcessesByOp() {
+				byOp[op] += n - ops0[op]
+			}
 			var pkgs []string // the requested packages and their dependencies
 			for _, st := range plan.Steps {
 				if im, ok := st.Op.(*reconcile.ImportStep); ok {
@@ -342,6 +347,11 @@ func BenchmarkGenerations(b *testing.B) {
 		report(b, ours, base, "naive-ms/op")
 		b.ReportMetric(float64(procs)/float64(imported), "zfs-procs/op")
 		b.ReportMetric(float64(imported)/float64(b.N), "packages/op")
+		for op, n := range byOp { // where the processes went, per imported package
+			if n > 0 {
+				b.ReportMetric(float64(n)/float64(imported), "zfs-"+op+"/op")
+			}
+		}
 	})
 }
 

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,11 +184,24 @@ func TestImportProcessesReal(t *testing.T) {
 		must(t, err)
 		pkg := writePackageRev(t, "x", tc.version, tc.rev, map[string]string{"a": tc.content})
 		before, _ := c.Stats()
+		ops0 := c.ProcessesByOp()
 		res, err := im.Import(ctx, pkg, known)
 		must(t, err)
 		after, _ := c.Stats()
 		if !res.Imported || after-before != tc.want {
 			t.Errorf("%s: imported %v in %d zfs processes, want %d", tc.name, res.Imported, after-before, tc.want)
+		}
+		// Where they go: the containers' creates, then the temporary dataset, its seal (zfs
+		// set readonly=on), the program that snapshots it and records the guid, the rename.
+		ops, sum := map[string]int64{}, int64(0)
+		for op, n := range c.ProcessesByOp() {
+			if d := n - ops0[op]; d > 0 {
+				ops[op], sum = d, sum+d
+			}
+		}
+		want := map[string]int64{"create": 1 + tc.want - 4, "set": 1, "program": 1, "rename": 1}
+		if !maps.Equal(ops, want) || sum != after-before {
+			t.Errorf("%s: zfs processes by operation %v, want %v", tc.name, ops, want)
 		}
 	}
 }

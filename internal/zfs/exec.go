@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,6 +25,8 @@ type CLI struct {
 	procs    atomic.Int64
 	mutating atomic.Int64
 	procTime atomic.Int64 // nanoseconds spent waiting for processes
+	opsMu    sync.Mutex
+	ops      map[string]int64 // processes by operation, for ProcessesByOp
 	// json says whether `zfs get -j` works: jsonUnknown until the first observation (or
 	// Capabilities) finds out.
 	json atomic.Int32
@@ -67,6 +70,14 @@ const (
 // state. Tests use it to prove what an operation costs.
 func (c *CLI) Stats() (processes, mutating int64) {
 	return c.procs.Load(), c.mutating.Load()
+}
+
+// ProcessesByOp counts the processes this client started by operation (the subcommand, or
+// "program" for a channel program): benchmarks say with it where an operation's processes go.
+func (c *CLI) ProcessesByOp() map[string]int64 {
+	c.opsMu.Lock()
+	defer c.opsMu.Unlock()
+	return maps.Clone(c.ops)
 }
 
 // ProcessTime is the wall time this client spent waiting for its zfs and zpool processes, summed
@@ -123,6 +134,12 @@ func (c *CLI) runBin(ctx context.Context, bin, op, name string, mutating bool, s
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	c.procs.Add(1)
+	c.opsMu.Lock()
+	if c.ops == nil {
+		c.ops = map[string]int64{}
+	}
+	c.ops[op]++
+	c.opsMu.Unlock()
 	if mutating {
 		c.mutating.Add(1)
 	}
