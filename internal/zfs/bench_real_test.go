@@ -5,12 +5,14 @@ package zfs_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
@@ -73,24 +75,13 @@ func benchGC(b *testing.B, n int) {
 	ctx := context.Background()
 	c := zfs.NewCLI(zerolog.Nop(), zfs.WithProps("axiom:managed-by"))
 	root := zfstest.NewRoot(b, c, zfstest.RealPool(b))
-	tmpl := root + "/template"
-	if err := c.Create(ctx, tmpl, zfs.CreateOptions{Props: zfs.Props{"canmount": "off"}}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range n {
-		if err := c.Create(ctx, fmt.Sprintf("%s/p%04d", tmpl, i), zfs.CreateOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	run := func(name string, args ...string) {
 		b.Helper()
 		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 			b.Fatalf("%s %v: %v\n%s", name, args, err, out)
 		}
 	}
-	run("zfs", "snapshot", "-r", tmpl+"@installed")
-	stream := filepath.Join(b.TempDir(), "template.zstream")
-	run("sh", "-c", "zfs send -R "+tmpl+"@installed > "+stream)
+	stream := gcTemplate(b, c, root, n, run)
 	guard := zfs.Guard{Prop: "axiom:managed-by", Value: "bench"}
 	copyOf := func(name string) []string {
 		b.Helper()
@@ -129,4 +120,35 @@ func benchGC(b *testing.B, n int) {
 	b.ReportMetric(float64(baseline.Milliseconds())/float64(b.N), "destroy-loop-ms/op")
 	b.ReportMetric(float64(ours)/float64(baseline), "x-baseline")
 	b.ReportMetric(float64(procs)/float64(b.N), "zfs-procs/op")
+}
+
+// gcTemplate returns a replication stream of n filesystems, each with an @installed snapshot:
+// made once (n `zfs create`, four at a time) and kept in the repository's .build/bench, so
+// that later runs receive it instead of creating n filesystems again.
+func gcTemplate(b *testing.B, c *zfs.CLI, root string, n int, run func(string, ...string)) string {
+	b.Helper()
+	ctx := context.Background()
+	dir := filepath.Join("..", "..", ".build", "bench")
+	stream := filepath.Join(dir, fmt.Sprintf("gc-template-%d.zstream", n))
+	if _, err := os.Stat(stream); err == nil {
+		return stream
+	}
+	tmpl := root + "/template"
+	if err := c.Create(ctx, tmpl, zfs.CreateOptions{Props: zfs.Props{"canmount": "off"}}); err != nil {
+		b.Fatal(err)
+	}
+	var g errgroup.Group
+	g.SetLimit(4)
+	for i := range n {
+		g.Go(func() error { return c.Create(ctx, fmt.Sprintf("%s/p%04d", tmpl, i), zfs.CreateOptions{}) })
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	run("zfs", "snapshot", "-r", tmpl+"@installed")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	run("sh", "-c", "zfs send -R "+tmpl+"@installed > "+stream+".tmp && mv "+stream+".tmp "+stream)
+	return stream
 }
