@@ -23,7 +23,9 @@ import (
 // fleetPlaybook is the whole fleet test in one run of ansible-playbook (its start-up is long
 // under emulation): every host reconciled from the repository at commit 1 (worktree wt1), the
 // same in check mode, then at commit 2 (a change in common/), then at commit 3 (a broken
-// hosts/h2/). A failed host leaves the play, so the broken commit comes last.
+// hosts/h2/). A failed host leaves the play, so the broken commit comes last. The hosts share
+// one machine, so each has lock files of its own: with one GC lock (the default path) they
+// would take turns, and other tests in the guest use it too.
 const fleetPlaybook = `
 - hosts: fleet
   gather_facts: false
@@ -31,6 +33,7 @@ const fleetPlaybook = `
     axiom: &axiom
       binary: "{{ axiom_bin }}"
       lock_file: "{{ work }}/lock-{{ inventory_hostname }}"
+      gc_lock_file: "{{ work }}/gc-lock-{{ inventory_hostname }}"
       lock_timeout: 5m
   tasks:
     - name: converge at commit 1

@@ -50,6 +50,11 @@ options:
   lock_file:
     description: The global lock file (C(--lock-file)); the command's default when unset.
     type: path
+  gc_lock_file:
+    description:
+      - Upstream axiom's GC lock file (C(--gc-lock-file)), held while mutating; the command's
+        default (C(/var/run/axiom-gc.lock)) when unset.
+    type: path
   binary:
     description: The axiom-reconcile executable, a path or a name looked up on the remote PATH.
     type: str
@@ -132,6 +137,7 @@ ARGUMENT_SPEC = dict(
     max_deletes=dict(type="int"),
     lock_timeout=dict(type="str"),
     lock_file=dict(type="path"),
+    gc_lock_file=dict(type="path"),
     binary=dict(type="str", default="axiom-reconcile"),
 )
 
@@ -159,6 +165,8 @@ def build_command(binary, verb, params):
         cmd += ["--lock-timeout", params["lock_timeout"]]
     if params.get("lock_file"):
         cmd += ["--lock-file", params["lock_file"]]
+    if params.get("gc_lock_file"):
+        cmd += ["--gc-lock-file", params["gc_lock_file"]]
     return cmd
 
 

@@ -176,12 +176,14 @@ class ModuleTest(unittest.TestCase):
         self.assertEqual(len(self.calls()), 1)
 
     def test_apply_runs_with_every_option(self):
-        failed, r = self.run_module(config_dirs=["/a", "/b"], upgrade=True, max_deletes=0, lock_timeout="30s", lock_file="/run/x.lock")
+        failed, r = self.run_module(config_dirs=["/a", "/b"], upgrade=True, max_deletes=0, lock_timeout="30s", lock_file="/run/x.lock",
+                                    gc_lock_file="/run/gc.lock")
         self.assertFalse(failed, r)
         self.assertTrue(r["changed"])
         self.assertTrue(r["applied"])
         self.assertIn("Applied 3 steps", r["stdout"])
-        opts = ["--upgrade", "--max-deletes", "0", "--lock-timeout", "30s", "--lock-file", "/run/x.lock"]
+        opts = ["--upgrade", "--max-deletes", "0", "--lock-timeout", "30s", "--lock-file", "/run/x.lock",
+                "--gc-lock-file", "/run/gc.lock"]
         self.assertEqual(self.calls(), [
             ["plan", "-c", "/a", "-c", "/b", "--json", "--detailed-exitcode"] + opts,
             ["apply", "-c", "/a", "-c", "/b"] + opts,
