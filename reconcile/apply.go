@@ -137,6 +137,9 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, obs *observation) (*Appl
 			return done, fmt.Errorf("stopped before step %d of %d: %w", i+1, len(plan.Steps), err)
 		}
 		j := x.importRunEnd(plan.Steps, i)
+		if _, ok := plan.Steps[i].Op.(*ImportStep); ok {
+			x.refreshTree(ctx)
+		}
 		var err error
 		if j-i > 1 {
 			err = x.runImports(ctx, plan.Steps, i, j)
@@ -181,6 +184,20 @@ func (e *Engine) recordRevision(ctx context.Context, obs *observation, revision 
 		return fmt.Errorf("recording revision %s on %s: %w", revision, obs.layout.Root, err)
 	}
 	return nil
+}
+
+// refreshTree observes the store again before imports when the plan's observation has no
+// package container (a new store, which the plan's own steps made): imports then know which
+// parents exist, and make only theirs, where with nothing known each would try every container
+// from the store down (a process each) after a rename that fails for want of them. Best effort:
+// without it the imports still succeed.
+func (x *executor) refreshTree(ctx context.Context) {
+	if _, ok := x.tree.Get(string(x.l.PkgRoot())); ok {
+		return
+	}
+	if tree, err := x.e.ZFS.Observe(ctx, string(x.l.Store())); err == nil {
+		x.tree = tree
+	}
 }
 
 type executor struct {

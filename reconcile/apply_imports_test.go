@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -132,4 +133,49 @@ func countKind(p *Plan, k Kind) int {
 		}
 	}
 	return n
+}
+
+// failedCalls is the model recording the creates and renames that failed.
+type failedCalls struct {
+	*zfstest.Model
+	mu     sync.Mutex
+	failed []string
+}
+
+func (f *failedCalls) record(op, name string, err error) error {
+	if err != nil {
+		f.mu.Lock()
+		f.failed = append(f.failed, op+" "+name+": "+err.Error())
+		f.mu.Unlock()
+	}
+	return err
+}
+
+func (f *failedCalls) Create(ctx context.Context, name string, opt zfs.CreateOptions) error {
+	return f.record("create", name, f.Model.Create(ctx, name, opt))
+}
+
+func (f *failedCalls) Rename(ctx context.Context, from, to string, opt zfs.RenameOptions) error {
+	return f.record("rename", to, f.Model.Rename(ctx, from, to, opt))
+}
+
+// TestImportsIntoNewStore: on a new store, whose containers the plan's own steps make, the
+// imports know those containers (the store is observed again before them) and make only their
+// own parents: no create finds its dataset there, no rename lacks its parent, each a process
+// wasted. Fails when the imports go by the plan's observation, which predates the store.
+func TestImportsIntoNewStore(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			w := newWorld(t, "", profileHCL("p", "make", "zlib", "readline"))
+			f := &failedCalls{Model: w.m}
+			w.e.ZFS, w.e.ImportWorkers = f, workers
+			plan := w.apply(defaults)
+			if n := len(stepsOf(plan, KindImport)); n < 3 {
+				t.Fatalf("%d imports, want at least 3:\n%s", n, humanPlan(plan))
+			}
+			if len(f.failed) > 0 {
+				t.Fatalf("zfs calls that failed, a process wasted each:\n%s", strings.Join(f.failed, "\n"))
+			}
+		})
+	}
 }
