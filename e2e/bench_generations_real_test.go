@@ -295,12 +295,19 @@ func BenchmarkGenerations(b *testing.B) {
 		var ours, pruned, base time.Duration
 		var used int64
 		procs := int64(0)
+		var inZFS time.Duration
+		byOp := map[string]int64{}
 		for i := 0; b.Loop(); i++ {
 			s.bump(i + 2)
 			p0, _ := s.c.Stats()
+			t0, ops0 := s.c.ProcessTime(), s.c.ProcessesByOp()
 			s.apply(s.config(root, s.names, "inc"), reconcile.PlanOptions{Upgrade: true})
 			p1, _ := s.c.Stats()
 			procs += p1 - p0
+			inZFS += s.c.ProcessTime() - t0
+			for op, n := range s.c.ProcessesByOp() {
+				byOp[op] += n - ops0[op]
+			}
 			if !s.log.saw("built the generation from the previous one") {
 				b.Fatal("the next generation was not built from the previous one (see the engine's warnings)")
 			}
@@ -315,6 +322,14 @@ func BenchmarkGenerations(b *testing.B) {
 		b.ReportMetric(float64(pruned.Milliseconds())/float64(b.N), "prune-ms/op")
 		b.ReportMetric(float64(used)/float64(b.N)/(1<<20), "used-MB/op")
 		b.ReportMetric(float64(procs)/float64(b.N), "apply-zfs-procs/op")
+		// The whole apply's processes (the plan's observation, the import of the bumped package,
+		// the lock, the realize, the prune): by operation, and the time spent waiting for them.
+		b.ReportMetric(float64(inZFS.Milliseconds())/float64(b.N), "apply-in-zfs-ms/op")
+		for op, n := range byOp {
+			if n > 0 {
+				b.ReportMetric(float64(n)/float64(b.N), "apply-zfs-"+op+"/op")
+			}
+		}
 	})
 
 	b.Run(fmt.Sprintf("import/pkgs=%d", len(s.importNames())), func(b *testing.B) {
