@@ -26,7 +26,17 @@ start=$SECONDS
 while read -r pkg name; do
 	t0=$SECONDS
 	printf 'fuzz: %-28s %s ... ' "$name" "${pkg#./}"
+	corpus="$pkg/testdata/fuzz/$name"
+	before=$(ls "$corpus" 2>/dev/null || true)
 	if ! out=$("$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then
+		# Go's fuzzing coordinator (up to Go 1.26) can report its own -fuzztime deadline as a
+		# failure, "context deadline exceeded" and no failing input (go.dev/issue/75804). A
+		# real failure always writes its input to the corpus: without a new one, that is the
+		# toolchain's race, not the target's.
+		if [ "$(ls "$corpus" 2>/dev/null || true)" = "$before" ] && echo "$out" | grep -qx '    context deadline exceeded'; then
+			echo "ok ($((SECONDS - t0)) s; the toolchain reported its own deadline, go.dev/issue/75804, with no failing input)"
+			continue
+		fi
 		echo "FAILED"
 		echo "$out" | tail -n 40
 		exit 1
