@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/axiom-reconcile/axiom-reconcile/internal/layout"
+	"github.com/axiom-reconcile/axiom-reconcile/internal/source"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs"
 	"github.com/axiom-reconcile/axiom-reconcile/internal/zfs/zfstest"
 )
@@ -363,5 +364,20 @@ func TestRealizeHoldsBeforeCopy(t *testing.T) {
 		if len(final) != 2 || !slices.Equal(hw.atMake[tag], final) {
 			t.Errorf("%s: held on %v when the generation was made, on %v once built", tag, hw.atMake[tag], final)
 		}
+	}
+}
+
+// TestContentDigestWithoutSources: a generation realized from store packages that no source, and
+// so no scan cache, knows any more records the digest of its files too (w.apply checks it): their
+// trees are walked and their files hashed instead of taken from the build-id's list.
+func TestContentDigestWithoutSources(t *testing.T) {
+	w := newWorld(t, "", profileHCL("p", "make", "zlib")+envHCL("e", "p"))
+	w.apply(defaults)
+	w.write("store.hcl", fmt.Sprintf("store {\n  dataset = %q\n}\n\nsource \"s\" {\n  path = %q\n}\n", testRoot, t.TempDir()))
+	w.e.scans = source.Cache{}
+	w.write("main.hcl", profileHCL("p", "make", "zlib")+envHCL("e", "p")+envHCL("f", "p"))
+	w.apply(defaults)
+	if f := testRoot + "/env/f/" + layout.GenerationName(1); !w.digested[f] {
+		t.Fatalf("%s was not realized and checked", f)
 	}
 }
