@@ -95,13 +95,19 @@ func (e *Engine) realize(ctx context.Context, l layout.Layout, st *RealizeStep, 
 		return fail(fmt.Errorf("holding the packages of %s: %w", layout.GenerationName(st.Generation), err))
 	}
 	failpoint.Hit(failpoint.RealizeHeld)
+	// The merge is computed once: it is written (in full, or as the difference from a previous
+	// generation) and named by the content digest.
 	pk := newPackageTrees(l, e.scans.Files)
-	tmp, err := e.buildGeneration(ctx, l, st, pk, generationProps(st, revision))
+	t, roots, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
+	if err != nil {
+		return fail(err)
+	}
+	tmp, err = e.buildGeneration(ctx, l, st, pk, merged{t, roots}, generationProps(st, revision))
 	if err != nil {
 		return fail(err)
 	}
 	failpoint.Hit(failpoint.RealizeFilesWriten)
-	digest, err := e.generationDigest(ctx, l.Path(tmp), st, pk)
+	digest, err := pk.contentDigest(ctx, l.Path(tmp), t)
 	if err != nil {
 		return fail(err)
 	}
@@ -142,23 +148,12 @@ func generationProps(st *RealizeStep, revision string) zfs.Props {
 	return props
 }
 
-// generationDigest is the content digest generation st records, its files being in dir: from
-// the merge and the packages' file hashes (see packageTrees.contentDigest), without reading
-// the generation's files back.
-func (e *Engine) generationDigest(ctx context.Context, dir string, st *RealizeStep, pk *packageTrees) (string, error) {
-	t, _, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
-	if err != nil {
-		return "", err
-	}
-	return pk.contentDigest(ctx, dir, t)
-}
-
 // buildGeneration makes the temporary dataset of generation st with its files, its lock and its
 // record in it, and returns its name: incrementally from a previous generation where one is
 // usable, else in full. An incremental build that fails for any reason but ctx is discarded and
 // done in full (it only ever saves time). On error, the temporary dataset (if any) is gone.
-func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, props zfs.Props) (layout.Dataset, error) {
-	tmp, err := e.incremental(ctx, l, st, pk, props)
+func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, m merged, props zfs.Props) (layout.Dataset, error) {
+	tmp, err := e.incremental(ctx, l, st, pk, m, props)
 	if err == nil {
 		return tmp, nil
 	}
@@ -175,7 +170,7 @@ func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *Reali
 	failpoint.Hit(failpoint.RealizeTempCreated)
 	err = e.mountCheck(l.Path(tmp))
 	if err == nil {
-		err = e.fillGeneration(ctx, st, l.Path(tmp), pk)
+		err = e.fillGeneration(ctx, st, l.Path(tmp), m)
 	}
 	if err != nil {
 		if derr := e.ZFS.Destroy(context.WithoutCancel(ctx), string(tmp), zfs.DestroyOptions{Recursive: true}); derr != nil {
@@ -186,20 +181,16 @@ func (e *Engine) buildGeneration(ctx context.Context, l layout.Layout, st *Reali
 	return tmp, nil
 }
 
-// fillGeneration merges the packages of st into the empty directory dir and writes the
+// fillGeneration writes m, the merge of st's packages, into the empty directory dir, and the
 // generation's lock and record.
-func (e *Engine) fillGeneration(ctx context.Context, st *RealizeStep, dir string, pk *packageTrees) error {
-	t, roots, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
-	if err != nil {
-		return err
-	}
-	task, sizes := e.realizeProgress(st, t.Result)
+func (e *Engine) fillGeneration(ctx context.Context, st *RealizeStep, dir string, m merged) error {
+	task, sizes := e.realizeProgress(st, m.tree.Result)
 	defer task.Finish()
 	open := func(input int, path string) (io.ReadCloser, error) {
 		task.Add(progress.Counts{Items: 1, Bytes: sizes[placedKey{input, path}]})
-		return roots.open(input, path)
+		return m.roots.open(input, path)
 	}
-	if err := merge.Write(ctx, dir, t.Result, open); err != nil {
+	if err := merge.Write(ctx, dir, m.tree.Result, open); err != nil {
 		return err
 	}
 	return writeGenerationFiles(dir, st)

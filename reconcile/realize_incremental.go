@@ -67,7 +67,7 @@ func readRecord(dir string) (*realizeRecord, error) {
 
 // incremental builds generation st in a clone of a previous generation; errNoBase when there is
 // none to build from. On error, the clone (if any) is gone.
-func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, props zfs.Props) (layout.Dataset, error) {
+func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeStep, pk *packageTrees, m merged, props zfs.Props) (layout.Dataset, error) {
 	base, err := e.pickBase(ctx, l, st)
 	if err != nil {
 		return "", err
@@ -80,7 +80,7 @@ func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeSt
 		return "", err
 	}
 	failpoint.Hit(failpoint.RealizeTempCreated)
-	if err := e.update(ctx, l.Path(tmp), st, pk); err != nil {
+	if err := e.update(ctx, l.Path(tmp), st, pk, m); err != nil {
 		e.discard(ctx, tmp)
 		return "", fmt.Errorf("from %s: %w", base, err)
 	}
@@ -88,8 +88,9 @@ func (e *Engine) incremental(ctx context.Context, l layout.Layout, st *RealizeSt
 	return tmp, nil
 }
 
-// update turns the files in dir, a clone of a previous generation, into those of st.
-func (e *Engine) update(ctx context.Context, dir string, st *RealizeStep, pk *packageTrees) error {
+// update turns the files in dir, a clone of a previous generation, into those of st (merged as
+// m); pk reads the previous generation's packages.
+func (e *Engine) update(ctx context.Context, dir string, st *RealizeStep, pk *packageTrees, m merged) error {
 	// A clone is mounted with its origin's files: the check is that it is a mountpoint, not
 	// that it is empty, as for a new dataset.
 	if err := e.mountpointCheck(dir); err != nil {
@@ -103,11 +104,7 @@ func (e *Engine) update(ctx context.Context, dir string, st *RealizeStep, pk *pa
 	if err != nil {
 		return fmt.Errorf("the previous generation's packages: %w", err)
 	}
-	res, roots, err := pk.merge(st.Packages, st.AllowSetID, st.Policy)
-	if err != nil {
-		return err
-	}
-	if err := merge.Update(ctx, dir, old, res, roots.open); err != nil {
+	if err := merge.Update(ctx, dir, old, m.tree, m.roots.open); err != nil {
 		return err
 	}
 	return writeGenerationFiles(dir, st)

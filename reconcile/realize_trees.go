@@ -43,6 +43,12 @@ func newPackageTrees(l layout.Layout, known func(buildID string) []source.File) 
 // packageRoots are the root/ directories of a merge's inputs, by input.
 type packageRoots []string
 
+// merged is a generation's merge with the root/ directories its files are read from.
+type merged struct {
+	tree  merge.Tree
+	roots packageRoots
+}
+
 // open opens the file at path of input i, for merge.Write and merge.Update.
 func (r packageRoots) open(i int, path string) (io.ReadCloser, error) {
 	if !filepath.IsLocal(filepath.FromSlash(path)) {

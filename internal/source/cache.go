@@ -227,6 +227,9 @@ func stamp(origin string) ([]statRec, time.Time, error) {
 // equal the same metadata. As Git's untracked cache does, this relies on the filesystem keeping
 // directory times; the racy rule covers changes within a tick of the stamp.
 func unchanged(origin string, recs []statRec) bool {
+	if len(recs) == 0 || recs[0].Rel != "." {
+		return false // not a stamp (a cache file's entry can hold anything)
+	}
 	for i, r := range recs {
 		var fi fs.FileInfo
 		var err error
@@ -242,5 +245,5 @@ func unchanged(origin string, recs []statRec) bool {
 			return false
 		}
 	}
-	return len(recs) > 0 && recs[0].Rel == "."
+	return true
 }
