@@ -92,8 +92,22 @@ mkpool() {
 	pools="\$pools \$1"
 }
 export AXIOM_REALPKGS=\$repo/.build/realpkgs
-fail=0
+fail=0 tests=""
 PAYLOAD
+# AXIOM_CPU_SAMPLE=N prints the substrate's CPU use (user, system, I/O wait, idle) every N seconds while
+# the tests run: whether more tests side by side could help (idle) or not (busy).
+if [ -n "${AXIOM_CPU_SAMPLE:-}" ]; then
+	cat >>"$out/payload" <<PAYLOAD
+(cd / && prev=\$(head -1 /proc/stat); while sleep ${AXIOM_CPU_SAMPLE}; do
+	cur=\$(head -1 /proc/stat)
+	echo "\$prev \$cur" | awk '{ for (i = 2; i <= 11; i++) d[i] = \$(i + 11) - \$i
+		t = 0; for (i = 2; i <= 11; i++) t += d[i]
+		if (t > 0) printf "== cpu: user %d%%, system %d%%, iowait %d%%, idle %d%%\n", 100 * (d[2] + d[3]) / t, 100 * (d[4] + d[7] + d[8]) / t, 100 * d[6] / t, 100 * d[5] / t }'
+	prev=\$cur
+done) &
+sampler=\$!
+PAYLOAD
+fi
 # The chaos test's knobs (make chaos) reach the guest through the payload.
 for v in AXIOM_CHAOS_ROUNDS AXIOM_CHAOS_SEED; do
 	if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}" >>"$out/payload"; fi
@@ -108,8 +122,10 @@ mkpool "\${pool}$i"
 { (cd "\$repo/$dir" && AXIOM_TEST_POOL="\${pool}$i" "\$here/bin/$name.test" -test.v -test.count=1 -test.timeout=40m$extra) 2>&1; echo \$? >"\$here/$name.rc"; } |
 	tee "\$here/$name.log" | sed -u 's|^|[$dir] |'$bg
 PAYLOAD
+	[ -z "$bg" ] || echo 'tests="$tests $!"' >>"$out/payload"
 done
-echo wait >>"$out/payload"
+# Every test, then the sampler (if any), which would otherwise run on.
+echo '[ -z "$tests" ] || wait $tests; [ -z "${sampler:-}" ] || kill "$sampler"' >>"$out/payload"
 for t in "${tests[@]}"; do
 	dir=${t%%:*} name=${t##*:}
 	cat >>"$out/payload" <<PAYLOAD
