@@ -95,8 +95,11 @@ export AXIOM_REALPKGS=\$repo/.build/realpkgs
 fail=0 tests=""
 PAYLOAD
 # AXIOM_CPU_SAMPLE=N prints the substrate's CPU use (user, system, I/O wait, idle) every N seconds while
-# the tests run: whether more tests side by side could help (idle) or not (busy).
+# the tests run: whether more tests side by side could help (idle) or not (busy). At the end it
+# says which commands the CPU went to (scripts/cpuacct: process accounting, and the kernel's
+# threads): what to make cheaper when the tests are too slow.
 if [ -n "${AXIOM_CPU_SAMPLE:-}" ]; then
+	CGO_ENABLED=0 "$GO" build -o "$out/bin/cpuacct" ./scripts/cpuacct
 	cat >>"$out/payload" <<PAYLOAD
 (cd / && prev=\$(head -1 /proc/stat); while sleep ${AXIOM_CPU_SAMPLE}; do
 	cur=\$(head -1 /proc/stat)
@@ -106,6 +109,7 @@ if [ -n "${AXIOM_CPU_SAMPLE:-}" ]; then
 	prev=\$cur
 done) &
 sampler=\$!
+"\$here/bin/cpuacct" on "\$pooldir/cpuacct.log" || exit 1
 PAYLOAD
 fi
 # The chaos test's knobs (make chaos) reach the guest through the payload.
@@ -126,6 +130,8 @@ PAYLOAD
 done
 # Every test, then the sampler (if any), which would otherwise run on.
 echo '[ -z "$tests" ] || wait $tests; [ -z "${sampler:-}" ] || kill "$sampler"' >>"$out/payload"
+[ -z "${AXIOM_CPU_SAMPLE:-}" ] ||
+	echo '"$here/bin/cpuacct" off; "$here/bin/cpuacct" report "$pooldir/cpuacct.log"; rm -f "$pooldir/cpuacct.log"' >>"$out/payload"
 for t in "${tests[@]}"; do
 	dir=${t%%:*} name=${t##*:}
 	cat >>"$out/payload" <<PAYLOAD
