@@ -60,7 +60,7 @@ func compT(v uint16) float64 {
 // parentheses and may hold spaces and parentheses itself, so the fields start after the last ')'.
 func parseStat(s string) (record, error) {
 	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 0 || end < open || end+2 > len(s) {
+	if open < 0 || end < open {
 		return record{}, errors.New("no (command) in stat line")
 	}
 	f := strings.Fields(s[end+1:])
