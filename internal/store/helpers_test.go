@@ -226,8 +226,13 @@ func checkConcurrentImports(t *testing.T, c zfs.Client, im *Importer, b *renameB
 	}
 	tree, err := c.Observe(context.Background(), string(im.Layout.Root))
 	must(t, err)
-	if n := len(NewIndex(tree, im.Layout).All()); n != 1 {
-		t.Fatalf("%d copies of the package, want 1", n)
+	pkgs := NewIndex(tree, im.Layout).All()
+	if len(pkgs) != 1 {
+		t.Fatalf("%d copies of the package, want 1", len(pkgs))
+	}
+	// Its files are where its path says: not hidden under a container mounted after it.
+	if _, err := os.Stat(filepath.Join(pkgs[0].Path, "root", "lib", "libz.so.1")); err != nil {
+		t.Errorf("the imported package's files are not visible at its path: %v", err)
 	}
 	for _, d := range tree.Under(string(im.Layout.Tmp())) {
 		if layout.Dataset(d.Name) != im.Layout.Tmp() {

@@ -285,29 +285,48 @@ func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string,
 	return name, err
 }
 
-// ensure makes the containers names (Ensure), then waits (up to mountWait) until each is
-// mounted: a container another importer made ("exists" here) may still be being mounted by its
-// `zfs create`, and a package renamed below it before that mount would be hidden under it. The
-// in-memory model (MountCheck set) mounts at once.
+// ensure makes the containers names, top down (Ensure), and waits (up to mountWait in all)
+// until the first one's parent and then each is mounted before making the next: a container
+// another importer made ("exists" here, or just observed) may still be being mounted by its
+// `zfs create`, and a child created below it before that mount, or a package renamed there,
+// would be hidden under it for good (TestImportBelowUnmountedContainerReal). The in-memory
+// model (MountCheck set) mounts at once.
 func (im *Importer) ensure(ctx context.Context, names ...string) error {
-	if err := Ensure(ctx, im.ZFS, names...); err != nil || im.MountCheck != nil {
-		return err
+	if len(names) == 0 {
+		return nil
 	}
 	deadline := time.Now().Add(mountWait)
+	if err := im.waitMounted(ctx, deadline, layout.Dataset(names[0]).Parent()); err != nil {
+		return err
+	}
 	for _, n := range names {
-		for CheckMountpoint(im.Layout.Path(layout.Dataset(n))) != nil && time.Now().Before(deadline) {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(50 * time.Millisecond):
-			}
+		if err := Ensure(ctx, im.ZFS, n); err != nil {
+			return err
+		}
+		if err := im.waitMounted(ctx, deadline, layout.Dataset(n)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// mountWait bounds how long ensure waits for containers to be mounted; one that never is (an
-// administrator's canmount=off) is then used as it is.
+// waitMounted waits until ds is mounted, or deadline: one that never is (an administrator's
+// canmount=off) is then used as it is.
+func (im *Importer) waitMounted(ctx context.Context, deadline time.Time, ds layout.Dataset) error {
+	if im.MountCheck != nil {
+		return nil
+	}
+	for CheckMountpoint(im.Layout.Path(ds)) != nil && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// mountWait bounds how long ensure waits for containers to be mounted.
 const mountWait = 30 * time.Second
 
 // Ensure creates each dataset in order as a managed container, accepting ones that exist

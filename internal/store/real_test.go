@@ -4,13 +4,16 @@ package store
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -205,3 +208,83 @@ func TestImportProcessesReal(t *testing.T) {
 		}
 	}
 }
+
+// TestImportBelowUnmountedContainerReal: a container another importer just made may not be
+// mounted yet when this importer finds it there. Its children must wait for that mount: made
+// before it, they would be mounted at a directory the container's mount then hides, and the
+// package renamed below them would be unreachable (and its tree could not be unmounted). Here
+// store/pkg exists unmounted, as the other importer's `zfs create` leaves it until it mounts
+// it; lateMount mounts it a second after the importer finds it, or at once after the importer
+// creates a child below it, whichever comes first.
+func TestImportBelowUnmountedContainerReal(t *testing.T) {
+	t.Parallel() // beside the other real tests: see scripts/test-realzfs.sh
+	ctx := context.Background()
+	c, im := realStore(t)
+	must(t, Ensure(ctx, c, string(im.Layout.Store())))
+	pkgRoot := string(im.Layout.PkgRoot())
+	if out, err := exec.Command("zfs", "create", "-u", "-o", layout.PropManagedBy+"="+layout.ManagedBy,
+		"-o", layout.PropKind+"="+layout.KindContainer, pkgRoot).CombinedOutput(); err != nil {
+		t.Fatalf("zfs create -u %s: %v\n%s", pkgRoot, err, out)
+	}
+	late := &lateMount{CLI: c, t: t, ds: pkgRoot}
+	im.ZFS = late
+	pkg := writePackage(t, "zlib", "1.3.1", map[string]string{"lib/libz.so.1": "zlib"})
+	res, err := im.Import(ctx, pkg, nil)
+	must(t, err)
+	late.wait()
+	// The package and every container between it and store/pkg is mounted at its path: none
+	// is hidden under a mount made after it.
+	for ds := layout.Dataset(res.Dataset); ds != layout.Dataset(pkgRoot); ds = ds.Parent() {
+		if err := CheckMountpoint(im.Layout.Path(ds)); err != nil {
+			t.Errorf("%s is not reachable at its path: %v", ds, err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(im.Layout.Path(layout.Dataset(res.Dataset)), "root", "lib", "libz.so.1")); err != nil || string(b) != "zlib" {
+		t.Errorf("the package's file at its path: %q, %v", b, err)
+	}
+}
+
+// lateMount plays the other importer whose `zfs create` of the container ds has not mounted
+// it yet: ds is mounted a second after this importer's create of it reports "exists", or right
+// after this importer creates a child below it, whichever comes first.
+type lateMount struct {
+	*zfs.CLI
+	t  testing.TB
+	ds string
+
+	mu      sync.Mutex
+	mounted bool
+	timer   sync.WaitGroup
+}
+
+func (m *lateMount) Create(ctx context.Context, name string, opt zfs.CreateOptions) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	err := m.CLI.Create(ctx, name, opt)
+	switch {
+	case name == m.ds && errors.Is(err, zfs.ErrExist) && !m.mounted:
+		m.timer.Go(func() {
+			time.Sleep(time.Second)
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			m.mount(ctx)
+		})
+	case layout.Under(name, m.ds) && name != m.ds:
+		m.mount(ctx)
+	}
+	return err
+}
+
+// mount mounts ds once; m.mu is held.
+func (m *lateMount) mount(ctx context.Context) {
+	if m.mounted {
+		return
+	}
+	m.mounted = true
+	if err := m.CLI.Mount(ctx, m.ds); err != nil {
+		m.t.Errorf("mount %s: %v", m.ds, err)
+	}
+}
+
+// wait waits for the timer's mount, if one was started.
+func (m *lateMount) wait() { m.timer.Wait() }
