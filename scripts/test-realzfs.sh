@@ -112,6 +112,21 @@ sampler=\$!
 "\$here/bin/cpuacct" on "\$pooldir/cpuacct.log" || exit 1
 PAYLOAD
 fi
+# AXIOM_ZFS_TRACE=1 puts a wrapper before zfs and zpool in the guest's PATH that logs every
+# command line, and ends with how many processes each test started (by the test root in its
+# arguments, which zfstest.NewRoot logs) and by operation: where batching would pay. The
+# wrapper costs a shell per process, so times measured with it mean little.
+if [ -n "${AXIOM_ZFS_TRACE:-}" ]; then
+	cat >>"$out/payload" <<'PAYLOAD'
+trace=$pooldir/zfstrace.log
+mkdir -p "$pooldir/zfstrace"
+for b in zfs zpool; do
+	printf '#!/bin/sh\nprintf "%%s\\n" "%s $*" >>%s\nexec %s "$@"\n' $b "$trace" "$(command -v $b)" >"$pooldir/zfstrace/$b"
+	chmod +x "$pooldir/zfstrace/$b"
+done
+export PATH=$pooldir/zfstrace:$PATH
+PAYLOAD
+fi
 # The chaos test's knobs (make chaos) reach the guest through the payload.
 for v in AXIOM_CHAOS_ROUNDS AXIOM_CHAOS_SEED; do
 	if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}" >>"$out/payload"; fi
@@ -132,6 +147,11 @@ done
 echo '[ -z "$tests" ] || wait $tests; [ -z "${sampler:-}" ] || kill "$sampler"' >>"$out/payload"
 [ -z "${AXIOM_CPU_SAMPLE:-}" ] ||
 	echo '"$here/bin/cpuacct" off; "$here/bin/cpuacct" report "$pooldir/cpuacct.log"; rm -f "$pooldir/cpuacct.log"' >>"$out/payload"
+if [ -n "${AXIOM_ZFS_TRACE:-}" ]; then
+	logs=""
+	for t in "${tests[@]}"; do logs+=" \"\$here/${t##*:}.log\""; done
+	echo "awk -v trace=\"\$trace\" -f \"\$repo/scripts/zfstrace.awk\"$logs \"\$trace\"" >>"$out/payload"
+fi
 for t in "${tests[@]}"; do
 	dir=${t%%:*} name=${t##*:}
 	cat >>"$out/payload" <<PAYLOAD

@@ -42,11 +42,16 @@ accel=(-accel tcg -cpu "${AXIOM_VM_CPU:-qemu64}")
 # is a system call and a device access: 200,000 time.Now() calls took 0.56-0.99 s with it and
 # 0.06-0.08 s with the TSC. The TSC here follows the host's clock, so it is steady.
 clock="clocksource=tsc tsc=reliable"
+# No address-space randomization (norandmaps): QEMU 7.2's TCG finds a translated block by its
+# virtual address too, so with ASLR every process's shared libraries land elsewhere and are
+# translated again, in every process. Without it /bin/true took 15-26 ms instead of 52 and
+# `zfs list` 91-107 ms instead of 221 (ten runs each in an idle guest; docs/benchmarks.md). The
+# guest is a throwaway test machine; nothing in it needs ASLR.
 timeout "${AXIOM_VM_TIMEOUT:-3000}" qemu-system-x86_64 "${accel[@]}" \
 	-m "${AXIOM_VM_MEMORY:-3072}" -smp 2 -nographic -no-reboot -nodefaults \
 	-serial "file:$log" -monitor none \
 	-kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-	-append "root=/dev/vda rw console=ttyS0 panic=-1 init=/sbin/axiom-init quiet loglevel=3 axiom.run=$rundir $clock" \
+	-append "root=/dev/vda rw console=ttyS0 panic=-1 init=/sbin/axiom-init quiet loglevel=3 axiom.run=$rundir $clock norandmaps" \
 	-drive "file=$image/disk.img,format=raw,if=virtio,snapshot=on" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" &
 qemu=$!

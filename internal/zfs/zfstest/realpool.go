@@ -42,6 +42,7 @@ func NewRoot(t testing.TB, c zfs.Client, pool string) string {
 	if err := c.Create(ctx, root, zfs.CreateOptions{}); err != nil {
 		t.Fatalf("creating test root: %v", err)
 	}
+	t.Logf("test root %s of %s", root, t.Name()) // AXIOM_ZFS_TRACE counts processes by it
 	t.Cleanup(func() { Cleanup(t, c, root) })
 	return root
 }
@@ -66,11 +67,17 @@ func Cleanup(t testing.TB, c zfs.Client, root string) {
 		if err != nil {
 			t.Errorf("cleanup: holds: %v", err)
 		}
+		// One `zfs release` per tag, of every snapshot it holds: a test tree's holds are a few
+		// tags (a generation's, a pass's) over many package snapshots.
+		byTag := map[string][]string{}
 		for snap, tags := range holds {
 			for _, tag := range tags {
-				if err := c.Release(ctx, tag, snap); err != nil {
-					t.Errorf("cleanup: release %s %s: %v", tag, snap, err)
-				}
+				byTag[tag] = append(byTag[tag], snap)
+			}
+		}
+		for tag, snaps := range byTag {
+			if err := c.Release(ctx, tag, snaps...); err != nil {
+				t.Errorf("cleanup: release %s %v: %v", tag, snaps, err)
 			}
 		}
 	}
