@@ -289,8 +289,10 @@ func makeTemp(ctx context.Context, c zfs.Client, l layout.Layout, prefix string,
 // until the first one's parent and then each is mounted before making the next: a container
 // another importer made ("exists" here, or just observed) may still be being mounted by its
 // `zfs create`, and a child created below it before that mount, or a package renamed there,
-// would be hidden under it for good (TestImportBelowUnmountedContainerReal). The in-memory
-// model (MountCheck set) mounts at once.
+// would be hidden under it for good (TestImportBelowUnmountedContainerReal). A parent that was
+// observed but has gone since costs that wait before Ensure reports it missing (commit then
+// ensures the whole chain): rare, and slow rather than wrong. The in-memory model (MountCheck
+// set) mounts at once.
 func (im *Importer) ensure(ctx context.Context, names ...string) error {
 	if len(names) == 0 {
 		return nil
