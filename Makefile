@@ -62,9 +62,9 @@ test: test-unit test-zfs
 ## test-unit runs under the race detector, which needs cgo and so a C compiler
 ## (ensure-test-tools.sh installs it where missing, with the other tools tests run).
 ## Most of its time is waiting, not computing: the CLI scripts start processes and wait on
-## timers, and test binaries link one by one. So it runs more packages (-p 4) and more parallel
-## tests (-parallel 8) than this 2-core machine's defaults of 2: 137 s became 89 s, with the
-## same CPU time (docs/benchmarks.md, "The unit tests").
+## timers, and the race binaries link two at a time. So it runs more packages (-p 4) and more
+## parallel tests (-parallel 8) than this 2-core machine's defaults of 2: 137 s became 89 s,
+## with the same CPU time (docs/benchmarks.md, "The unit tests").
 test-unit:
 	scripts/ensure-test-tools.sh
 	CGO_ENABLED=1 $(GO) test -race -count=1 -p 4 -parallel 8 $(PKGS)

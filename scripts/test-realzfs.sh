@@ -59,9 +59,9 @@ for a in "$@"; do extra+=" $(printf '%q' "$a")"; done
 # baseline and a neighbour's load would skew both.
 bg=" &"
 case " $* " in *" -test.bench"*) bg="" ;; esac
-# One `go test -c` for every package: it builds and links them side by side (one per package
-# took twice as long), each as <last path element>.test in the directory, renamed here after the
-# package's whole path.
+# One `go test -c` for every package: it builds and links them side by side (one command per
+# package took three times as long in CI), each as <last path element>.test in the directory,
+# renamed here after the package's whole path.
 echo "test-realzfs: building $(echo "$pkgs" | sed 's|^\./||' | paste -sd' ') (static, -tags realzfs)"
 CGO_ENABLED=0 "$GO" test -c -tags realzfs,failpoints -o "$out/bin/" $pkgs
 tests=()
